@@ -1,0 +1,20 @@
+from django.contrib import admin
+
+from playground.chat.models import Conversation, Message, Run
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    list_display = ["title", "owner", "model", "updated_at"]
+    list_select_related = ["owner"]
+    search_fields = ["title"]
+
+
+@admin.register(Run)
+class RunAdmin(admin.ModelAdmin):
+    list_display = ["id", "model", "status", "output_tokens", "created_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["message"]
+
+
+admin.site.register(Message)

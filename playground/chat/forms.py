@@ -1,0 +1,54 @@
+from django import forms
+
+from playground.chat.models import Conversation
+
+MAX_MESSAGE_CHARS = 100_000
+
+
+class MessageForm(forms.Form):
+    text = forms.CharField(
+        max_length=MAX_MESSAGE_CHARS,
+        strip=True,
+        error_messages={"required": "Type a message first."},
+    )
+    model = forms.ChoiceField(help_text="Which model answers.")
+    system_prompt = forms.CharField(
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Instructions the model follows for the whole conversation.",
+    )
+    temperature = forms.FloatField(
+        required=False,
+        min_value=0,
+        max_value=2,
+        widget=forms.NumberInput(attrs={"step": "0.1", "placeholder": "model default"}),
+        help_text="0 is focused and repeatable, higher is more varied (0–2).",
+    )
+    max_tokens = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=200_000,
+        widget=forms.NumberInput(attrs={"placeholder": "model default"}),
+        help_text="The longest answer allowed, in tokens.",
+    )
+
+    def __init__(self, *args, model_ids: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model"].choices = [(model_id, model_id) for model_id in model_ids]
+
+
+def message_form_initial(conversation: Conversation | None, default_model: str) -> dict:
+    """A new message starts from the conversation's current settings."""
+    if conversation is None:
+        return {"model": default_model}
+    return {
+        "model": conversation.model,
+        "system_prompt": conversation.system_prompt,
+        "temperature": conversation.temperature,
+        "max_tokens": conversation.max_tokens,
+    }
+
+
+class RenameForm(forms.Form):
+    title = forms.CharField(max_length=200, strip=True)

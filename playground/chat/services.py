@@ -1,0 +1,134 @@
+"""Writes for the chat app, and the upstream reads the pages need."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from playground.chat.models import Conversation, Message, Run
+from playground.nexconn import catalog
+from playground.nexconn.client import get_client
+from playground.nexconn.errors import NexconnError
+
+TITLE_LENGTH = 60
+
+
+class ConversationBusy(Exception):
+    """An answer is still being generated in this conversation."""
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    model: str
+    system_prompt: str = ""
+    temperature: float | None = None
+    max_tokens: int | None = None
+
+
+def title_from_message(text: str) -> str:
+    first_line = " ".join(text.split())
+    if len(first_line) <= TITLE_LENGTH:
+        return first_line
+    return first_line[: TITLE_LENGTH - 1].rsplit(" ", 1)[0] + "…"
+
+
+@transaction.atomic
+def message_send(
+    *, user: AbstractBaseUser, conversation: Conversation | None, text: str, chat: ChatSettings
+) -> Run:
+    """Store the user's message and an empty answer with its queued Run.
+
+    The caller starts the Run. A conversation answers one message at a time.
+    """
+    if conversation is None:
+        conversation = Conversation(owner=user, title=title_from_message(text))
+    else:
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        if Run.objects.filter(
+            message__conversation=conversation, status__in=Run.ACTIVE
+        ).exists():
+            raise ConversationBusy
+    conversation.model = chat.model
+    conversation.system_prompt = chat.system_prompt
+    conversation.temperature = chat.temperature
+    conversation.max_tokens = chat.max_tokens
+    conversation.save()
+    Message.objects.create(conversation=conversation, role=Message.Role.USER, content=text)
+    answer = Message.objects.create(conversation=conversation, role=Message.Role.ASSISTANT)
+    return Run.objects.create(message=answer, model=chat.model)
+
+
+def conversation_rename(*, conversation: Conversation, title: str) -> Conversation:
+    conversation.title = title
+    conversation.save(update_fields=["title"])  # renaming doesn't move it up the list
+    return conversation
+
+
+def conversation_delete(*, conversation: Conversation) -> None:
+    conversation.delete()
+
+
+# --- Run progress, written by the run executor -------------------------------------
+
+
+def run_mark_started(*, run: Run) -> None:
+    run.status = Run.Status.STREAMING
+    run.started_at = timezone.now()
+    Run.objects.filter(pk=run.pk).update(status=run.status, started_at=run.started_at)
+
+
+def run_save_progress(*, run: Run, text: str, reasoning: str) -> None:
+    """A batch write while the answer streams (never one per token)."""
+    Message.objects.filter(pk=run.message_id).update(content=text, reasoning=reasoning)
+    if run.first_token_at:
+        Run.objects.filter(pk=run.pk, first_token_at=None).update(
+            first_token_at=run.first_token_at
+        )
+
+
+@transaction.atomic
+def run_finish(*, run: Run, text: str, reasoning: str) -> None:
+    """The final write: the whole text, the outcome and the usage figures.
+
+    Updates rather than saves: the conversation may have been deleted meanwhile.
+    """
+    run.finished_at = timezone.now()
+    Message.objects.filter(pk=run.message_id).update(content=text, reasoning=reasoning)
+    Run.objects.filter(pk=run.pk).update(
+        **{field: getattr(run, field) for field in _RUN_OUTCOME_FIELDS}
+    )
+    Conversation.objects.filter(messages__id=run.message_id).update(updated_at=timezone.now())
+
+
+_RUN_OUTCOME_FIELDS = (
+    "status", "error_kind", "error_message", "finish_reason", "input_tokens", "output_tokens",
+    "reasoning_tokens", "first_token_at", "finished_at",
+)  # fmt: skip
+
+
+# --- The model list ---------------------------------------------------------------
+
+_MODELS_CACHE_KEY = "nexconn:chat-models"
+
+
+@dataclass(frozen=True)
+class ModelChoices:
+    ids: list[str]
+    error: str = ""  # why the live list could not be read, if it could not
+
+
+async def chat_models_available() -> ModelChoices:
+    """The live model list (cached a few minutes), or the catalog when it can't be read."""
+    cached = await cache.aget(_MODELS_CACHE_KEY)
+    if cached is not None:
+        return ModelChoices(ids=cached)
+    try:
+        models = await get_client().list_models()
+    except NexconnError as error:
+        return ModelChoices(ids=[m.id for m in catalog.CHAT_MODELS], error=error.message_for_user)
+    ids = sorted({str(m["id"]) for m in models if m.get("id")})
+    await cache.aset(_MODELS_CACHE_KEY, ids, settings.NEXCONN_MODELS_CACHE_SECONDS)
+    return ModelChoices(ids=ids)

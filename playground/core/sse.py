@@ -1,0 +1,24 @@
+"""Server-Sent Events as sent to the browser."""
+
+from django.utils.html import escape
+
+
+def sse_message(data: str, *, event: str | None = None, id: int | str | None = None) -> bytes:
+    """One SSE message. Every line of `data` gets its own `data:` line, so no payload can
+    end the message early or forge an `event:`/`id:` field."""
+    lines = []
+    if event:
+        lines.append(f"event: {event}")
+    if id is not None:
+        lines.append(f"id: {id}")
+    lines.extend(f"data: {line}" for line in data.replace("\r\n", "\n").split("\n"))
+    return ("\n".join(lines) + "\n\n").encode()
+
+
+def sse_text(text: str, *, event: str, id: int | None = None) -> bytes:
+    """Untrusted text (model output) as an SSE message whose data is escaped HTML."""
+    return sse_message(escape(text), event=event, id=id)
+
+
+SSE_KEEPALIVE = b": keep-alive\n\n"
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}

@@ -1,0 +1,10 @@
+from django import template
+
+from playground.core.markdown import render_markdown
+
+register = template.Library()
+
+
+@register.filter
+def markdown(text: str):
+    return render_markdown(text or "")

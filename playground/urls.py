@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from playground.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.health, name="health"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("playground.accounts.urls")),
+    path("", include("playground.chat.urls")),
+]

@@ -1,0 +1,35 @@
+// Small behaviours htmx doesn't cover. No inline handlers: the CSP forbids them.
+"use strict";
+
+// Enter sends the message, Shift+Enter adds a line (and IME composition is left alone).
+document.addEventListener("keydown", (event) => {
+  const field = event.target;
+  if (!(field instanceof HTMLTextAreaElement) || !field.classList.contains("composer__text")) return;
+  if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+  event.preventDefault();
+  if (field.value.trim()) field.form.requestSubmit();
+});
+
+// Keep the newest text in view while an answer streams, unless the reader scrolled up.
+function followBottom() {
+  const log = document.getElementById("messages");
+  if (!log) return;
+  const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 120;
+  if (nearBottom || log.dataset.follow === "yes") log.scrollTop = log.scrollHeight;
+}
+document.addEventListener("htmx:sseMessage", followBottom);
+document.addEventListener("htmx:afterSwap", (event) => {
+  const log = document.getElementById("messages");
+  if (log && event.detail.target === log) {
+    log.dataset.follow = "yes";
+    log.scrollTop = log.scrollHeight;
+  }
+});
+document.addEventListener("DOMContentLoaded", () => {
+  const log = document.getElementById("messages");
+  if (!log) return;
+  log.scrollTop = log.scrollHeight;
+  log.addEventListener("scroll", () => {
+    if (log.scrollHeight - log.scrollTop - log.clientHeight > 120) delete log.dataset.follow;
+  });
+});

@@ -1,0 +1,83 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def _signup(client, username):
+    return client.post(
+        reverse("signup"),
+        {"username": username, "password1": PASSWORD, "password2": PASSWORD},
+    )
+
+
+def test_first_account_is_the_administrator_and_later_ones_are_not(client):
+    assert _signup(client, "first").status_code == 302
+    client.logout()
+    assert _signup(client, "second").status_code == 302
+    users = {u.username: u for u in get_user_model().objects.all()}
+    assert users["first"].is_superuser and users["first"].is_staff
+    assert not users["second"].is_superuser and not users["second"].is_staff
+
+
+def test_signup_logs_in_and_the_administrator_can_open_the_admin(client):
+    _signup(client, "first")
+    assert client.get(reverse("chat:home")).status_code == 200
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_a_regular_user_cannot_open_the_admin(client, owner):
+    client.force_login(owner)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_signup_rejects_mismatched_passwords_and_keeps_the_username(client):
+    response = client.post(
+        reverse("signup"),
+        {"username": "bob", "password1": PASSWORD, "password2": PASSWORD + "x"},
+    )
+    assert response.status_code == 400
+    assert b"didn\xe2\x80\x99t match" in response.content
+    assert b'value="bob"' in response.content
+    assert not get_user_model().objects.exists()
+
+
+def test_login_and_logout(client, owner):
+    response = client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get(reverse("chat:home")).status_code == 200
+    client.post(reverse("logout"))
+    assert client.get(reverse("chat:home")).status_code == 302
+
+
+def test_wrong_password_is_a_400_with_a_message(client, owner):
+    response = client.post(reverse("login"), {"username": "alice", "password": "nope"})
+    assert response.status_code == 400
+    assert b"correct username and password" in response.content
+
+
+def test_change_password(owner_client, owner):
+    response = owner_client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": "a new long passphrase", "new_password2": "a new long passphrase"},
+    )
+    assert response.status_code == 302
+    owner.refresh_from_db()
+    assert owner.check_password("a new long passphrase")
+
+
+@pytest.mark.parametrize(
+    "url_name", ["chat:home", "chat:conversation-list", "password_change"]
+)
+def test_pages_need_a_login(client, url_name):
+    response = client.get(reverse(url_name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_health_needs_no_login(client):
+    assert client.get(reverse("health")).json() == {"status": "ok"}
