@@ -132,9 +132,9 @@ def browser_page(page, live_app, monkeypatch):
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.on(
         "console",
-        lambda message: problems.append(f"console: {message.text}")
-        if message.type == "error"
-        else None,
+        lambda message: (
+            problems.append(f"console: {message.text}") if message.type == "error" else None
+        ),
     )
     page.set_default_timeout(10_000)
     page.base_url = live_app
@@ -149,5 +149,3 @@ def signup_in_browser(page, username="alice"):
     page.get_by_label("Password confirmation").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url(f"{page.base_url}/")
-
-

@@ -37,6 +37,9 @@ class RunStream:
     def text_so_far(self, kind: str) -> str:
         return "".join(piece for k, piece in self.log if k == kind)
 
+    def latest(self, kind: str) -> str:
+        return next((piece for k, piece in reversed(self.log) if k == kind), "")
+
     def since(self, seq: int) -> list[tuple[int, str, str]]:
         return [(i + 1, kind, piece) for i, (kind, piece) in enumerate(self.log[seq:], start=seq)]
 

@@ -9,6 +9,7 @@ import asyncio
 import contextvars
 import logging
 import time
+from contextlib import aclosing
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -51,9 +52,7 @@ def run_start(run_id: int) -> None:
     broker.stream_open(run_id)
     # A fresh context: the task must not inherit the request's thread-sensitive context,
     # which is torn down when the request that started it ends.
-    task = asyncio.get_running_loop().create_task(
-        _execute(run_id), context=contextvars.Context()
-    )
+    task = asyncio.get_running_loop().create_task(_execute(run_id), context=contextvars.Context())
     _tasks[run_id] = task
     task.add_done_callback(lambda _: _tasks.pop(run_id, None))
 
@@ -71,6 +70,58 @@ def _load(run_id: int) -> tuple[Run, dict]:
     return run, body
 
 
+class _Answer:
+    """The answer as it grows, and its batched writes to the database."""
+
+    def __init__(self, run: Run, stream: broker.RunStream):
+        self.run = run
+        self.stream = stream
+        self.text: list[str] = []
+        self.reasoning: list[str] = []
+        self._pending_write: asyncio.Task | None = None
+        self._last_write = time.monotonic()
+
+    def apply(self, event) -> None:
+        match event:
+            case TextDelta(text=piece):
+                self._add(self.text, broker.TEXT, piece)
+            case ReasoningDelta(text=piece):
+                self._add(self.reasoning, broker.REASONING, piece)
+            case Usage():
+                self.run.input_tokens = event.input_tokens
+                self.run.output_tokens = event.output_tokens
+                self.run.reasoning_tokens = event.reasoning_tokens
+            case Finish(reason=reason):
+                self.run.finish_reason = reason or ""
+            case StreamError(error=error):
+                raise error
+
+    def _add(self, parts: list[str], kind: str, piece: str) -> None:
+        if self.run.first_token_at is None:
+            self.run.first_token_at = timezone.now()
+        parts.append(piece)
+        self.stream.publish(kind, piece)
+        if time.monotonic() - self._last_write >= settings.RUN_FLUSH_INTERVAL_SECONDS:
+            self._write_progress()
+
+    def _write_progress(self) -> None:
+        # In the background, one at a time: a slow disk must not hold up the tokens.
+        if self._pending_write is None or self._pending_write.done():
+            self._last_write = time.monotonic()
+            self._pending_write = asyncio.create_task(
+                db(services.run_save_progress)(
+                    run=self.run, text="".join(self.text), reasoning="".join(self.reasoning)
+                )
+            )
+
+    async def save_final(self) -> None:
+        if self._pending_write is not None:
+            await self._pending_write
+        await db(services.run_finish)(
+            run=self.run, text="".join(self.text), reasoning="".join(self.reasoning)
+        )
+
+
 async def _execute(run_id: int) -> None:
     stream = broker.stream_get(run_id)
     try:
@@ -78,45 +129,17 @@ async def _execute(run_id: int) -> None:
     except Run.DoesNotExist:  # deleted before it started
         broker.stream_close(run_id)
         return
-    text: list[str] = []
-    reasoning: list[str] = []
-    pending_write: asyncio.Task | None = None
-    last_write = time.monotonic()
-
-    def write_progress() -> None:
-        nonlocal pending_write, last_write
-        if pending_write is None or pending_write.done():
-            last_write = time.monotonic()
-            pending_write = asyncio.create_task(
-                db(services.run_save_progress)(
-                    run=run, text="".join(text), reasoning="".join(reasoning)
-                )
-            )
+    answer = _Answer(run, stream)
 
     def on_retry(attempt: int, delay: float, error: NexconnError) -> None:
         stream.publish(broker.STATUS, f"{error.message_for_user} Retrying in {delay:.0f} s…")
 
     run.status = Run.Status.DONE
     try:
-        client = get_client()
-        async for event in chat_completions.stream_chat(client, body, on_retry=on_retry):
-            match event:
-                case TextDelta(text=piece) | ReasoningDelta(text=piece):
-                    if run.first_token_at is None:
-                        run.first_token_at = timezone.now()
-                    kind = broker.TEXT if isinstance(event, TextDelta) else broker.REASONING
-                    (text if kind == broker.TEXT else reasoning).append(piece)
-                    stream.publish(kind, piece)
-                case Usage():
-                    run.input_tokens = event.input_tokens
-                    run.output_tokens = event.output_tokens
-                    run.reasoning_tokens = event.reasoning_tokens
-                case Finish(reason=reason):
-                    run.finish_reason = reason or ""
-                case StreamError(error=error):
-                    raise error
-            if time.monotonic() - last_write >= settings.RUN_FLUSH_INTERVAL_SECONDS:
-                write_progress()
+        events = chat_completions.stream_chat(get_client(), body, on_retry=on_retry)
+        async with aclosing(events):  # leaving early closes the upstream response at once
+            async for event in events:
+                answer.apply(event)
     except NexconnError as error:
         run.status = Run.Status.FAILED
         run.error_kind = error.kind
@@ -131,9 +154,5 @@ async def _execute(run_id: int) -> None:
         run.error_kind = "internal"
         run.error_message = "Something went wrong on our side. Please try again."
     finally:
-        if pending_write is not None:
-            await asyncio.shield(pending_write)
-        await asyncio.shield(
-            db(services.run_finish)(run=run, text="".join(text), reasoning="".join(reasoning))
-        )
+        await asyncio.shield(answer.save_final())
         broker.stream_close(run_id)

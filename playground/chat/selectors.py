@@ -8,8 +8,10 @@ from playground.chat.models import Conversation, Message, Run
 
 
 def conversation_list(*, user: AbstractBaseUser) -> QuerySet[Conversation]:
-    return Conversation.objects.filter(owner=user).only("id", "title", "updated_at").order_by(
-        "-updated_at", "-id"
+    return (
+        Conversation.objects.filter(owner=user)
+        .only("id", "title", "updated_at")
+        .order_by("-updated_at", "-id")
     )
 
 

@@ -47,9 +47,7 @@ def message_send(
         conversation = Conversation(owner=user, title=title_from_message(text))
     else:
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-        if Run.objects.filter(
-            message__conversation=conversation, status__in=Run.ACTIVE
-        ).exists():
+        if Run.objects.filter(message__conversation=conversation, status__in=Run.ACTIVE).exists():
             raise ConversationBusy
     conversation.model = chat.model
     conversation.system_prompt = chat.system_prompt
@@ -84,9 +82,7 @@ def run_save_progress(*, run: Run, text: str, reasoning: str) -> None:
     """A batch write while the answer streams (never one per token)."""
     Message.objects.filter(pk=run.message_id).update(content=text, reasoning=reasoning)
     if run.first_token_at:
-        Run.objects.filter(pk=run.pk, first_token_at=None).update(
-            first_token_at=run.first_token_at
-        )
+        Run.objects.filter(pk=run.pk, first_token_at=None).update(first_token_at=run.first_token_at)
 
 
 @transaction.atomic

@@ -33,9 +33,9 @@ def _model_ids(conversation: Conversation | None) -> tuple[list[str], str, str]:
 
 
 def _sidebar_page(request, *, page_number=1):
-    return Paginator(selectors.conversation_list(user=request.user), CONVERSATIONS_PER_PAGE).get_page(
-        page_number
-    )
+    return Paginator(
+        selectors.conversation_list(user=request.user), CONVERSATIONS_PER_PAGE
+    ).get_page(page_number)
 
 
 def _chat_page(request, conversation: Conversation | None):
@@ -278,12 +278,16 @@ def _group_message(kind: str, group: list[tuple[int, str]]) -> bytes:
 
 
 def _snapshot_message(stream: broker.RunStream, message_id: int) -> bytes:
-    """Replace (not append to) whatever the page shows with the exact text so far."""
-    html = (
-        f'<div id="message-{message_id}-text" hx-swap-oob="innerHTML">'
-        f"{escape(stream.text_so_far(broker.TEXT))}</div>"
-        f'<div id="message-{message_id}-reasoning" hx-swap-oob="innerHTML">'
-        f"{escape(stream.text_so_far(broker.REASONING))}</div>"
+    """Replace (not append to) whatever the page shows with the exact state so far."""
+    parts = {
+        broker.TEXT: stream.text_so_far(broker.TEXT),
+        broker.REASONING: stream.text_so_far(broker.REASONING),
+        broker.STATUS: stream.latest(broker.STATUS),
+    }
+    html = "".join(
+        f'<div id="message-{message_id}-{kind}" hx-swap-oob="innerHTML">{escape(text)}</div>'
+        for kind, text in parts.items()
+        if text or kind != broker.STATUS
     )
     return sse_message(html, event="snapshot", id=stream.seq)
 

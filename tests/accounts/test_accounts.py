@@ -63,16 +63,18 @@ def test_wrong_password_is_a_400_with_a_message(client, owner):
 def test_change_password(owner_client, owner):
     response = owner_client.post(
         reverse("password_change"),
-        {"old_password": PASSWORD, "new_password1": "a new long passphrase", "new_password2": "a new long passphrase"},
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a new long passphrase",
+            "new_password2": "a new long passphrase",
+        },
     )
     assert response.status_code == 302
     owner.refresh_from_db()
     assert owner.check_password("a new long passphrase")
 
 
-@pytest.mark.parametrize(
-    "url_name", ["chat:home", "chat:conversation-list", "password_change"]
-)
+@pytest.mark.parametrize("url_name", ["chat:home", "chat:conversation-list", "password_change"])
 def test_pages_need_a_login(client, url_name):
     response = client.get(reverse(url_name))
     assert response.status_code == 302

@@ -10,9 +10,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def conversation(owner):
-    conversation = Conversation.objects.create(owner=owner, title="Secret plans", model="deepseek-v3")
+    conversation = Conversation.objects.create(
+        owner=owner, title="Secret plans", model="deepseek-v3"
+    )
     Message.objects.create(conversation=conversation, role="user", content="top secret question")
-    answer = Message.objects.create(conversation=conversation, role="assistant", content="top secret answer")
+    answer = Message.objects.create(
+        conversation=conversation, role="assistant", content="top secret answer"
+    )
     Run.objects.create(message=answer, model="deepseek-v3", status=Run.Status.DONE)
     return conversation
 
@@ -40,7 +44,9 @@ def test_owner_can_open_everything(owner_client, conversation):
 
 def test_another_user_gets_404_everywhere_and_changes_nothing(other_client, conversation):
     for method, url in _urls(conversation):
-        response = getattr(other_client, method)(url, {"title": "pwned", "text": "hi", "model": "deepseek-v3"})
+        response = getattr(other_client, method)(
+            url, {"title": "pwned", "text": "hi", "model": "deepseek-v3"}
+        )
         assert response.status_code == 404, url
         assert b"top secret" not in response.content
     conversation.refresh_from_db()

@@ -1,0 +1,203 @@
+"""The HTTP client for the Nexconn API: auth, timeouts, retries and error mapping."""
+
+import asyncio
+import inspect
+import json as jsonlib
+import random
+import re
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+
+from playground.nexconn.errors import (
+    NexconnError,
+    error_from_response,
+    malformed_body_error,
+    network_error,
+    timeout_error,
+)
+
+type OnRetry = Callable[[int, float, NexconnError], Awaitable[None] | None]
+
+_BEARER_PREFIX = re.compile(r"^\s*bearer\s+", re.IGNORECASE)
+_ERROR_BODY_LIMIT = 64 * 1024  # error bodies are small; never buffer a runaway one
+
+
+def transport_error(exc: httpx.HTTPError) -> NexconnError:
+    """An httpx exception as a NexconnError (timeouts apart from other transport failures)."""
+    detail = f"{type(exc).__name__}: {exc}"
+    return (
+        timeout_error(detail) if isinstance(exc, httpx.TimeoutException) else network_error(detail)
+    )
+
+
+class NexconnClient:
+    """One pooled httpx.AsyncClient, used from a single event loop."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 120.0,
+        max_retries: int = 2,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 8.0,
+        max_retry_after: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._api_key = _BEARER_PREFIX.sub("", api_key).strip()
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.max_retry_after = max_retry_after
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            headers={"Authorization": f"Bearer {self._api_key}"},
+            timeout=httpx.Timeout(
+                connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
+            ),
+            transport=transport,
+        )
+
+    @asynccontextmanager
+    async def stream(
+        self, method: str, path: str, *, json: Any = None, on_retry: OnRetry | None = None
+    ) -> AsyncIterator[httpx.Response]:
+        """Yield an accepted (2xx) response whose body is still unread; closed on exit.
+
+        Failures before the response is accepted are retried, then raised as NexconnError.
+        Once this has yielded nothing is retried: the caller owns the body.
+        """
+        response = await self._send(method, path, json=json, on_retry=on_retry)
+        try:
+            yield response
+        finally:
+            await response.aclose()
+
+    async def request_json(
+        self, method: str, path: str, *, json: Any = None, on_retry: OnRetry | None = None
+    ) -> dict[str, Any]:
+        async with self.stream(method, path, json=json, on_retry=on_retry) as response:
+            try:
+                body = await response.aread()
+            except httpx.HTTPError as exc:
+                raise transport_error(exc).redact(self._api_key) from exc
+        try:
+            data = jsonlib.loads(body)
+        except ValueError as exc:
+            error = malformed_body_error(f"invalid JSON: {body[:300]!r}")
+            raise error.redact(self._api_key) from exc
+        if not isinstance(data, dict):
+            raise malformed_body_error(f"expected a JSON object, got {type(data).__name__}")
+        return data
+
+    async def list_models(self) -> list[dict[str, Any]]:
+        """The `data` of GET /v1/models, keeping only entries that have an id."""
+        data = (await self.request_json("GET", "/v1/models")).get("data")
+        if not isinstance(data, list):
+            return []
+        return [item for item in data if isinstance(item, dict) and isinstance(item.get("id"), str)]
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _send(
+        self, method: str, path: str, *, json: Any, on_retry: OnRetry | None
+    ) -> httpx.Response:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                request = self._http.build_request(method, path, json=json)
+                response = await self._http.send(request, stream=True)
+            except httpx.HTTPError as exc:
+                error = transport_error(exc)
+            else:
+                if response.is_success:
+                    return response
+                error = error_from_response(
+                    response.status_code, await _read_capped(response), response.headers
+                )
+            error.redact(self._api_key)
+            delay = self._retry_delay(attempt, error)
+            if delay is None:
+                raise error
+            if on_retry is not None and inspect.isawaitable(
+                result := on_retry(attempt, delay, error)
+            ):
+                await result
+            await asyncio.sleep(delay)
+
+    def _retry_delay(self, attempt: int, error: NexconnError) -> float | None:
+        """Seconds to wait before the next attempt, or None to give up."""
+        if not error.retryable or attempt > self.max_retries:
+            return None
+        if error.retry_after is not None:
+            # Waiting longer than the cap would hang the UI: report the limit instead.
+            return error.retry_after if error.retry_after <= self.max_retry_after else None
+        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+        return random.uniform(0, ceiling)  # noqa: S311 - full jitter, not cryptography
+
+
+async def _read_capped(response: httpx.Response) -> bytes:
+    body = bytearray()
+    try:
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) >= _ERROR_BODY_LIMIT:
+                break
+    except httpx.HTTPError:
+        pass  # the status code alone still says what went wrong
+    finally:
+        await response.aclose()
+    return bytes(body[:_ERROR_BODY_LIMIT])
+
+
+# An AsyncClient is bound to the event loop it first ran on, and tests and server threads each
+# run their own loop: keep one client per loop.
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, NexconnClient] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def get_client() -> NexconnClient:
+    """The client for the running event loop, configured from Django settings."""
+    loop = asyncio.get_running_loop()
+    client = _clients.get(loop)
+    if client is None:
+        client = _clients[loop] = _client_from_settings()
+    return client
+
+
+def reset_clients() -> None:
+    """Forget all clients (after a settings change, or between tests)."""
+    _clients.clear()
+
+
+def _client_from_settings() -> NexconnClient:
+    from django.conf import settings
+
+    options = {
+        "connect_timeout": settings.NEXCONN_CONNECT_TIMEOUT,
+        "read_timeout": settings.NEXCONN_READ_TIMEOUT,
+        "max_retries": settings.NEXCONN_MAX_RETRIES,
+    }
+    if settings.NEXCONN_API_KEY:
+        return NexconnClient(
+            base_url=settings.NEXCONN_BASE_URL, api_key=settings.NEXCONN_API_KEY, **options
+        )
+    # Demo mode: the embedded simulator, in process, still streaming token by token.
+    from playground.simulator.app import application
+    from playground.simulator.transport import StreamingASGITransport
+
+    return NexconnClient(
+        base_url="http://simulator.local",
+        api_key="demo",
+        transport=StreamingASGITransport(app=application),
+        **options,
+    )

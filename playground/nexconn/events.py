@@ -1,0 +1,55 @@
+"""The one event vocabulary every wire protocol is translated into."""
+
+from dataclasses import dataclass
+
+from playground.nexconn.errors import NexconnError
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningDelta:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallDelta:
+    """A fragment of a tool call; fragments with the same index concatenate `arguments`."""
+
+    index: int
+    id: str | None
+    name: str | None
+    arguments: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImageOutput:
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    input_tokens: int
+    output_tokens: int
+    reasoning_tokens: int | None = None
+    cached_tokens: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class StreamError:
+    """A failure after the answer had started; partial output stays valid."""
+
+    error: NexconnError
+
+
+type ChatEvent = (
+    TextDelta | ReasoningDelta | ToolCallDelta | ImageOutput | Usage | Finish | StreamError
+)
