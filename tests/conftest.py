@@ -5,6 +5,7 @@ import shutil
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -24,6 +25,16 @@ def _static_files_from_source():
     }
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A run that was killed can leave SQLite's WAL files beside the test database; a new
+    database file next to an old WAL file reads as a disk I/O error."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        for leftover in ("-wal", "-shm"):
+            Path(f"{database['TEST']['NAME']}{leftover}").unlink(missing_ok=True)
 
 
 @pytest.fixture(autouse=True)
@@ -123,19 +134,31 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
-def browser_page(page, live_app, monkeypatch):
+def _sync_orm_beside_playwright():
+    """Playwright's sync API keeps an event loop running in the test thread, so Django takes
+    the test's own (sync) database calls, such as flushing the test database, for async ones."""
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def browser_page(_sync_orm_beside_playwright, live_app, page):
     """A Chromium page on the live app that fails the test on any CSP violation or JS error."""
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test
-    # itself makes are still plain sync calls.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(f"console: {message.text}") if message.type == "error" else None
-        ),
-    )
+
+    def on_console(message):
+        # A refused form (4xx) is logged by the browser too; responses are checked below.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            problems.append(f"console: {message.text}")
+
+    def on_response(response):
+        if response.status >= 500 or response.status == 404:
+            problems.append(f"HTTP {response.status} {response.url}")
+
+    page.on("console", on_console)
+    page.on("response", on_response)
     page.set_default_timeout(10_000)
     page.base_url = live_app
     yield page

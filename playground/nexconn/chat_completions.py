@@ -68,18 +68,18 @@ async def stream_chat(
                 except StopAsyncIteration:
                     sse_events, ended = parser.close(), True
                 except httpx.HTTPError as exc:
-                    yield StreamError(transport_error(exc))
+                    yield StreamError(client.redact(transport_error(exc)))
                     return
                 else:
                     sse_events = parser.feed(chunk)
                 for sse in sse_events:
                     if sse.data.strip() == "[DONE]":
                         return
-                    events = _events_from_sse_data(sse.data)
-                    for event in events:
+                    for event in _events_from_sse_data(sse.data):
+                        if isinstance(event, StreamError):
+                            yield StreamError(client.redact(event.error))
+                            return
                         yield event
-                    if events and isinstance(events[-1], StreamError):
-                        return
         yield StreamError(cut_off_error())
 
 
@@ -92,9 +92,9 @@ async def complete_chat(
         "POST", PATH, json={**body, "stream": False}, on_retry=on_retry
     )
     if data.get("error"):
-        raise error_from_stream_payload(data)
+        raise client.redact(error_from_stream_payload(data))
     if not isinstance(data.get("choices"), list):
-        raise malformed_body_error(f"no choices in: {json.dumps(data)[:300]}")
+        raise client.redact(malformed_body_error(f"no choices in: {json.dumps(data)[:300]}"))
     return _events_from_chunk(data, key="message")
 
 

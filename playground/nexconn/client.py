@@ -103,6 +103,10 @@ class NexconnClient:
             return []
         return [item for item in data if isinstance(item, dict) and isinstance(item.get("id"), str)]
 
+    def redact(self, error: NexconnError) -> NexconnError:
+        """The error with the API key blanked out, should the upstream have echoed it."""
+        return error.redact(self._api_key)
+
     async def aclose(self) -> None:
         await self._http.aclose()
 

@@ -64,7 +64,7 @@ def _status(value: str) -> int:
 
 
 KNOBS: dict[str, Callable[[str], Any]] = {
-    "tokens": _count,  # answer length in tokens (default 60)
+    "tokens": _count,  # answer length in tokens (default 120: past the code sample)
     "rate": _seconds,  # tokens per second; 0 = as fast as possible
     "reasoning": _switch,  # on|off; default: whether the catalog model returns reasoning text
     "reasoning_tokens": _count,  # default 20
@@ -81,7 +81,7 @@ KNOBS: dict[str, Callable[[str], Any]] = {
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
-    tokens: int = 60
+    tokens: int = 120
     rate: float = DEFAULT_TOKEN_RATE
     reasoning: bool | None = None
     reasoning_tokens: int = 20

@@ -1,0 +1,216 @@
+"""Model output becomes safe HTML: Markdown renders, code is highlighted, nothing runs."""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from playground.core.markdown import render_markdown
+
+
+class _Element:
+    def __init__(self, tag: str, attrs: dict[str, str | None]):
+        self.tag = tag
+        self.attrs = attrs
+
+
+class _Collector(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.elements: list[_Element] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append(_Element(tag, dict(attrs)))
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parse(html: str) -> _Collector:
+    collector = _Collector()
+    collector.feed(html)
+    collector.close()
+    return collector
+
+
+def tags(html: str) -> list[str]:
+    return [element.tag for element in parse(html).elements]
+
+
+def visible_text(html: str) -> str:
+    return "".join(parse(html).text).strip()
+
+
+# --- What renders ---------------------------------------------------------------------
+
+
+def test_headings_render_at_their_level():
+    doc = parse(render_markdown("# Title\n\n## Section\n\n### Detail"))
+    assert [e.tag for e in doc.elements] == ["h1", "h2", "h3"]
+    assert "Title" in doc.text and "Section" in doc.text and "Detail" in doc.text
+
+
+def test_bulleted_and_numbered_lists():
+    html = render_markdown("- apples\n- pears\n\n1. first\n2. second\n3. third")
+    assert tags(html) == ["ul", "li", "li", "ol", "li", "li", "li"]
+    assert "apples" in visible_text(html) and "third" in visible_text(html)
+
+
+def test_tables_keep_their_column_alignment():
+    html = render_markdown("| name | score |\n|:-----|------:|\n| ada  | 10 |\n| bob | 7 |")
+    doc = parse(html)
+    assert [e.tag for e in doc.elements if e.tag in ("table", "thead", "tbody")] == [
+        "table",
+        "thead",
+        "tbody",
+    ]
+    headers = [e for e in doc.elements if e.tag == "th"]
+    cells = [e for e in doc.elements if e.tag == "td"]
+    assert len(headers) == 2 and len(cells) == 4
+    assert headers[0].attrs["style"] == "text-align:left"
+    assert headers[1].attrs["style"] == "text-align:right"
+    assert [c.attrs["style"] for c in cells] == ["text-align:left", "text-align:right"] * 2
+
+
+def test_inline_emphasis_code_and_strikethrough():
+    html = render_markdown("**bold** *it* ~~gone~~ `a<b>`")
+    assert {"strong", "em", "s", "code"} <= set(tags(html))
+    assert "a<b>" in visible_text(html)  # shown as text, not parsed as a tag
+    assert "b" not in tags(html)
+
+
+def test_fenced_python_is_highlighted_with_pygments_classes():
+    html = render_markdown('```python\ndef greet(name):\n    return "<b>hi</b>"\n```')
+    doc = parse(html)
+    assert [e.tag for e in doc.elements[:2]] == ["pre", "code"]
+    assert doc.elements[1].attrs == {"class": "language-python"}
+    span_classes = {e.attrs.get("class") for e in doc.elements if e.tag == "span"}
+    assert "k" in span_classes  # Pygments' keyword class, on `def` and `return`
+    assert "nf" in span_classes  # function name
+    assert {"s2", "s"} & span_classes  # the string literal
+    assert "b" not in tags(html), "markup inside the code stays text"
+    assert 'return "<b>hi</b>"' in visible_text(html)
+    assert '<span class="k">def</span>' in html
+
+
+def test_unknown_language_is_not_highlighted_but_still_escaped():
+    html = render_markdown("```nosuchlanguage\n<script>alert(1)</script> & <b>x</b>\n```")
+    doc = parse(html)
+    assert [e.tag for e in doc.elements] == ["pre", "code"]
+    assert doc.elements[1].attrs == {"class": "language-nosuchlanguage"}
+    assert visible_text(html) == "<script>alert(1)</script> & <b>x</b>"
+    assert "&lt;script&gt;" in html
+
+
+def test_fence_without_language_is_plain_escaped_code():
+    html = render_markdown("```\nplain <i>text</i>\n```")
+    assert tags(html) == ["pre", "code"]
+    assert visible_text(html) == "plain <i>text</i>"
+
+
+def test_links_open_safely():
+    html = render_markdown("[docs](https://example.com/docs) and <https://example.org>")
+    links = [e for e in parse(html).elements if e.tag == "a"]
+    assert [a.attrs["href"] for a in links] == ["https://example.com/docs", "https://example.org"]
+    for link in links:
+        assert set(link.attrs["rel"].split()) == {"noopener", "noreferrer", "nofollow"}
+
+
+def test_mailto_links_are_kept():
+    links = [e for e in parse(render_markdown("[mail](mailto:a@example.com)")).elements]
+    assert links[-1].tag == "a" and links[-1].attrs["href"] == "mailto:a@example.com"
+
+
+# --- What must never run ----------------------------------------------------------------
+
+DANGEROUS_TAGS = {"script", "iframe", "svg", "style", "object", "embed", "form", "div", "math"}
+
+ATTACKS = {
+    "script tag": "<script>alert(1)</script>",
+    "img onerror": "<img src=x onerror=alert(1)>",
+    "markdown javascript link": "[click](javascript:alert(1))",
+    "mixed-case javascript link": "[click](JaVaScRiPt:alert(1))",
+    "entity-encoded javascript link": "[click](&#106;avascript:alert(1))",
+    "reference javascript link": "[click][r]\n\n[r]: javascript:alert(1)",
+    "javascript autolink": "<javascript:alert(1)>",
+    "html javascript link": '<a href="javascript:alert(1)">x</a>',
+    "htmx attributes": '<div hx-get="/x" hx-trigger="load">loaded</div>',
+    "iframe": '<iframe src="https://evil.example"></iframe>',
+    "svg onload": "<svg onload=alert(1)><circle r=5 /></svg>",
+    "style": "<style>body { display: none }</style>",
+    "data url link": "[open](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "data url image": "![pic](data:image/png;base64,iVBORw0KGgo=)",
+    "javascript image": "![pic](javascript:alert(1))",
+    "vbscript link": "[x](vbscript:msgbox(1))",
+    "class smuggled through a fence language": '```x" onmouseover="alert(1)\nhi\n```',
+    "attributes after a fence language": "```python onmouseover=alert(1) class=evil\nx = 1\n```",
+    "quote in a link title": '[t](https://example.com "a\\" onclick=\\"alert(1)")',
+    "html comment": "<!-- <script>alert(1)</script> -->",
+    "script inside a list": "- <script>alert(1)</script>\n- <img src=x onerror=alert(1)>",
+    "script inside a table": "| a |\n|---|\n| <script>alert(1)</script> |",
+}
+
+
+_CODE_CLASS = re.compile(r"language-[\w+#.-]+")
+_PYGMENTS_CLASS = re.compile(r"[a-z][a-z0-9]{0,3}")
+
+
+def _is_unsafe_url(value: str) -> bool:
+    squashed = "".join(value.split()).lower()
+    return squashed.startswith(("javascript:", "vbscript:", "data:"))
+
+
+@pytest.mark.parametrize("source", list(ATTACKS.values()), ids=list(ATTACKS))
+def test_attacks_render_inert(source):
+    html = render_markdown(source)
+    for element in parse(html).elements:
+        assert element.tag not in DANGEROUS_TAGS, html
+        for name, value in element.attrs.items():
+            assert not name.startswith("on"), html
+            assert not name.startswith(("hx-", "data-hx-")), html
+            assert name not in ("style", "srcdoc", "formaction") or element.tag in ("th", "td")
+            if name in ("href", "src", "action", "xlink:href"):
+                assert not _is_unsafe_url(value or ""), html
+            if name == "class":
+                assert element.tag in ("code", "span"), html
+                allowed = _CODE_CLASS if element.tag == "code" else _PYGMENTS_CLASS
+                assert all(allowed.fullmatch(c) for c in value.split()), html
+
+
+def test_raw_html_is_shown_as_text_not_dropped():
+    """The user sees what the model wrote, as text."""
+    html = render_markdown('<div hx-get="/x" hx-trigger="load">loaded</div>')
+    assert tags(html) == ["p"]
+    assert visible_text(html) == '<div hx-get="/x" hx-trigger="load">loaded</div>'
+
+
+def test_smuggled_fence_language_leaves_code_without_a_class():
+    html = render_markdown('```x" onmouseover="alert(1)\nhi\n```')
+    code = next(e for e in parse(html).elements if e.tag == "code")
+    assert "class" not in code.attrs
+    assert "onmouseover" not in code.attrs
+    assert visible_text(html) == "hi"
+
+
+def test_data_url_image_loses_its_source_but_keeps_alt_text():
+    html = render_markdown("![pic](data:image/png;base64,iVBORw0KGgo=)")
+    image = next(e for e in parse(html).elements if e.tag == "img")
+    assert "src" not in image.attrs
+    assert image.attrs["alt"] == "pic"
+
+
+def test_table_alignment_is_the_only_style_allowed():
+    html = render_markdown("| a |\n|:-:|\n| x |")
+    styles = {e.attrs.get("style") for e in parse(html).elements if e.tag in ("th", "td")}
+    assert styles == {"text-align:center"}
+
+
+def test_output_is_marked_safe_for_templates():
+    from django.template import Context, Template
+
+    rendered = Template("{{ html }}").render(Context({"html": render_markdown("**hi**")}))
+    assert rendered == "<p><strong>hi</strong></p>\n"
