@@ -157,6 +157,10 @@ NEXCONN_MAX_RETRIES = env.int("NEXCONN_MAX_RETRIES", default=2)
 NEXCONN_MODELS_CACHE_SECONDS = env.int("NEXCONN_MODELS_CACHE_SECONDS", default=300)
 DEMO_MODE = not NEXCONN_API_KEY
 
+# Redis, optional: with it a run started through one server process can be followed live
+# through another (several uvicorn workers or replicas). Empty: one process, in memory.
+REDIS_URL = env.str("REDIS_URL", default="")
+
 # Runs: how often the growing answer is written to the database while it streams.
 RUN_FLUSH_INTERVAL_SECONDS = env.float("RUN_FLUSH_INTERVAL_SECONDS", default=1.0)
 

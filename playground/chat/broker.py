@@ -1,72 +1,130 @@
 """Live run output, fanned out to every page that follows the run.
 
-In-process: one RunStream per running answer, kept in memory by the process that
-generates it. Each piece of text gets a sequence number, so a reconnecting page can
-resume after the last piece it saw (`Last-Event-ID`) or start from a snapshot.
+The process that generates an answer publishes each piece of it here; any process serving
+that run's SSE stream follows it. Each piece gets a sequence number, so a reconnecting page
+resumes after the last piece it saw (`Last-Event-ID`) or starts from a snapshot.
+
+Two implementations with one interface: in-process (the default: one server process), and
+Redis (`REDIS_URL`: a run started through one process can be followed from another).
 """
 
 import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import cache
+
+from django.conf import settings
 
 TEXT = "text"
 REASONING = "reasoning"
 STATUS = "status"  # a short notice such as "retrying"; not part of the answer
 
+type Piece = tuple[int, str, str]  # (sequence number, kind, text)
+
 
 @dataclass
-class RunStream:
-    log: list[tuple[str, str]] = field(default_factory=list)  # (kind, piece); seq = index + 1
-    subscribers: set[asyncio.Queue] = field(default_factory=set)
-    finished: bool = False
+class Feed:
+    """What a follower gets: the pieces so far, then batches of new ones until the end.
+
+    `batches(idle)` yields an empty batch after `idle` seconds without news, so the caller
+    can keep its connection alive.
+    """
+
+    log: list[Piece]
+    batches: Callable[[float], AsyncIterator[list[Piece]]]
+
+    def text(self, kind: str) -> str:
+        return "".join(piece for _, k, piece in self.log if k == kind)
+
+    def latest(self, kind: str) -> str:
+        return next((piece for _, k, piece in reversed(self.log) if k == kind), "")
 
     @property
     def seq(self) -> int:
-        return len(self.log)
+        return self.log[-1][0] if self.log else 0
 
-    def publish(self, kind: str, piece: str) -> None:
-        self.log.append((kind, piece))
-        item = (self.seq, kind, piece)
-        for queue in self.subscribers:
+
+# --- In-process -----------------------------------------------------------------------
+
+
+@dataclass
+class _LocalRun:
+    log: list[Piece] = field(default_factory=list)
+    followers: set[asyncio.Queue] = field(default_factory=set)
+    stop: Callable[[], None] | None = None
+
+
+class InProcessBroker:
+    def __init__(self):
+        self._runs: dict[int, _LocalRun] = {}
+
+    def open(self, run_id: int, *, stop: Callable[[], None]) -> None:
+        self._runs[run_id] = _LocalRun(stop=stop)
+
+    def publish(self, run_id: int, kind: str, piece: str) -> None:
+        run = self._runs[run_id]
+        item = (len(run.log) + 1, kind, piece)
+        run.log.append(item)
+        for queue in run.followers:
             queue.put_nowait(item)
 
-    def finish(self) -> None:
-        self.finished = True
-        for queue in self.subscribers:
+    async def close(self, run_id: int) -> None:
+        """The run has ended and its final state is in the database."""
+        run = self._runs.pop(run_id, None)
+        for queue in run.followers if run else ():
             queue.put_nowait(None)
 
-    def text_so_far(self, kind: str) -> str:
-        return "".join(piece for k, piece in self.log if k == kind)
+    async def is_live(self, run_id: int) -> bool:
+        return run_id in self._runs
 
-    def latest(self, kind: str) -> str:
-        return next((piece for k, piece in reversed(self.log) if k == kind), "")
+    async def request_stop(self, run_id: int) -> bool:
+        """Ask the live run to stop; False when no process is generating it."""
+        run = self._runs.get(run_id)
+        if run is None or run.stop is None:
+            return False
+        run.stop()
+        return True
 
-    def since(self, seq: int) -> list[tuple[int, str, str]]:
-        return [(i + 1, kind, piece) for i, (kind, piece) in enumerate(self.log[seq:], start=seq)]
-
-    def subscribe(self) -> asyncio.Queue:
+    @asynccontextmanager
+    async def follow(self, run_id: int):
+        """A Feed for a live run, or None when the run is not being generated here."""
+        run = self._runs.get(run_id)
+        if run is None:
+            yield None
+            return
         queue: asyncio.Queue = asyncio.Queue()
-        if self.finished:
-            queue.put_nowait(None)
-        self.subscribers.add(queue)
-        return queue
-
-    def unsubscribe(self, queue: asyncio.Queue) -> None:
-        self.subscribers.discard(queue)
+        run.followers.add(queue)
+        try:
+            yield Feed(log=list(run.log), batches=lambda idle: _drain_batches(queue, idle))
+        finally:
+            run.followers.discard(queue)
 
 
-_streams: dict[int, RunStream] = {}
+async def _drain_batches(queue: asyncio.Queue, idle: float) -> AsyncIterator[list[Piece]]:
+    """Everything already waiting comes as one batch, so a burst of tokens is one message."""
+    while True:
+        try:
+            item = await asyncio.wait_for(queue.get(), idle)
+        except TimeoutError:
+            yield []
+            continue
+        batch = []
+        while item is not None:
+            batch.append(item)
+            if queue.empty():
+                break
+            item = queue.get_nowait()
+        if batch:
+            yield batch
+        if item is None:
+            return
 
 
-def stream_open(run_id: int) -> RunStream:
-    return _streams.setdefault(run_id, RunStream())
+@cache
+def get_broker():
+    if settings.REDIS_URL:
+        from playground.chat.redis_broker import RedisBroker
 
-
-def stream_get(run_id: int) -> RunStream | None:
-    return _streams.get(run_id)
-
-
-def stream_close(run_id: int) -> None:
-    """Tell followers the run has ended (its final state is in the database by now)."""
-    stream = _streams.pop(run_id, None)
-    if stream is not None:
-        stream.finish()
+        return RedisBroker(settings.REDIS_URL)
+    return InProcessBroker()

@@ -16,7 +16,8 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
-from playground.chat import broker, selectors, services
+from playground.chat import selectors, services
+from playground.chat.broker import REASONING, STATUS, TEXT, get_broker
 from playground.chat.models import Run
 from playground.nexconn import chat_completions
 from playground.nexconn.client import get_client
@@ -49,10 +50,10 @@ def db(function):
 
 def run_start(run_id: int) -> None:
     """Start generating in the background of the current event loop."""
-    broker.stream_open(run_id)
     # A fresh context: the task must not inherit the request's thread-sensitive context,
     # which is torn down when the request that started it ends.
     task = asyncio.get_running_loop().create_task(_execute(run_id), context=contextvars.Context())
+    get_broker().open(run_id, stop=task.cancel)
     _tasks[run_id] = task
     task.add_done_callback(lambda _: _tasks.pop(run_id, None))
 
@@ -73,9 +74,9 @@ def _load(run_id: int) -> tuple[Run, dict]:
 class _Answer:
     """The answer as it grows, and its batched writes to the database."""
 
-    def __init__(self, run: Run, stream: broker.RunStream):
+    def __init__(self, run: Run):
         self.run = run
-        self.stream = stream
+        self.broker = get_broker()
         self.text: list[str] = []
         self.reasoning: list[str] = []
         self._pending_write: asyncio.Task | None = None
@@ -84,9 +85,9 @@ class _Answer:
     def apply(self, event) -> None:
         match event:
             case TextDelta(text=piece):
-                self._add(self.text, broker.TEXT, piece)
+                self._add(self.text, TEXT, piece)
             case ReasoningDelta(text=piece):
-                self._add(self.reasoning, broker.REASONING, piece)
+                self._add(self.reasoning, REASONING, piece)
             case Usage():
                 self.run.input_tokens = event.input_tokens
                 self.run.output_tokens = event.output_tokens
@@ -100,7 +101,7 @@ class _Answer:
         if self.run.first_token_at is None:
             self.run.first_token_at = timezone.now()
         parts.append(piece)
-        self.stream.publish(kind, piece)
+        self.broker.publish(self.run.pk, kind, piece)
         if time.monotonic() - self._last_write >= settings.RUN_FLUSH_INTERVAL_SECONDS:
             self._write_progress()
 
@@ -123,16 +124,24 @@ class _Answer:
 
 
 async def _execute(run_id: int) -> None:
-    stream = broker.stream_get(run_id)
+    broker = get_broker()
+    loading = asyncio.ensure_future(db(_load)(run_id))
     try:
-        run, body = await db(_load)(run_id)
+        run, body = await asyncio.shield(loading)
     except Run.DoesNotExist:  # deleted before it started
-        broker.stream_close(run_id)
+        await broker.close(run_id)
         return
-    answer = _Answer(run, stream)
+    except asyncio.CancelledError:
+        # Stopped before it began: let the load finish so that the stop is recorded.
+        run, body = await loading
+        run.status = Run.Status.STOPPED
+        await _finish(_Answer(run))
+        raise
+    answer = _Answer(run)
 
     def on_retry(attempt: int, delay: float, error: NexconnError) -> None:
-        stream.publish(broker.STATUS, f"{error.message_for_user} Retrying in {delay:.0f} s…")
+        notice = f"{error.message_for_user} Retrying in {delay:.0f} s…"
+        broker.publish(run_id, STATUS, notice)
 
     run.status = Run.Status.DONE
     try:
@@ -154,5 +163,9 @@ async def _execute(run_id: int) -> None:
         run.error_kind = "internal"
         run.error_message = "Something went wrong on our side. Please try again."
     finally:
-        await asyncio.shield(answer.save_final())
-        broker.stream_close(run_id)
+        await asyncio.shield(_finish(answer))
+
+
+async def _finish(answer: _Answer) -> None:
+    await answer.save_final()
+    await get_broker().close(answer.run.pk)

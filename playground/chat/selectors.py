@@ -37,7 +37,17 @@ def run_prompt_messages(*, run: Run) -> list[dict]:
     messages = []
     if conversation.system_prompt:
         messages.append({"role": "system", "content": conversation.system_prompt})
-    earlier = conversation.messages.filter(id__lt=run.message_id).exclude(content="")
+    # Failed and interrupted attempts are not part of what the model is told.
+    earlier = (
+        conversation.messages.filter(id__lt=run.message_id)
+        .exclude(content="")
+        .exclude(run__status__in=(Run.Status.FAILED, Run.Status.INTERRUPTED))
+    )
     for message in earlier.order_by("id").only("role", "content"):
         messages.append({"role": message.role, "content": message.content})
     return messages
+
+
+def run_for_render(*, run_id: int) -> Run:
+    """A run and its message, for the server's own use (access was checked by the caller)."""
+    return Run.objects.select_related("message").get(pk=run_id)

@@ -19,6 +19,23 @@ TITLE_LENGTH = 60
 class ConversationBusy(Exception):
     """An answer is still being generated in this conversation."""
 
+    def __init__(self, run: "Run"):
+        super().__init__(f"run {run.pk} is active")
+        self.run = run
+
+
+class NotRetryable(Exception):
+    """Only the conversation's latest answer can be tried again, once it has ended."""
+
+
+RETRYABLE = (Run.Status.FAILED, Run.Status.STOPPED, Run.Status.INTERRUPTED)
+
+
+def _ensure_idle(conversation: Conversation) -> None:
+    active = Run.objects.filter(message__conversation=conversation, status__in=Run.ACTIVE).first()
+    if active is not None:
+        raise ConversationBusy(active)
+
 
 @dataclass(frozen=True)
 class ChatSettings:
@@ -47,8 +64,7 @@ def message_send(
         conversation = Conversation(owner=user, title=title_from_message(text))
     else:
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-        if Run.objects.filter(message__conversation=conversation, status__in=Run.ACTIVE).exists():
-            raise ConversationBusy
+        _ensure_idle(conversation)
     conversation.model = chat.model
     conversation.system_prompt = chat.system_prompt
     conversation.temperature = chat.temperature
@@ -57,6 +73,18 @@ def message_send(
     Message.objects.create(conversation=conversation, role=Message.Role.USER, content=text)
     answer = Message.objects.create(conversation=conversation, role=Message.Role.ASSISTANT)
     return Run.objects.create(message=answer, model=chat.model)
+
+
+@transaction.atomic
+def run_retry(*, run: Run) -> Run:
+    """A new attempt at an answer that failed or was stopped; the old one stays visible."""
+    conversation = Conversation.objects.select_for_update().get(messages__run=run)
+    _ensure_idle(conversation)
+    latest = conversation.messages.latest("id")
+    if run.status not in RETRYABLE or latest.pk != run.message_id:
+        raise NotRetryable
+    answer = Message.objects.create(conversation=conversation, role=Message.Role.ASSISTANT)
+    return Run.objects.create(message=answer, model=run.model)
 
 
 def conversation_rename(*, conversation: Conversation, title: str) -> Conversation:
@@ -76,6 +104,16 @@ def run_mark_started(*, run: Run) -> None:
     run.status = Run.Status.STREAMING
     run.started_at = timezone.now()
     Run.objects.filter(pk=run.pk).update(status=run.status, started_at=run.started_at)
+
+
+def run_mark_interrupted(*, run: Run) -> None:
+    """The process generating this answer went away (a restart or a crash)."""
+    run.status = Run.Status.INTERRUPTED
+    run.error_kind = "interrupted"
+    run.error_message = "The server restarted before this answer finished. The text so far is kept."
+    Run.objects.filter(pk=run.pk, status__in=Run.ACTIVE).update(
+        status=run.status, error_kind=run.error_kind, error_message=run.error_message
+    )
 
 
 def run_save_progress(*, run: Run, text: str, reasoning: str) -> None:

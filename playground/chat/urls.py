@@ -14,4 +14,6 @@ urlpatterns = [
     path("c/<int:pk>/rename/", views.conversation_rename, name="conversation-rename"),
     path("c/<int:pk>/delete/", views.conversation_delete, name="conversation-delete"),
     path("runs/<int:pk>/events/", views.run_events, name="run-events"),
+    path("runs/<int:pk>/stop/", views.run_stop, name="run-stop"),
+    path("runs/<int:pk>/retry/", views.run_retry, name="run-retry"),
 ]

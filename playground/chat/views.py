@@ -1,20 +1,19 @@
-import asyncio
+from functools import partial
 
 from asgiref.sync import async_to_sync, sync_to_async
 from django.core.paginator import Paginator
 from django.db import close_old_connections
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from playground.chat import broker, runs, selectors, services
+from playground.chat import run_stream, runs, selectors, services
+from playground.chat.broker import get_broker
 from playground.chat.forms import MessageForm, RenameForm, message_form_initial
 from playground.chat.models import Conversation, Message, Run
-from playground.core.sse import SSE_HEADERS, SSE_KEEPALIVE, sse_message, sse_text
+from playground.core.sse import SSE_HEADERS
 from playground.nexconn import catalog
 
 CONVERSATIONS_PER_PAGE = 30
@@ -103,14 +102,21 @@ def _message_send(request, pk: int | None) -> tuple[HttpResponse, int | None]:
         temperature=data["temperature"],
         max_tokens=data["max_tokens"],
     )
+    send = partial(
+        services.message_send,
+        user=request.user,
+        conversation=conversation,
+        text=data["text"],
+        chat=chat,
+    )
     try:
-        run = services.message_send(
-            user=request.user, conversation=conversation, text=data["text"], chat=chat
-        )
-    except services.ConversationBusy:
-        form.add_error(None, "The answer to your last message is still being written. "
-                       "Wait for it to finish, then send again.")  # fmt: skip
-        return _composer_error(request, form, conversation, status=409), None
+        run = send()
+    except services.ConversationBusy as busy:
+        if not _release_if_orphaned(busy.run):
+            form.add_error(None, "The answer to your last message is still being written. "
+                           "Stop it or wait for it to finish, then send again.")  # fmt: skip
+            return _composer_error(request, form, conversation, status=409), None
+        run = send()
 
     new_conversation = conversation is None
     conversation = run.message.conversation
@@ -193,6 +199,17 @@ def conversation_delete(request, pk: int):
 # --- Streaming a run to the page ---------------------------------------------------
 
 
+def _release_if_orphaned(run: Run) -> bool:
+    """An active run that no process generates any more (after a restart) is interrupted."""
+    if async_to_sync(get_broker().is_live)(run.pk):
+        return False
+    services.run_mark_interrupted(run=run)
+    return True
+
+
+# --- Following, stopping and retrying a run -----------------------------------------
+
+
 @require_GET
 async def run_events(request, pk: int):
     """SSE: what the run has produced so far, then live pieces, then the final rendering.
@@ -204,7 +221,7 @@ async def run_events(request, pk: int):
     # Let go of the request's database connection before a stream that may last minutes.
     await sync_to_async(close_old_connections)()
     return StreamingHttpResponse(
-        _run_event_stream(run, _last_event_id(request)),
+        run_stream.run_event_stream(run, last_event_id=_last_event_id(request)),
         content_type="text/event-stream",
         headers=SSE_HEADERS,
     )
@@ -215,88 +232,45 @@ def _last_event_id(request) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-async def _run_event_stream(run: Run, last_event_id: int | None):
-    stream = broker.stream_get(run.pk)
-    if stream is not None:
-        queue = stream.subscribe()
-        try:
-            if last_event_id is not None and last_event_id <= stream.seq:
-                backlog = _pieces_message(stream.since(last_event_id))
-            else:
-                backlog = _snapshot_message(stream, run.message_id)
-            yield b"retry: 1000\n\n" + backlog
-            while True:
-                try:
-                    item = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
-                except TimeoutError:
-                    yield SSE_KEEPALIVE
-                    continue
-                items, ended = _drain(item, queue)
-                if items:
-                    yield _pieces_message(items)
-                if ended:
-                    break
-        finally:
-            stream.unsubscribe(queue)
+@require_POST
+async def run_stop(request, pk: int):
+    """Stop generating: the upstream request is cancelled and the text so far is kept."""
+    user = await request.auser()
+    run = await sync_to_async(selectors.run_get)(user=user, pk=pk)
+    if run.is_active and not await get_broker().request_stop(run.pk):
+        # Nobody is generating it any more (a restart): it ends here.
+        await sync_to_async(services.run_mark_interrupted)(run=run)
+    if request.htmx:
+        return HttpResponse(status=204)  # the run's stream brings the final state
+    return redirect("chat:conversation", pk=run.message.conversation_id)
+
+
+@require_POST
+async def run_retry(request, pk: int):
+    """Try an answer again as a new attempt below the failed one."""
+    response, run_id = await sync_to_async(_run_retry)(request, pk)
+    if run_id is not None:
+        runs.run_start(run_id)
+    return response
+
+
+def _run_retry(request, pk: int) -> tuple[HttpResponse, int | None]:
+    run = selectors.run_get(user=request.user, pk=pk)
+    conversation_id = run.message.conversation_id
     try:
-        final_html = await runs.db(_final_html)(run.pk)
-    except Run.DoesNotExist:  # the conversation was deleted meanwhile
-        final_html = ""
-    yield sse_message(final_html, event="done")
+        new_run = services.run_retry(run=run)
+    except services.ConversationBusy as busy:
+        if not _release_if_orphaned(busy.run):
+            return _run_refused(request, "Another answer is still being written."), None
+        new_run = services.run_retry(run=run)
+    except services.NotRetryable:
+        return _run_refused(request, "Only the latest answer can be tried again."), None
+    if not request.htmx:
+        return redirect("chat:conversation", pk=conversation_id), new_run.pk
+    return render(request, f"{TEMPLATE}#message", {"message": new_run.message}), new_run.pk
 
 
-def _drain(first, queue: asyncio.Queue) -> tuple[list, bool]:
-    """Take everything already waiting, so a burst of tokens becomes one message."""
-    items, item = [], first
-    while item is not None:
-        items.append(item)
-        if queue.empty():
-            return items, False
-        item = queue.get_nowait()
-    return items, True
-
-
-def _pieces_message(items: list[tuple[int, str, str]]) -> bytes:
-    """Consecutive pieces of the same kind become one SSE message (fewer DOM swaps)."""
-    out, group, group_kind = [], [], None
-    for seq, kind, piece in items:
-        if kind != group_kind and group:
-            out.append(_group_message(group_kind, group))
-            group = []
-        group_kind = kind
-        group.append((seq, piece))
-    if group:
-        out.append(_group_message(group_kind, group))
-    return b"".join(out)
-
-
-def _group_message(kind: str, group: list[tuple[int, str]]) -> bytes:
-    last_seq = group[-1][0]
-    if kind == broker.STATUS:  # a notice replaces the previous one
-        return sse_text(group[-1][1], event=kind, id=last_seq)
-    return sse_text("".join(piece for _, piece in group), event=kind, id=last_seq)
-
-
-def _snapshot_message(stream: broker.RunStream, message_id: int) -> bytes:
-    """Replace (not append to) whatever the page shows with the exact state so far."""
-    parts = {
-        broker.TEXT: stream.text_so_far(broker.TEXT),
-        broker.REASONING: stream.text_so_far(broker.REASONING),
-        broker.STATUS: stream.latest(broker.STATUS),
-    }
-    html = "".join(
-        f'<div id="message-{message_id}-{kind}" hx-swap-oob="innerHTML">{escape(text)}</div>'
-        for kind, text in parts.items()
-        if text or kind != broker.STATUS
-    )
-    return sse_message(html, event="snapshot", id=stream.seq)
-
-
-def _final_html(run_id: int) -> str:
-    run = Run.objects.select_related("message").get(pk=run_id)
-    if run.is_active and broker.stream_get(run_id) is None:
-        # Nobody is generating it any more: the process that was has gone away.
-        run.status = Run.Status.INTERRUPTED
-        run.error_message = "The server restarted before this answer finished."
-        Run.objects.filter(pk=run_id).update(status=run.status, error_message=run.error_message)
-    return render_to_string(f"{TEMPLATE}#message", {"message": run.message})
+def _run_refused(request, reason: str) -> HttpResponse:
+    if request.htmx:
+        return render(request, f"{TEMPLATE}#notice", {"notice": reason}, status=409)
+    return HttpResponse(reason, status=409, content_type="text/plain; charset=utf-8")

@@ -103,19 +103,22 @@ def test_an_unknown_model_is_refused(owner_client):
     assert b"Select a valid choice" in response.content
 
 
-def test_sending_while_an_answer_is_running_is_refused(owner_client, owner):
+def test_an_answer_left_behind_by_a_restart_does_not_block_the_conversation(owner_client, owner):
     conversation = Conversation.objects.create(owner=owner, title="Busy", model="deepseek-v3")
-    answer = Message.objects.create(conversation=conversation, role="assistant")
-    Run.objects.create(message=answer, model="deepseek-v3", status=Run.Status.STREAMING)
+    answer = Message.objects.create(conversation=conversation, role="assistant", content="Half")
+    orphan = Run.objects.create(message=answer, model="deepseek-v3", status=Run.Status.STREAMING)
+    page = owner_client.get(reverse("chat:conversation", args=[conversation.pk]))
+    assert b"Half" in page.content
     response = owner_client.post(
         reverse("chat:conversation-send", args=[conversation.pk]),
-        {"text": "another one", "model": "deepseek-v3"},
+        {"text": "another one [sim tokens=3 rate=0]", "model": "deepseek-v3"},
         **HTMX,
     )
-    assert response.status_code == 409
-    assert b"still being written" in response.content
-    assert b"another one" in response.content
-    assert conversation.messages.count() == 1
+    assert response.status_code == 200
+    orphan.refresh_from_db()
+    assert orphan.status == Run.Status.INTERRUPTED
+    assert "restarted" in orphan.error_message
+    assert Message.objects.get(pk=answer.pk).content == "Half"
 
 
 def test_model_picker_lists_the_models_from_the_api(owner_client):
