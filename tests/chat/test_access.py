@@ -33,6 +33,8 @@ def _urls(conversation):
         ("post", reverse("chat:conversation-delete", args=[pk])),
         ("post", reverse("chat:conversation-send", args=[pk])),
         ("get", reverse("chat:run-events", args=[run.pk])),
+        ("post", reverse("chat:run-stop", args=[run.pk])),
+        ("post", reverse("chat:run-retry", args=[run.pk])),
     ]
 
 
