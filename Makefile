@@ -49,6 +49,11 @@ format: install
 simulator: install
 	$(BIN)/python -m playground.simulator --host 127.0.0.1 --port 8001
 
+# N concurrent answers through the app against the same streams read from the simulator
+# (bench/README.md). Options: make bench-relay BENCH_ARGS="--n 1 50 200 --tokens 100".
+bench-relay: install
+	$(BIN)/python -m bench.relay $(BENCH_ARGS)
+
 check-deploy: install
 	DEBUG=false SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	ALLOWED_HOSTS=playground.example.com SECURE_SSL_REDIRECT=true SECURE_HSTS_SECONDS=31536000 \

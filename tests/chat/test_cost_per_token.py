@@ -1,0 +1,67 @@
+"""Nothing per token touches the database, renders a template or logs."""
+
+import logging
+import time
+
+import pytest
+from django.test.signals import template_rendered
+
+from tests.chat.streaming import open_events, read_all, send_message, text_of
+from tests.chat.test_runs import logged_in, run_async
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class _Recorder(logging.Handler):
+    """Every log record from every thread (the run writes from worker threads)."""
+
+    def __init__(self):
+        super().__init__(level=logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        self.records.append(record)  # Handler.handle already holds the handler's lock
+
+
+def test_a_2000_token_answer_costs_a_few_writes_per_second_and_no_work_per_token(owner, settings):
+    settings.DEBUG = True  # Django then logs every SQL statement, from every thread
+    settings.RUN_FLUSH_INTERVAL_SECONDS = 1.0
+    recorder = _Recorder()
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(recorder)
+    root.setLevel(logging.DEBUG)
+    renders = []
+
+    def count_render(sender, template, **kwargs):
+        renders.append(template.name)
+
+    template_rendered.connect(count_render)
+    try:
+
+        async def scenario():
+            client = await logged_in(owner)
+            _, run_id = await send_message(client, "Essay [sim tokens=2000 rate=500]")
+            started = time.monotonic()
+            recorder.records.clear()
+            renders.clear()
+            events = await read_all(await open_events(client, run_id))
+            return events, time.monotonic() - started
+
+        events, seconds = run_async(scenario)
+    finally:
+        root.removeHandler(recorder)
+        root.setLevel(old_level)
+        template_rendered.disconnect(count_render)
+
+    assert len(text_of(events).split()) > 1000 and seconds > 3
+    sql = [r.getMessage() for r in recorder.records if r.name == "django.db.backends"]
+    writes = [s for s in sql if s.lstrip("(0-9.) ").upper().startswith(("UPDATE", "INSERT"))]
+    # markdown-it logs its parser steps at DEBUG while the final answer is rendered, once.
+    other_logs = [
+        r for r in recorder.records if not r.name.startswith(("django.db.backends", "markdown_it"))
+    ]
+    assert len(writes) <= 3 * seconds + 6, f"{len(writes)} writes in {seconds:.1f} s"
+    assert len(sql) <= 6 * seconds + 20, f"{len(sql)} statements in {seconds:.1f} s"
+    assert len(renders) <= 5, renders  # the final rendering, not one per piece
+    assert len(other_logs) <= 5, [r.getMessage() for r in other_logs]
