@@ -81,6 +81,7 @@ class _Answer:
         self.reasoning: list[str] = []
         self._pending_write: asyncio.Task | None = None
         self._last_write = time.monotonic()
+        self._writes = 0
 
     def apply(self, event) -> None:
         match event:
@@ -111,9 +112,13 @@ class _Answer:
             self._last_write = time.monotonic()
             self._pending_write = asyncio.create_task(
                 db(services.run_save_progress)(
-                    run=self.run, text="".join(self.text), reasoning="".join(self.reasoning)
+                    run=self.run,
+                    text="".join(self.text),
+                    reasoning="".join(self.reasoning),
+                    first_write=self._writes == 0,
                 )
             )
+            self._writes += 1
 
     async def save_final(self) -> None:
         if self._pending_write is not None:

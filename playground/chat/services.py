@@ -116,11 +116,11 @@ def run_mark_interrupted(*, run: Run) -> None:
     )
 
 
-def run_save_progress(*, run: Run, text: str, reasoning: str) -> None:
+def run_save_progress(*, run: Run, text: str, reasoning: str, first_write: bool) -> None:
     """A batch write while the answer streams (never one per token)."""
     Message.objects.filter(pk=run.message_id).update(content=text, reasoning=reasoning)
-    if run.first_token_at:
-        Run.objects.filter(pk=run.pk, first_token_at=None).update(first_token_at=run.first_token_at)
+    if first_write:
+        Run.objects.filter(pk=run.pk).update(first_token_at=run.first_token_at)
 
 
 @transaction.atomic

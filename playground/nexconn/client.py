@@ -62,6 +62,9 @@ class NexconnClient:
                 connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
             ),
             transport=transport,
+            # Every running answer holds one upstream connection for its whole length;
+            # httpx's default pool of 100 would make answer 101 wait for a free one.
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=100),
         )
 
     @asynccontextmanager
