@@ -76,7 +76,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "init_command": f"PRAGMA journal_mode={env.str('SQLITE_JOURNAL_MODE', default='WAL')};"
+        " PRAGMA synchronous=NORMAL;",
     }
     # A file, not :memory:, so the server thread and run executors of browser tests
     # see the same test database as the test itself.
@@ -160,6 +161,8 @@ DEMO_MODE = not NEXCONN_API_KEY
 # Redis, optional: with it a run started through one server process can be followed live
 # through another (several uvicorn workers or replicas). Empty: one process, in memory.
 REDIS_URL = env.str("REDIS_URL", default="")
+# Keys and channels start with this, so several installations can share one Redis.
+REDIS_KEY_PREFIX = env.str("REDIS_KEY_PREFIX", default="playground")
 
 # Runs: how often the growing answer is written to the database while it streams.
 RUN_FLUSH_INTERVAL_SECONDS = env.float("RUN_FLUSH_INTERVAL_SECONDS", default=1.0)

@@ -59,7 +59,7 @@ class InProcessBroker:
     def __init__(self):
         self._runs: dict[int, _LocalRun] = {}
 
-    def open(self, run_id: int, *, stop: Callable[[], None]) -> None:
+    async def open(self, run_id: int, *, stop: Callable[[], None]) -> None:
         self._runs[run_id] = _LocalRun(stop=stop)
 
     def publish(self, run_id: int, kind: str, piece: str) -> None:

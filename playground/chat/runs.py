@@ -48,12 +48,13 @@ def db(function):
     return sync_to_async(call_and_release, thread_sensitive=False)
 
 
-def run_start(run_id: int) -> None:
+async def run_start(run_id: int) -> None:
     """Start generating in the background of the current event loop."""
+    # Open the run's feed before the page can ask for it, so it is never taken for dead.
+    await get_broker().open(run_id, stop=lambda: _tasks[run_id].cancel())
     # A fresh context: the task must not inherit the request's thread-sensitive context,
     # which is torn down when the request that started it ends.
     task = asyncio.get_running_loop().create_task(_execute(run_id), context=contextvars.Context())
-    get_broker().open(run_id, stop=task.cancel)
     _tasks[run_id] = task
     task.add_done_callback(lambda _: _tasks.pop(run_id, None))
 

@@ -85,7 +85,7 @@ async def message_send(request, pk: int | None = None):
     """Store the message, start the answer, and return both for the page to append."""
     response, run_id = await sync_to_async(_message_send)(request, pk)
     if run_id is not None:
-        runs.run_start(run_id)
+        await runs.run_start(run_id)
     return response
 
 
@@ -250,7 +250,7 @@ async def run_retry(request, pk: int):
     """Try an answer again as a new attempt below the failed one."""
     response, run_id = await sync_to_async(_run_retry)(request, pk)
     if run_id is not None:
-        runs.run_start(run_id)
+        await runs.run_start(run_id)
     return response
 
 

@@ -1,0 +1,94 @@
+"""With REDIS_URL, an answer started through one server process is followed live, and
+stopped, through another."""
+
+import os
+import time
+import uuid
+
+import pytest
+import redis
+
+from playground.chat import broker
+from playground.chat.models import Run
+from tests.chat.servers import logged_in_http, read_events, start_server
+from tests.chat.streaming import RUN_URL, open_events, read_all, send_message, text_of
+from tests.chat.test_runs import logged_in, run_async
+
+pytestmark = pytest.mark.django_db(transaction=True)
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def redis_env(settings):
+    """The local Redis, with keys of this test's own."""
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.ConnectionError:
+        if os.environ.get("REQUIRE_REDIS"):
+            pytest.fail(f"Redis is required at {REDIS_URL}")
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    settings.REDIS_URL = REDIS_URL
+    settings.REDIS_KEY_PREFIX = prefix
+    broker.get_broker.cache_clear()
+    yield {"REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": prefix}
+    broker.get_broker.cache_clear()
+
+
+def test_an_answer_started_in_one_process_is_followed_live_in_another(owner, redis_env):
+    first, first_url = start_server(**redis_env)
+    second, second_url = start_server(**redis_env)
+    try:
+        starter = logged_in_http(owner, first_url)
+        form = {"text": "Shared [sim tokens=80 rate=40]", "model": "deepseek-v3"}
+        run_id = int(RUN_URL.search(starter.post("/send/", data=form).content).group(1))
+        time.sleep(0.3)
+        events = read_events(logged_in_http(owner, second_url), run_id)
+    finally:
+        first.terminate()
+        second.terminate()
+        first.wait(5)
+        second.wait(5)
+    run = Run.objects.select_related("message").get(pk=run_id)
+    assert run.status == Run.Status.DONE
+    live = [e for e in events if e.event == "text"]
+    assert len(live) >= 3, "pieces arrived live through the other process"
+    assert events[0].event == "snapshot" and events[-1].event == "done"
+    assert text_of(events) == run.message.content
+
+
+def test_stop_through_another_process_stops_the_answer(owner, redis_env):
+    first, first_url = start_server(**redis_env)
+    second, second_url = start_server(**redis_env)
+    try:
+        starter = logged_in_http(owner, first_url)
+        form = {"text": "Stop me [sim tokens=400 rate=40]", "model": "deepseek-v3"}
+        run_id = int(RUN_URL.search(starter.post("/send/", data=form).content).group(1))
+        time.sleep(0.5)
+        other = logged_in_http(owner, second_url)
+        started = time.monotonic()
+        assert other.post(f"/runs/{run_id}/stop/").status_code == 204
+        while Run.objects.get(pk=run_id).status != Run.Status.STOPPED:
+            assert time.monotonic() - started < 2, "stopped within two seconds"
+            time.sleep(0.05)
+        events = read_events(other, run_id)
+    finally:
+        first.terminate()
+        second.terminate()
+        first.wait(5)
+        second.wait(5)
+    run = Run.objects.select_related("message").get(pk=run_id)
+    assert run.message.content and "Stopped." in events[-1].data
+
+
+def test_in_one_process_the_redis_broker_behaves_like_the_in_memory_one(owner, redis_env):
+    async def scenario():
+        client = await logged_in(owner)
+        _, run_id = await send_message(client, "Redis [sim tokens=60 rate=60]")
+        first = await read_all(await open_events(client, run_id))
+        return run_id, first
+
+    run_id, events = run_async(scenario)
+    run = Run.objects.select_related("message").get(pk=run_id)
+    assert run.status == Run.Status.DONE
+    assert text_of(events) == run.message.content
