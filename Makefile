@@ -36,7 +36,7 @@ run: install .env
 
 # Browser tests run in a pytest of their own: Playwright keeps an event loop running in the
 # test thread for the rest of the session, which Django's async-safety check then trips on.
-PYTEST := SECRET_KEY=tests-only-not-a-secret SQLITE_JOURNAL_MODE=DELETE $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+PYTEST := SECRET_KEY=tests-only-not-a-secret $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 # With PYTEST_ARGS (say -k sidebar) one of the two may select nothing (pytest exits 5).
 test: install

@@ -70,9 +70,13 @@ def message_send(
     conversation.temperature = chat.temperature
     conversation.max_tokens = chat.max_tokens
     conversation.save()
-    Message.objects.create(conversation=conversation, role=Message.Role.USER, content=text)
+    question = Message.objects.create(
+        conversation=conversation, role=Message.Role.USER, content=text
+    )
     answer = Message.objects.create(conversation=conversation, role=Message.Role.ASSISTANT)
-    return Run.objects.create(message=answer, model=chat.model)
+    run = Run.objects.create(message=answer, model=chat.model)
+    run.question = question  # the caller shows both
+    return run
 
 
 @transaction.atomic

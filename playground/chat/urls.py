@@ -9,7 +9,6 @@ urlpatterns = [
     path("send/", views.message_send, name="send"),
     path("conversations/", views.conversation_list, name="conversation-list"),
     path("c/<int:pk>/", views.conversation_detail, name="conversation"),
-    path("c/<int:pk>/send/", views.message_send, name="conversation-send"),
     path("c/<int:pk>/item/", views.conversation_item, name="conversation-item"),
     path("c/<int:pk>/rename/", views.conversation_rename, name="conversation-rename"),
     path("c/<int:pk>/delete/", views.conversation_delete, name="conversation-delete"),

@@ -3,7 +3,7 @@ from functools import partial
 from asgiref.sync import async_to_sync, sync_to_async
 from django.core.paginator import Paginator
 from django.db import close_old_connections
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -12,7 +12,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from playground.chat import run_stream, runs, selectors, services
 from playground.chat.broker import get_broker
 from playground.chat.forms import MessageForm, RenameForm, message_form_initial
-from playground.chat.models import Conversation, Message, Run
+from playground.chat.models import Conversation, Run
 from playground.core.sse import SSE_HEADERS
 from playground.nexconn import catalog
 
@@ -81,16 +81,16 @@ def conversation_item(request, pk: int):
 
 
 @require_POST
-async def message_send(request, pk: int | None = None):
+async def message_send(request):
     """Store the message, start the answer, and return both for the page to append."""
-    response, run_id = await sync_to_async(_message_send)(request, pk)
+    response, run_id = await sync_to_async(_message_send)(request)
     if run_id is not None:
         await runs.run_start(run_id)
     return response
 
 
-def _message_send(request, pk: int | None) -> tuple[HttpResponse, int | None]:
-    conversation = selectors.conversation_get(user=request.user, pk=pk) if pk else None
+def _message_send(request) -> tuple[HttpResponse, int | None]:
+    conversation = _posted_conversation(request)
     model_ids, _, _ = _model_ids(conversation)
     form = MessageForm(request.POST, model_ids=model_ids)
     if not form.is_valid():
@@ -122,17 +122,14 @@ def _message_send(request, pk: int | None) -> tuple[HttpResponse, int | None]:
     conversation = run.message.conversation
     if not request.htmx:
         return redirect("chat:conversation", pk=conversation.pk), run.pk
-    user_message = conversation.messages.filter(role=Message.Role.USER).latest("id")
-    fresh_form = MessageForm(
-        initial=message_form_initial(conversation, chat.model), model_ids=model_ids
-    )
+    # The composer stays as it is (the page clears the text); a new conversation only
+    # needs its id in the form and its entry in the sidebar.
     response = render(
         request,
         f"{TEMPLATE}#send-response",
         {
-            "chat_messages": [user_message, run.message],
+            "chat_messages": [run.question, run.message],
             "conversation": conversation,
-            "form": fresh_form,
             "new_conversation": new_conversation,
             "item": conversation,
         },
@@ -140,6 +137,16 @@ def _message_send(request, pk: int | None) -> tuple[HttpResponse, int | None]:
     if new_conversation:
         response["HX-Push-Url"] = reverse("chat:conversation", args=[conversation.pk])
     return response, run.pk
+
+
+def _posted_conversation(request) -> Conversation | None:
+    """The conversation the message continues (the owner's only), or None for a new one."""
+    pk = request.POST.get("conversation", "")
+    if not pk:
+        return None
+    if not pk.isdigit():
+        raise Http404
+    return selectors.conversation_get(user=request.user, pk=int(pk))
 
 
 def _composer_error(request, form, conversation, *, status: int) -> HttpResponse:

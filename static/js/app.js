@@ -33,3 +33,11 @@ document.addEventListener("DOMContentLoaded", () => {
     if (log.scrollHeight - log.scrollTop - log.clientHeight > 120) delete log.dataset.follow;
   });
 });
+
+// After a message is accepted, empty the box for the next one (settings stay as they are).
+document.addEventListener("htmx:afterRequest", (event) => {
+  const form = event.detail.elt;
+  if (form.id !== "composer" || !event.detail.successful) return;
+  form.elements.text.value = "";
+  form.elements.text.focus();
+});

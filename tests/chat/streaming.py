@@ -14,14 +14,8 @@ RUN_URL = re.compile(rb'sse-connect="/runs/(\d+)/events/"')
 async def send_message(
     client: AsyncClient, text: str, *, model: str = "deepseek-v3", conversation_id=None
 ):
-    url = (
-        reverse("chat:conversation-send", args=[conversation_id])
-        if conversation_id
-        else reverse("chat:send")
-    )
-    response = await client.post(
-        url, {"text": text, "model": model}, headers={"HX-Request": "true"}
-    )
+    data = {"text": text, "model": model, "conversation": conversation_id or ""}
+    response = await client.post(reverse("chat:send"), data, headers={"HX-Request": "true"})
     assert response.status_code == 200, response.content
     return response, int(RUN_URL.search(response.content).group(1))
 

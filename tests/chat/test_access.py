@@ -31,7 +31,7 @@ def _urls(conversation):
         ("post", reverse("chat:conversation-rename", args=[pk])),
         ("get", reverse("chat:conversation-delete", args=[pk])),
         ("post", reverse("chat:conversation-delete", args=[pk])),
-        ("post", reverse("chat:conversation-send", args=[pk])),
+        ("post", reverse("chat:send")),  # continuing this conversation
         ("get", reverse("chat:run-events", args=[run.pk])),
         ("post", reverse("chat:run-stop", args=[run.pk])),
         ("post", reverse("chat:run-retry", args=[run.pk])),
@@ -47,7 +47,13 @@ def test_owner_can_open_everything(owner_client, conversation):
 def test_another_user_gets_404_everywhere_and_changes_nothing(other_client, conversation):
     for method, url in _urls(conversation):
         response = getattr(other_client, method)(
-            url, {"title": "pwned", "text": "hi", "model": "deepseek-v3"}
+            url,
+            {
+                "title": "pwned",
+                "text": "hi",
+                "model": "deepseek-v3",
+                "conversation": conversation.pk,
+            },
         )
         assert response.status_code == 404, url
         assert b"top secret" not in response.content

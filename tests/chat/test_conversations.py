@@ -110,8 +110,12 @@ def test_an_answer_left_behind_by_a_restart_does_not_block_the_conversation(owne
     page = owner_client.get(reverse("chat:conversation", args=[conversation.pk]))
     assert b"Half" in page.content
     response = owner_client.post(
-        reverse("chat:conversation-send", args=[conversation.pk]),
-        {"text": "another one [sim tokens=3 rate=0]", "model": "deepseek-v3"},
+        reverse("chat:send"),
+        {
+            "text": "another one [sim tokens=3 rate=0]",
+            "model": "deepseek-v3",
+            "conversation": conversation.pk,
+        },
         **HTMX,
     )
     assert response.status_code == 200

@@ -77,8 +77,8 @@ def test_sending_while_an_answer_is_running_is_refused(owner):
         response, run_id = await send_message(client, "First [sim tokens=200 rate=50]")
         conversation_id = int(response["HX-Push-Url"].strip("/").split("/")[-1])
         second = await client.post(
-            reverse("chat:conversation-send", args=[conversation_id]),
-            {"text": "Second", "model": "deepseek-v3"},
+            reverse("chat:send"),
+            {"text": "Second", "model": "deepseek-v3", "conversation": conversation_id},
             headers=HTMX,
         )
         await stop(client, run_id)

@@ -1,0 +1,198 @@
+"""Runs in Chromium: an answer survives reloads and a closed tab, and can be stopped or retried."""
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from playground.chat.models import Message
+from playground.simulator.answers import answer_tokens
+from playground.simulator.app import application as simulator
+from playground.simulator.app import split_directive
+from tests.conftest import signup_in_browser
+
+pytestmark = pytest.mark.browser
+
+CHAT_PATH = "/v1/chat/completions"
+MODEL = "deepseek-v3"
+
+
+def full_answer(text: str, *, tokens: int) -> str:
+    """The simulator's whole answer to a message typed as `text` (directive removed)."""
+    prompt, _ = split_directive(text)
+    return "".join(answer_tokens(prompt, model=MODEL, tokens=tokens))
+
+
+def normalised(text: str) -> str:
+    return " ".join(text.split())
+
+
+def chat_requests() -> int:
+    return sum(1 for request in simulator.received if request["path"] == CHAT_PATH)
+
+
+def send(page, text: str) -> None:
+    page.get_by_label("Model").select_option(MODEL)
+    box = page.get_by_label("Message")
+    box.fill(text)
+    box.press("Enter")
+    expect(page).to_have_url(re.compile(r"/c/\d+/$"))
+
+
+def shown_text(page) -> str:
+    """The streaming text of the latest answer right now ("" once it has been replaced)."""
+    shown = (
+        page.locator("article.message--assistant")
+        .last.locator(".message__body--streaming")
+        .all_inner_texts()
+    )  # no waiting: the element goes away at the end
+    return shown[0] if shown else ""
+
+
+def wait_for_text(page, *, at_least: int, timeout: float = 5.0) -> str:
+    deadline = time.monotonic() + timeout
+    while len(text := shown_text(page)) < at_least:
+        assert time.monotonic() < deadline, f"the answer did not reach {at_least} chars: {text!r}"
+        page.wait_for_timeout(30)
+    return text
+
+
+def assert_grows_as_a_prefix(page, full: str, *, after: str, timeout: float = 3.0) -> str:
+    """Every text seen is a prefix of the whole answer, and it gets longer than `after`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = shown_text(page)
+        assert normalised(full).startswith(normalised(text)), f"not the answer's start: {text!r}"
+        if len(normalised(text)) > len(normalised(after)):
+            return text
+        assert time.monotonic() < deadline, f"the answer stopped growing at {after!r}"
+        page.wait_for_timeout(30)
+
+
+def the_answer() -> Message:
+    return Message.objects.get(role=Message.Role.ASSISTANT)
+
+
+def test_reloading_mid_answer_shows_it_so_far_and_never_restarts_it(browser_page):
+    page = browser_page
+    simulator.reset()
+    signup_in_browser(page)
+    text = "Explain how tides work [sim tokens=250 rate=50]"
+    full = full_answer(text, tokens=250)
+    send(page, text)
+    wait_for_text(page, at_least=20)
+
+    for _ in range(2):
+        page.reload()
+        streaming = page.locator("article.message--assistant .message__body--streaming")
+        expect(streaming).not_to_be_empty()
+        after_reload = shown_text(page)
+        assert after_reload.strip(), "nothing shown right after the reload"
+        assert normalised(full).startswith(normalised(after_reload)), (
+            f"not the answer's start after the reload: {after_reload!r}"
+        )
+        assert_grows_as_a_prefix(page, full, after=after_reload)
+        page.wait_for_timeout(1200)  # the second reload comes later, with more text
+
+    answer = page.locator("article.message--assistant").last
+    expect(answer.locator(".message__footer")).to_contain_text("250 out", timeout=15_000)
+    expect(answer.locator(".markdown pre code")).to_be_visible()
+    assert the_answer().content == full
+    assert chat_requests() == 1, simulator.received
+    assert simulator.disconnects == 0
+
+
+def test_stop_cancels_the_upstream_and_keeps_the_text_so_far(browser_page):
+    page = browser_page
+    simulator.reset()
+    signup_in_browser(page)
+    text = "Describe the water cycle [sim tokens=300 rate=40]"
+    full = full_answer(text, tokens=300)
+    send(page, text)
+    wait_for_text(page, at_least=40)
+
+    answer = page.locator("article.message--assistant").last
+    answer.get_by_role("button", name="■ Stop").click()
+    clicked = time.monotonic()
+    while simulator.disconnects < 1:
+        assert time.monotonic() - clicked < 1.0, "the upstream request was not cancelled"
+        time.sleep(0.02)
+
+    expect(answer.locator(".message__note")).to_have_text("Stopped.")
+    expect(answer.locator(".markdown")).not_to_be_empty()
+    expect(answer.get_by_role("button", name="↻ Retry")).to_be_visible()
+    expect(answer.locator(".message__footer")).to_be_visible()
+    content = the_answer().content
+    assert content, "the partial text was not kept"
+    assert full.startswith(content) and content != full, content
+    assert normalised(answer.locator(".markdown").inner_text())
+    assert chat_requests() == 1
+
+
+def test_a_failed_answer_can_be_tried_again_below_it(browser_page):
+    page = browser_page
+    simulator.reset()
+    signup_in_browser(page)
+    text = "What is a quasar? [sim error=503 fail_times=3 retry_after=0 tokens=30 rate=30]"
+    send(page, text)
+
+    answers = page.locator("article.message--assistant")
+    failed = answers.first
+    expect(failed.locator(".message__error")).to_contain_text("503")
+    assert chat_requests() == 3  # the first attempt and two automatic retries
+    expect(answers).to_have_count(1)
+    failed.get_by_role("button", name="↻ Retry").click()
+
+    expect(answers).to_have_count(2)
+    retried = answers.nth(1)
+    expect(retried.locator(".message__footer")).to_contain_text("30 out")
+    expect(retried.locator(".markdown")).not_to_be_empty()
+    expect(retried.locator(".message__error")).to_have_count(0)
+    # The failed attempt stays above, with its error, and can no longer be retried.
+    expect(failed.locator(".message__error")).to_contain_text("503")
+    expect(failed.get_by_role("button", name="↻ Retry")).not_to_be_visible()
+    assert chat_requests() == 4
+    contents = list(
+        Message.objects.filter(role=Message.Role.ASSISTANT).values_list("content", flat=True)
+    )
+    assert contents == ["", full_answer(text, tokens=30)]
+
+
+def test_a_notice_says_the_answer_is_being_retried(browser_page):
+    page = browser_page
+    simulator.reset()
+    signup_in_browser(page)
+    text = "Why do cats purr? [sim error=503 fail_times=1 retry_after=2 tokens=30 rate=30]"
+    send(page, text)
+
+    answer = page.locator("article.message--assistant").last
+    expect(answer.locator(".run__status")).to_contain_text("Retrying", timeout=3_000)
+    expect(answer.locator(".message__footer")).to_contain_text("30 out", timeout=8_000)
+    expect(answer.locator(".message__error")).to_have_count(0)
+    assert the_answer().content == full_answer(text, tokens=30)
+    assert chat_requests() == 2
+
+
+def test_closing_the_tab_mid_answer_does_not_stop_it(browser_page):
+    page = browser_page
+    simulator.reset()
+    signup_in_browser(page)
+    text = "How do volcanoes form? [sim tokens=200 rate=50]"
+    full = full_answer(text, tokens=200)
+    send(page, text)
+    wait_for_text(page, at_least=20)
+
+    second = page.context.new_page()
+    second.set_default_timeout(10_000)
+    second.goto(page.url)
+    expect(second.locator("article.message--assistant .message__body--streaming")).not_to_be_empty()
+    page.close()
+
+    answer = second.locator("article.message--assistant").last
+    expect(answer.locator(".message__footer")).to_contain_text("200 out", timeout=10_000)
+    expect(answer.locator(".message__error")).to_have_count(0)
+    expect(answer.locator(".message__note")).to_have_count(0)
+    assert the_answer().content == full
+    assert chat_requests() == 1
+    assert simulator.disconnects == 0
