@@ -11,6 +11,7 @@ import pytest
 import uvicorn
 from django.conf import settings
 
+from playground.chat.runs import release_db_connection
 from playground.nexconn.client import reset_clients
 
 PASSWORD = "correct horse battery staple"
@@ -48,6 +49,7 @@ def _fresh_upstream(settings):
     reset_clients()
     yield
     reset_clients()
+    release_db_connection()  # the test database is flushed or dropped next
 
 
 @pytest.fixture

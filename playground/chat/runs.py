@@ -9,11 +9,12 @@ import asyncio
 import contextvars
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import aclosing
+from functools import partial
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import InterfaceError, OperationalError, connections
 from django.utils import timezone
 
 from playground.chat import selectors, services
@@ -35,17 +36,34 @@ logger = logging.getLogger(__name__)
 _tasks: dict[int, asyncio.Task] = {}
 
 
+# One thread does the runs' database work and keeps its connection: opening and closing a
+# connection for every write cost more than the writes. SQLite serialises writes anyway.
+_db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="run-db")
+
+
 def db(function):
-    """Run a sync ORM function off the event loop, on a pooled thread, then let go of the
-    thread's connection: a run must not pin a database connection while it streams."""
+    """Run a sync ORM function for a run off the event loop, on the runs' database thread."""
 
-    def call_and_release(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        finally:
-            close_old_connections()
+    async def call(*args, **kwargs):
+        work = partial(_with_fresh_connection_on_error, function, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(_db_thread, work)
 
-    return sync_to_async(call_and_release, thread_sensitive=False)
+    return call
+
+
+def _with_fresh_connection_on_error(function, *args, **kwargs):
+    try:
+        return function(*args, **kwargs)
+    except (InterfaceError, OperationalError):
+        # The kept connection may have gone stale (a database restart): reconnect once.
+        # The run's writes set values, so doing one twice is harmless.
+        connections.close_all()
+        return function(*args, **kwargs)
+
+
+def release_db_connection() -> None:
+    """Close the runs' kept database connection (tests, before the database goes away)."""
+    _db_thread.submit(connections.close_all).result()
 
 
 async def run_start(run_id: int) -> None:

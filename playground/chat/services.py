@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
@@ -156,6 +157,14 @@ _MODELS_CACHE_KEY = "nexconn:chat-models"
 class ModelChoices:
     ids: list[str]
     error: str = ""  # why the live list could not be read, if it could not
+
+
+def chat_models_cached() -> ModelChoices:
+    """The model list for sync code: from the cache when it is there (the usual case)."""
+    cached = cache.get(_MODELS_CACHE_KEY)
+    if cached is not None:
+        return ModelChoices(ids=cached)
+    return async_to_sync(chat_models_available)()
 
 
 async def chat_models_available() -> ModelChoices:

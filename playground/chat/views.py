@@ -23,7 +23,7 @@ TEMPLATE = "chat/chat.html"
 
 def _model_ids(conversation: Conversation | None) -> tuple[list[str], str, str]:
     """Model ids for the picker, the default one, and why the live list is missing if it is."""
-    choices = async_to_sync(services.chat_models_available)()
+    choices = services.chat_models_cached()
     ids = list(choices.ids)
     if conversation is not None and conversation.model not in ids:
         ids.insert(0, conversation.model)  # keep a model the list no longer offers

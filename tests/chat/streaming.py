@@ -17,7 +17,9 @@ async def send_message(
     data = {"text": text, "model": model, "conversation": conversation_id or ""}
     response = await client.post(reverse("chat:send"), data, headers={"HX-Request": "true"})
     assert response.status_code == 200, response.content
-    return response, int(RUN_URL.search(response.content).group(1))
+    match = RUN_URL.search(response.content)
+    assert match, response.content.decode()[:3000]
+    return response, int(match.group(1))
 
 
 async def open_events(client: AsyncClient, run_id: int, *, last_event_id: int | None = None):
@@ -45,8 +47,9 @@ def text_of(events, kind="text") -> str:
     """The text as the page shows it: a snapshot replaces, pieces append (data is escaped HTML)."""
     shown = ""
     for event in events:
-        if event.event == "snapshot":
-            shown = html.unescape(_SNAPSHOT_PART[kind].search(event.data).group(1))
+        if event.event == "snapshot":  # a notice is left out of it when there is none
+            part = _SNAPSHOT_PART[kind].search(event.data)
+            shown = html.unescape(part.group(1)) if part else ""
         elif event.event == kind == "status":  # a notice replaces the previous one
             shown = html.unescape(event.data)
         elif event.event == kind:
