@@ -35,20 +35,23 @@ def redis_env(settings):
     broker.get_broker.cache_clear()
 
 
-def test_an_answer_started_in_one_process_is_followed_live_in_another(owner, redis_env):
-    first, first_url = start_server(**redis_env)
-    second, second_url = start_server(**redis_env)
-    try:
-        starter = logged_in_http(owner, first_url)
-        form = {"text": "Shared [sim tokens=80 rate=40]", "model": "deepseek-v3"}
-        run_id = int(RUN_URL.search(starter.post("/send/", data=form).content).group(1))
-        time.sleep(0.3)
-        events = read_events(logged_in_http(owner, second_url), run_id)
-    finally:
-        first.terminate()
-        second.terminate()
-        first.wait(5)
-        second.wait(5)
+@pytest.fixture
+def two_servers(redis_env):
+    """Two server processes sharing the test database and Redis: their base URLs."""
+    servers = [start_server(**redis_env) for _ in range(2)]
+    yield [url for _, url in servers]
+    for process, _ in servers:
+        process.terminate()
+        process.wait(5)
+
+
+def test_an_answer_started_in_one_process_is_followed_live_in_another(owner, two_servers):
+    first_url, second_url = two_servers
+    starter = logged_in_http(owner, first_url)
+    form = {"text": "Shared [sim tokens=80 rate=40]", "model": "deepseek-v3"}
+    run_id = int(RUN_URL.search(starter.post("/send/", data=form).content).group(1))
+    time.sleep(0.3)
+    events = read_events(logged_in_http(owner, second_url), run_id)
     run = Run.objects.select_related("message").get(pk=run_id)
     assert run.status == Run.Status.DONE
     live = [e for e in events if e.event == "text"]
@@ -57,26 +60,19 @@ def test_an_answer_started_in_one_process_is_followed_live_in_another(owner, red
     assert text_of(events) == run.message.content
 
 
-def test_stop_through_another_process_stops_the_answer(owner, redis_env):
-    first, first_url = start_server(**redis_env)
-    second, second_url = start_server(**redis_env)
-    try:
-        starter = logged_in_http(owner, first_url)
-        form = {"text": "Stop me [sim tokens=400 rate=40]", "model": "deepseek-v3"}
-        run_id = int(RUN_URL.search(starter.post("/send/", data=form).content).group(1))
-        time.sleep(0.5)
-        other = logged_in_http(owner, second_url)
-        started = time.monotonic()
-        assert other.post(f"/runs/{run_id}/stop/").status_code == 204
-        while Run.objects.get(pk=run_id).status != Run.Status.STOPPED:
-            assert time.monotonic() - started < 2, "stopped within two seconds"
-            time.sleep(0.05)
-        events = read_events(other, run_id)
-    finally:
-        first.terminate()
-        second.terminate()
-        first.wait(5)
-        second.wait(5)
+def test_stop_through_another_process_stops_the_answer(owner, two_servers):
+    first_url, second_url = two_servers
+    starter = logged_in_http(owner, first_url)
+    form = {"text": "Stop me [sim tokens=400 rate=40]", "model": "deepseek-v3"}
+    run_id = int(RUN_URL.search(starter.post("/send/", data=form).content).group(1))
+    time.sleep(0.5)
+    other = logged_in_http(owner, second_url)
+    started = time.monotonic()
+    assert other.post(f"/runs/{run_id}/stop/").status_code == 204
+    while Run.objects.get(pk=run_id).status != Run.Status.STOPPED:
+        assert time.monotonic() - started < 2, "stopped within two seconds"
+        time.sleep(0.05)
+    events = read_events(other, run_id)
     run = Run.objects.select_related("message").get(pk=run_id)
     assert run.message.content and "Stopped." in events[-1].data
 
