@@ -109,15 +109,28 @@ class ProcStats:
 
 
 def proc_stats(pid: int) -> ProcStats:
-    # Fields after the command name start at field 3 (state); utime is field 14.
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    cpu = sum(int(value) for value in fields[11:15]) / CLOCK_TICKS
-    memory = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmHWM", "VmRSS"):
-            memory[key] = int(value.split()[0]) * 1024
-    return ProcStats(cpu, memory["VmHWM"], memory["VmRSS"])
+    """The process and its live children (uvicorn's workers): CPU and memory added up."""
+    cpu = hwm = rss = 0
+    for member in (pid, *_children(pid)):
+        # Fields after the command name start at field 3 (state); utime is field 14.
+        fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        cpu += sum(int(value) for value in fields[11:15]) / CLOCK_TICKS
+        for line in Path(f"/proc/{member}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key == "VmHWM":
+                hwm += int(value.split()[0]) * 1024
+            elif key == "VmRSS":
+                rss += int(value.split()[0]) * 1024
+    return ProcStats(cpu, hwm, rss)
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        listing = task / "children"
+        if listing.exists():
+            children.extend(int(child) for child in listing.read_text().split())
+    return children
 
 
 def client_cpu() -> float:
@@ -712,6 +725,10 @@ def main() -> None:
         help="how streamed responses are read: a bare socket (default) or httpx",
     )
     parser.add_argument("--rounds", type=int, default=3, help="phases per N, samples pooled")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument(
+        "--redis-url", default="redis://127.0.0.1:6379/0", help="Redis, with --workers above 1"
+    )
     parser.add_argument("--pause", type=float, default=1.0, help="seconds between phases")
     args = parser.parse_args()
     if args.rate <= 0 or args.tokens < 2 or args.rounds < 1:
@@ -745,6 +762,11 @@ def main() -> None:
         uvicorn = ["-m", "uvicorn", "playground.asgi:application", "--host", HOST]
         uvicorn += ["--port", str(app_port), "--log-level", "warning"]
         uvicorn += ["--timeout-graceful-shutdown", "2"]
+        if args.workers > 1:
+            # Several processes share the answers through Redis (see the README).
+            uvicorn += ["--workers", str(args.workers)]
+            env["REDIS_URL"] = args.redis_url
+            env["REDIS_KEY_PREFIX"] = f"bench-{os.getpid()}"
         profile = os.environ.get("BENCH_PROFILE")
         if profile:
             uvicorn = ["-m", "cProfile", "-o", str(Path(profile).resolve()), *uvicorn]

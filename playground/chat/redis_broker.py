@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 ALIVE_SECONDS = 10
 REFRESH_SECONDS = 3
 ENDED_RUN_KEEP_SECONDS = 300
+MAX_CONNECTIONS = 5000
+READ_TIMEOUT_SECONDS = 60  # above the SSE keep-alive interval, the longest XREAD block
 
 
 class _Publisher:
@@ -48,7 +50,12 @@ class RedisBroker:
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
-            client = self._clients[loop] = redis.Redis.from_url(self._url)
+            # Every follower holds a connection while it waits (XREAD BLOCK): allow many, and
+            # let a read wait longer than the longest block (redis-py's default is 5 s).
+            client = redis.Redis.from_url(
+                self._url, max_connections=MAX_CONNECTIONS, socket_timeout=READ_TIMEOUT_SECONDS
+            )
+            self._clients[loop] = client
         return client
 
     def _log_key(self, run_id: int) -> str:

@@ -88,3 +88,17 @@ def test_in_one_process_the_redis_broker_behaves_like_the_in_memory_one(owner, r
     run = Run.objects.select_related("message").get(pk=run_id)
     assert run.status == Run.Status.DONE
     assert text_of(events) == run.message.content
+
+
+def test_a_follower_waits_through_a_long_silence_on_redis(owner, redis_env):
+    """A model that thinks for longer than redis-py's default 5-second read timeout."""
+
+    async def scenario():
+        client = await logged_in(owner)
+        _, run_id = await send_message(client, "Think long [sim delay=6 tokens=5 rate=0]")
+        return run_id, await read_all(await open_events(client, run_id))
+
+    run_id, events = run_async(scenario)
+    run = Run.objects.select_related("message").get(pk=run_id)
+    assert run.status == Run.Status.DONE
+    assert events[-1].event == "done" and run.message.content
