@@ -17,7 +17,6 @@ from playground.core.sse import SSE_HEADERS
 from playground.nexconn import catalog
 
 CONVERSATIONS_PER_PAGE = 30
-KEEPALIVE_SECONDS = 15
 TEMPLATE = "chat/chat.html"
 
 
