@@ -56,8 +56,8 @@ def title_from_message(text: str) -> str:
 @transaction.atomic
 def message_send(
     *, user: AbstractBaseUser, conversation: Conversation | None, text: str, chat: ChatSettings
-) -> Run:
-    """Store the user's message and an empty answer with its queued Run.
+) -> tuple[Message, Run]:
+    """Store the user's message and an empty answer with its queued Run; return both.
 
     The caller starts the Run. A conversation answers one message at a time.
     """
@@ -75,9 +75,7 @@ def message_send(
         conversation=conversation, role=Message.Role.USER, content=text
     )
     answer = Message.objects.create(conversation=conversation, role=Message.Role.ASSISTANT)
-    run = Run.objects.create(message=answer, model=chat.model)
-    run.question = question  # the caller shows both
-    return run
+    return question, Run.objects.create(message=answer, model=chat.model)
 
 
 @transaction.atomic

@@ -109,13 +109,13 @@ def _message_send(request) -> tuple[HttpResponse, int | None]:
         chat=chat,
     )
     try:
-        run = send()
+        question, run = send()
     except services.ConversationBusy as busy:
         if not _release_if_orphaned(busy.run):
             form.add_error(None, "The answer to your last message is still being written. "
                            "Stop it or wait for it to finish, then send again.")  # fmt: skip
             return _composer_error(request, form, conversation, status=409), None
-        run = send()
+        question, run = send()
 
     new_conversation = conversation is None
     conversation = run.message.conversation
@@ -127,7 +127,7 @@ def _message_send(request) -> tuple[HttpResponse, int | None]:
         request,
         f"{TEMPLATE}#send-response",
         {
-            "chat_messages": [run.question, run.message],
+            "chat_messages": [question, run.message],
             "conversation": conversation,
             "new_conversation": new_conversation,
             "item": conversation,
