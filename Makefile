@@ -31,6 +31,9 @@ run: install .env
 	@echo ""
 	@echo "  Nexconn Playground is at http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
 	@echo ""
+	@# The task worker (studio jobs) runs beside the web server and stops with it.
+	$(BIN)/python manage.py db_worker --interval 0.5 --no-reload --no-startup-delay & \
+	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/uvicorn playground.asgi:application --host $(HOST) --port $(PORT) \
 		--timeout-graceful-shutdown 2 --log-level warning
 

@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "playground.core",
     "playground.accounts",
     "playground.chat",
+    "playground.studio",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -105,8 +107,28 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+# Media (the studio's results): local files by default, S3-compatible storage when
+# STORAGE_BACKEND=s3. Either way files are served only through views that check the owner.
+STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local")
+if STORAGE_BACKEND == "s3":
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default=None),
+            "region_name": env.str("S3_REGION", default=None),
+            "access_key": env.str("S3_ACCESS_KEY_ID", default=None),
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default=None),
+            "default_acl": "private",
+            "querystring_auth": True,  # links are signed and expire
+            "querystring_expire": 3600,
+            "file_overwrite": False,
+        },
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -117,6 +139,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_URL = "/media/"  # never routed: stored files are served by the owner's views only
 
 # Security. Production values come from the environment; `check --deploy` is clean with
 # DEBUG=false and the variables documented in .env.example.
@@ -156,6 +179,17 @@ NEXCONN_READ_TIMEOUT = env.float("NEXCONN_READ_TIMEOUT", default=120.0)
 NEXCONN_MAX_RETRIES = env.int("NEXCONN_MAX_RETRIES", default=2)
 NEXCONN_MODELS_CACHE_SECONDS = env.int("NEXCONN_MODELS_CACHE_SECONDS", default=300)
 DEMO_MODE = not NEXCONN_API_KEY
+
+# Studio jobs (image and video generation) run in the task worker: `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The first poll comes this many seconds after submitting; later ones back off to the cap.
+STUDIO_POLL_FIRST_SECONDS = env.float("STUDIO_POLL_FIRST_SECONDS", default=1.0)
+STUDIO_POLL_MAX_SECONDS = env.float("STUDIO_POLL_MAX_SECONDS", default=15.0)
+# A job still unfinished after this long is given up on (shown as timed out).
+STUDIO_JOB_TIMEOUT_SECONDS = env.int("STUDIO_JOB_TIMEOUT_SECONDS", default=3600)
+# Largest result the studio downloads, and largest reference image a user may upload.
+STUDIO_MAX_DOWNLOAD_MB = env.int("STUDIO_MAX_DOWNLOAD_MB", default=200)
+STUDIO_MAX_UPLOAD_MB = env.int("STUDIO_MAX_UPLOAD_MB", default=10)
 
 # Redis, optional: with it a run started through one server process can be followed live
 # through another (several uvicorn workers or replicas). Empty: one process, in memory.

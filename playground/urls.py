@@ -7,5 +7,6 @@ urlpatterns = [
     path("healthz", core_views.health, name="health"),
     path("admin/", admin.site.urls),
     path("accounts/", include("playground.accounts.urls")),
+    path("", include("playground.studio.urls")),
     path("", include("playground.chat.urls")),
 ]

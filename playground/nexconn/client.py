@@ -177,7 +177,7 @@ def get_client() -> NexconnClient:
     loop = asyncio.get_running_loop()
     client = _clients.get(loop)
     if client is None:
-        client = _clients[loop] = _client_from_settings()
+        client = _clients[loop] = client_from_settings()
     return client
 
 
@@ -186,7 +186,8 @@ def reset_clients() -> None:
     _clients.clear()
 
 
-def _client_from_settings() -> NexconnClient:
+def client_from_settings() -> NexconnClient:
+    """A new client configured from Django settings; the caller closes it."""
     from django.conf import settings
 
     options = {

@@ -1,0 +1,294 @@
+"""The studio form, built from the catalog entry of the chosen model."""
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+from playground.nexconn.media.catalog import (
+    MediaField,
+    MediaModel,
+    image_models,
+    media_model,
+    video_models,
+)
+from playground.studio.downloads import sniff_content_type
+from playground.studio.models import Generation, Output
+from playground.studio.services import InputSpec
+
+# Model choices are "<kind>:<id>": one id (kling-v2-1) names both an image and a video model.
+DEFAULT_IMAGE_MODEL = "image:gemini-2.5-flash-image"
+DEFAULT_VIDEO_MODEL = "video:kling-v2-5-turbo"
+UPLOAD_TYPES = {"image/png", "image/jpeg", "image/webp"}
+_OPTION_PREFIX = "opt_"
+_STORED_IMAGE = "data:image/png;base64,AA=="
+
+
+def choice_key(model: MediaModel) -> str:
+    return f"{model.kind}:{model.id}"
+
+
+def model_from_choice(value: str) -> MediaModel | None:
+    kind, _, model_id = (value or "").partition(":")
+    if kind not in ("image", "video"):
+        return None
+    return media_model(model_id, kind=kind)
+
+
+def default_model() -> MediaModel:
+    return model_from_choice(DEFAULT_IMAGE_MODEL) or image_models()[0]
+
+
+def model_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    return [
+        ("Images", [(choice_key(model), model.label) for model in image_models()]),
+        ("Videos", [(choice_key(model), model.label) for model in video_models()]),
+    ]
+
+
+class MultipleImageInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    widget = MultipleImageInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        return [super(MultipleImageField, self).clean(item, initial) for item in files]
+
+
+def option_field(spec: MediaField) -> forms.Field:
+    """A form field for one catalog option; the catalog itself checks the limits."""
+    attrs = {"aria-describedby": f"help-{spec.name}"}
+    common = {"label": spec.label, "required": False, "help_text": spec.help}
+    if spec.type in ("choice", "aspect_ratio"):
+        choices = [(str(value), str(label)) for value, label in _choices(spec)]
+        if spec.default is None and spec.type == "choice":
+            choices.insert(0, ("", "Model default"))
+        widget = forms.RadioSelect if spec.type == "aspect_ratio" else forms.Select
+        return forms.ChoiceField(choices=choices, widget=widget(attrs=attrs), **common)
+    if spec.type == "bool":
+        return forms.BooleanField(widget=forms.CheckboxInput(attrs=attrs), **common)
+    if spec.type in ("int", "float", "seed"):
+        number_attrs = {**attrs, "step": "any" if spec.type == "float" else "1"}
+        if spec.minimum is not None:
+            number_attrs["min"] = spec.minimum
+        if spec.maximum is not None:
+            number_attrs["max"] = spec.maximum
+        return forms.CharField(widget=forms.NumberInput(attrs=number_attrs), **common)
+    return forms.CharField(widget=forms.TextInput(attrs=attrs), **common)
+
+
+def _choices(spec: MediaField) -> list[tuple[object, object]]:
+    return [
+        choice if isinstance(choice, tuple | list) else (choice, choice) for choice in spec.choices
+    ]
+
+
+class GenerationForm(forms.Form):
+    """Model, mode, prompt, the model's own options, and the reference images of the mode."""
+
+    model = forms.ChoiceField(label="Model")
+    mode = forms.ChoiceField(label="What to make", widget=forms.RadioSelect)
+    prompt = forms.CharField(
+        label="Describe what you want",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "A red fox in the snow, at dawn"}),
+    )
+
+    def __init__(self, *args, user, media: MediaModel, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.media_model = media
+        self.fields["model"].choices = model_choices()
+        self.fields["mode"].choices = [(mode.name, mode.label) for mode in media.modes]
+        if media.max_prompt_length:
+            self.fields["prompt"].widget.attrs["maxlength"] = media.max_prompt_length
+        self.mode = self._chosen_mode()
+        for spec in media.fields:
+            if spec.modes is None or self.mode.name in spec.modes:
+                field = option_field(spec)
+                field.initial = spec.default
+                self.fields[_OPTION_PREFIX + spec.name] = field
+        for slot in self.mode.slots:
+            self.fields[f"{slot.name}__files"] = MultipleImageField(
+                label=slot.label, required=False, help_text=slot.help
+            )
+            self.fields[f"{slot.name}__urls"] = forms.CharField(
+                label="or image links, one per line",
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2, "placeholder": "https://…"}),
+            )
+            self.fields[f"{slot.name}__outputs"] = forms.CharField(
+                required=False, widget=forms.HiddenInput
+            )
+
+    def _chosen_mode(self):
+        wanted = (self.data or {}).get("mode") or (self.initial or {}).get("mode")
+        for mode in self.media_model.modes:
+            if mode.name == wanted:
+                return mode
+        return self.media_model.modes[0]
+
+    # --- what the template walks through -------------------------------------------------
+
+    @property
+    def mode_help(self) -> str:
+        return self.mode.help
+
+    def option_fields(self):
+        return [
+            (spec, self[_OPTION_PREFIX + spec.name])
+            for spec in self.media_model.fields
+            if _OPTION_PREFIX + spec.name in self.fields
+        ]
+
+    def slot_fields(self):
+        slots = []
+        for slot in self.mode.slots:
+            chosen = self._chosen_outputs(slot.name)
+            slots.append(
+                {
+                    "slot": slot,
+                    "files": self[f"{slot.name}__files"],
+                    "urls": self[f"{slot.name}__urls"],
+                    "outputs": self[f"{slot.name}__outputs"],
+                    "chosen_outputs": chosen,
+                }
+            )
+        return slots
+
+    def _chosen_outputs(self, slot_name: str) -> list[Output]:
+        source = self.data if self.is_bound else self.initial
+        raw = (source or {}).get(f"{slot_name}__outputs") or ""
+        ids = [int(part) for part in str(raw).split(",") if part.strip().isdigit()]
+        if not ids:
+            return []
+        found = {
+            output.pk: output
+            for output in Output.objects.filter(pk__in=ids, generation__owner=self.user)
+        }
+        return [found[pk] for pk in ids if pk in found and not found[pk].is_video]
+
+    # --- validation ----------------------------------------------------------------------
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        self.inputs: list[InputSpec] = []
+        references: dict[str, list[str]] = {}
+        for slot in self.mode.slots:
+            specs = self._slot_inputs(slot.name)
+            self.inputs.extend(specs)
+            # The catalog checks how many images each slot has; uploads and gallery images
+            # were checked above, so they stand in as an empty data URL of their type.
+            references[slot.name] = [spec.url or _STORED_IMAGE for spec in specs]
+        values = {
+            spec.name: self.data.get(_OPTION_PREFIX + spec.name, "")
+            for spec, _ in self.option_fields()
+        }
+        params, errors = self.media_model.clean(
+            mode=self.mode.name, prompt=cleaned.get("prompt", ""), values=values, inputs=references
+        )
+        for name, message in errors.items():
+            self.add_error(self._field_for_error(name), message)
+        self.params = params
+        return cleaned
+
+    def _field_for_error(self, name: str) -> str | None:
+        for candidate in (name, _OPTION_PREFIX + name, f"{name}__files"):
+            if candidate in self.fields:
+                return candidate
+        return None
+
+    def _slot_inputs(self, slot_name: str) -> list[InputSpec]:
+        specs: list[InputSpec] = []
+        for output in self._chosen_outputs(slot_name):
+            specs.append(InputSpec(slot=slot_name, position=len(specs), output=output))
+        for upload in self.cleaned_data.get(f"{slot_name}__files") or []:
+            try:
+                specs.append(
+                    InputSpec(slot=slot_name, position=len(specs), upload=_checked_upload(upload))
+                )
+            except ValidationError as error:
+                self.add_error(f"{slot_name}__files", error)
+        validate_url = URLValidator(schemes=["http", "https"])
+        for line in (self.cleaned_data.get(f"{slot_name}__urls") or "").splitlines():
+            url = line.strip()
+            if not url:
+                continue
+            try:
+                validate_url(url)
+            except ValidationError:
+                self.add_error(f"{slot_name}__urls", f"“{url[:80]}” is not an http(s) link.")
+                continue
+            specs.append(InputSpec(slot=slot_name, position=len(specs), url=url))
+        return specs
+
+
+def _checked_upload(upload):
+    limit = settings.STUDIO_MAX_UPLOAD_MB
+    if upload.size > limit * 1024 * 1024:
+        raise ValidationError(f"“{upload.name}” is larger than {limit} MB.")
+    head = upload.read(16)
+    upload.seek(0)
+    content_type = sniff_content_type(head)
+    if content_type not in UPLOAD_TYPES:
+        raise ValidationError(f"“{upload.name}” is not a PNG, JPEG or WebP image.")
+    upload.content_type = content_type
+    return upload
+
+
+def form_initial_from(generation: Generation) -> dict:
+    """The form values of an earlier job, for “use these settings again”."""
+    initial = {
+        "model": f"{generation.kind}:{generation.model}",
+        "mode": generation.mode,
+        "prompt": generation.prompt,
+    }
+    for name, value in (generation.params or {}).items():
+        initial[_OPTION_PREFIX + name] = value
+    return initial
+
+
+class GalleryFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        required=False, choices=[("", "Images and videos"), *Generation.Kind.choices]
+    )
+    model = forms.ChoiceField(required=False, label="Model")
+    status = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Any status"),
+            ("active", "In progress"),
+            *[
+                (value, label)
+                for value, label in Generation.Status.choices
+                if value not in Generation.ACTIVE
+            ],
+        ],
+    )
+    since = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, models: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model"].choices = [("", "Any model"), *[(m, m) for m in models]]
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "kind": data.get("kind") or "",
+            "model": data.get("model") or "",
+            "status": data.get("status") or "",
+            "since": data.get("since"),
+            "until": data.get("until"),
+        }

@@ -1,0 +1,129 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+def _media_path(prefix: str, filename: str) -> str:
+    """A random name: stored files are never reachable by guessing a path."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"studio/{prefix}/{uuid.uuid4().hex}.{extension}"
+
+
+def output_path(instance, filename):
+    return _media_path("outputs", filename)
+
+
+def preview_path(instance, filename):
+    return _media_path("previews", filename)
+
+
+def input_path(instance, filename):
+    return _media_path("inputs", filename)
+
+
+class Generation(models.Model):
+    """One image or video job: a billed upstream task, polled until it ends."""
+
+    class Kind(models.TextChoices):
+        IMAGE = "image"
+        VIDEO = "video"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to start"
+        SUBMITTING = "submitting", "Starting"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Generating"
+        SAVING = "saving", "Saving results"
+        SUCCEEDED = "succeeded", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Expired"
+        TIMED_OUT = "timed_out", "Timed out"
+
+    ACTIVE = (Status.PENDING, Status.SUBMITTING, Status.QUEUED, Status.RUNNING, Status.SAVING)
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    model = models.CharField(max_length=200)
+    mode = models.CharField(max_length=32)
+    prompt = models.TextField(blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    remix_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="remixes"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(null=True, blank=True)
+    upstream_task_id = models.CharField(max_length=512, blank=True)
+    upstream_status = models.CharField(max_length=64, blank=True)
+    error_kind = models.CharField(max_length=32, blank=True)
+    error_message = models.TextField(blank=True)
+    polls = models.PositiveIntegerField(default=0)
+    poll_failures = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["owner", "-created_at"]),
+            models.Index(fields=["owner", "kind", "-created_at"]),
+            models.Index(fields=["owner", "model", "-created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.model}: {self.prompt[:40]}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.finished_at and self.created_at:
+            return (self.finished_at - self.created_at).total_seconds()
+        return None
+
+
+class Output(models.Model):
+    """A result stored in our storage, so the gallery outlives the upstream link."""
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="outputs")
+    position = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(upload_to=output_path, max_length=300)
+    preview = models.FileField(upload_to=preview_path, max_length=300, blank=True)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField(default=0)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    duration = models.FloatField(null=True, blank=True)
+    source_url = models.URLField(max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return f"Output {self.pk} of generation {self.generation_id}"
+
+    @property
+    def is_video(self) -> bool:
+        return self.content_type.startswith("video/")
+
+
+class InputImage(models.Model):
+    """A reference image or frame the user gave: an upload we store, or a URL."""
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="inputs")
+    slot = models.CharField(max_length=32)
+    position = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(upload_to=input_path, max_length=300, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["slot", "position", "id"]
+
+    def __str__(self):
+        return f"{self.slot} #{self.position} of generation {self.generation_id}"

@@ -1,0 +1,67 @@
+"""Reads for the studio. Every object is reached through its owner."""
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from playground.studio.models import Generation, InputImage, Output
+
+
+def _with_outputs(queryset: QuerySet[Generation]) -> QuerySet[Generation]:
+    return queryset.prefetch_related(
+        Prefetch("outputs", queryset=Output.objects.order_by("position", "id"))
+    )
+
+
+def generation_list(
+    *,
+    user: AbstractBaseUser,
+    kind: str = "",
+    model: str = "",
+    status: str = "",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> QuerySet[Generation]:
+    """The user's jobs, newest first, with their outputs (one extra query per page)."""
+    queryset = Generation.objects.filter(owner=user)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if model:
+        queryset = queryset.filter(model=model)
+    if status == "active":
+        queryset = queryset.filter(status__in=Generation.ACTIVE)
+    elif status:
+        queryset = queryset.filter(status=status)
+    if since:
+        queryset = queryset.filter(created_at__date__gte=since)
+    if until:
+        queryset = queryset.filter(created_at__date__lte=until)
+    return _with_outputs(queryset.order_by("-created_at", "-id"))
+
+
+def generation_models(*, user: AbstractBaseUser) -> list[str]:
+    """The models this user has used, for the gallery filter."""
+    return list(
+        Generation.objects.filter(owner=user)
+        .order_by("model")
+        .values_list("model", flat=True)
+        .distinct()
+    )
+
+
+def generation_get(*, user: AbstractBaseUser, pk: int) -> Generation:
+    return get_object_or_404(
+        _with_outputs(Generation.objects.select_related("remix_of")), pk=pk, owner=user
+    )
+
+
+def output_get(*, user: AbstractBaseUser, pk: int) -> Output:
+    return get_object_or_404(
+        Output.objects.select_related("generation"), pk=pk, generation__owner=user
+    )
+
+
+def input_get(*, user: AbstractBaseUser, pk: int) -> InputImage:
+    return get_object_or_404(InputImage, pk=pk, generation__owner=user)

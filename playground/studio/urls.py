@@ -1,0 +1,19 @@
+from django.urls import path
+
+from playground.studio import views
+
+app_name = "studio"
+
+urlpatterns = [
+    path("studio/", views.studio, name="studio"),
+    path("studio/options/", views.studio_options, name="options"),
+    path("studio/generate/", views.generation_create, name="create"),
+    path("studio/g/<int:pk>/", views.generation_detail, name="generation"),
+    path("studio/g/<int:pk>/card/", views.generation_card, name="card"),
+    path("studio/g/<int:pk>/delete/", views.generation_delete, name="delete"),
+    path("studio/g/<int:pk>/remix/", views.generation_remix, name="remix"),
+    path("studio/files/<int:pk>/", views.output_file, name="output-file"),
+    path("studio/files/<int:pk>/preview/", views.output_preview, name="output-preview"),
+    path("studio/inputs/<int:pk>/", views.input_file, name="input-file"),
+    path("gallery/", views.gallery, name="gallery"),
+]

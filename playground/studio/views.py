@@ -1,0 +1,240 @@
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+
+from playground.nexconn.media.catalog import MediaModel, media_model
+from playground.studio import selectors, services
+from playground.studio.forms import (
+    DEFAULT_VIDEO_MODEL,
+    GalleryFilterForm,
+    GenerationForm,
+    choice_key,
+    default_model,
+    form_initial_from,
+    model_from_choice,
+)
+from playground.studio.models import Generation
+
+STUDIO_TEMPLATE = "studio/studio.html"
+GALLERY_TEMPLATE = "studio/gallery.html"
+DETAIL_TEMPLATE = "studio/generation.html"
+RECENT_JOBS = 8
+GALLERY_PAGE_SIZE = 24
+
+
+def _chosen_model(data) -> MediaModel:
+    return model_from_choice(data.get("model", "")) or default_model()
+
+
+def _initial_from_query(request) -> tuple[MediaModel, dict]:
+    """Prefill from ?from=<job> (settings again) or ?ref=<output> (use one of your images as
+    the reference or first frame of the chosen model and mode), plus ?model, ?mode, ?prompt."""
+    initial: dict = {}
+    source = request.GET.get("from", "")
+    if source.isdigit():
+        initial = form_initial_from(selectors.generation_get(user=request.user, pk=int(source)))
+    for key in ("model", "mode", "prompt"):
+        if key in request.GET:
+            initial[key] = request.GET[key]
+    media = _chosen_model(initial)
+    initial["model"] = choice_key(media)
+    mode = media.mode(initial.get("mode", "")) or media.modes[0]
+    ref = request.GET.get("ref", "")
+    if ref.isdigit():
+        output = selectors.output_get(user=request.user, pk=int(ref))
+        if not mode.slots:  # the reference needs a mode that takes images
+            mode = next((m for m in media.modes if m.slots), mode)
+        if mode.slots:
+            initial[f"{mode.slots[0].name}__outputs"] = str(output.pk)
+    initial["mode"] = mode.name
+    return media, initial
+
+
+def _studio_context(request, form: GenerationForm) -> dict:
+    return {
+        "form": form,
+        "media": form.media_model,
+        "recent": selectors.generation_list(user=request.user)[:RECENT_JOBS],
+    }
+
+
+@require_GET
+def studio(request):
+    media, initial = _initial_from_query(request)
+    form = GenerationForm(initial=initial, user=request.user, media=media)
+    return render(request, STUDIO_TEMPLATE, _studio_context(request, form))
+
+
+@require_GET
+def studio_options(request):
+    """The part of the form that depends on the model and mode, re-rendered when they change.
+    What the user typed in the other options is kept."""
+    media = _chosen_model(request.GET)
+    values = request.GET.copy()
+    values["model"] = choice_key(media)
+    if values.get("mode") not in {mode.name for mode in media.modes}:
+        values["mode"] = media.modes[0].name
+    form = GenerationForm(initial=values.dict(), user=request.user, media=media)
+    return render(request, f"{STUDIO_TEMPLATE}#options", {"form": form, "media": media})
+
+
+@require_POST
+def generation_create(request):
+    media = model_from_choice(request.POST.get("model", ""))
+    form = GenerationForm(
+        request.POST, request.FILES, user=request.user, media=media or default_model()
+    )
+    if media is None:
+        form.add_error("model", "Choose a model from the list.")
+    if not form.is_valid():
+        if request.htmx:
+            response = render(
+                request, f"{STUDIO_TEMPLATE}#generation-form", {"form": form}, status=400
+            )
+            return reswap(retarget(response, "#generation-form"), "outerHTML")
+        return render(request, STUDIO_TEMPLATE, _studio_context(request, form), status=400)
+    generation = services.generation_create(
+        user=request.user,
+        model=media,
+        mode=form.mode.name,
+        prompt=form.cleaned_data["prompt"],
+        params=form.params,
+        inputs=form.inputs,
+    )
+    if request.htmx:
+        return render(request, f"{STUDIO_TEMPLATE}#created", {"generation": generation})
+    return redirect("studio:generation", pk=generation.pk)
+
+
+@require_GET
+def generation_detail(request, pk: int):
+    generation = selectors.generation_get(user=request.user, pk=pk)
+    media = media_model(generation.model, kind=generation.kind)
+    return render(
+        request,
+        DETAIL_TEMPLATE,
+        {
+            "generation": generation,
+            "media": media,
+            "params": _labelled_params(generation, media),
+            "inputs": generation.inputs.all(),
+            "video_model": DEFAULT_VIDEO_MODEL,
+        },
+    )
+
+
+def _labelled_params(generation: Generation, media) -> list[tuple[str, object]]:
+    labels = {spec.name: spec.label for spec in media.fields} if media else {}
+    return [(labels.get(name, name), value) for name, value in (generation.params or {}).items()]
+
+
+@require_GET
+def generation_card(request, pk: int):
+    generation = selectors.generation_get(user=request.user, pk=pk)
+    return render(request, f"{STUDIO_TEMPLATE}#card", {"generation": generation})
+
+
+@require_POST
+def generation_delete(request, pk: int):
+    generation = selectors.generation_get(user=request.user, pk=pk)
+    services.generation_delete(generation=generation)
+    if request.htmx and request.POST.get("from") == "card":
+        return HttpResponse("")
+    if request.htmx:
+        return HttpResponseClientRedirect(reverse("studio:gallery"))
+    return redirect("studio:gallery")
+
+
+@require_POST
+def generation_remix(request, pk: int):
+    source = selectors.generation_get(user=request.user, pk=pk)
+    media = media_model(source.model, kind=source.kind)
+    prompt = request.POST.get("prompt", "").strip()
+    error = ""
+    if media is None or not media.supports_remix:
+        error = "Only Sora videos can be remixed."
+    elif source.status != Generation.Status.SUCCEEDED or not source.upstream_task_id:
+        error = "Only a finished video can be remixed."
+    elif not prompt:
+        error = "Describe the change you want."
+    elif media.max_prompt_length and len(prompt) > media.max_prompt_length:
+        error = f"The description is longer than {media.max_prompt_length} characters."
+    if error:
+        context = {"generation": source, "remix_error": error, "remix_prompt": prompt}
+        return render(request, f"{DETAIL_TEMPLATE}#remix-form", context, status=400)
+    remix = services.generation_create(
+        user=request.user,
+        model=media,
+        mode=source.mode,
+        prompt=prompt,
+        params=source.params,
+        inputs=[],
+        remix_of=source,
+    )
+    if request.htmx:
+        return HttpResponseClientRedirect(reverse("studio:generation", args=[remix.pk]))
+    return redirect("studio:generation", pk=remix.pk)
+
+
+@require_GET
+def gallery(request):
+    models = selectors.generation_models(user=request.user)
+    filters = GalleryFilterForm(request.GET or None, models=models)
+    status = 200
+    if filters.is_bound and not filters.is_valid():
+        status = 400
+    page = Paginator(
+        selectors.generation_list(user=request.user, **filters.filters()), GALLERY_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filters": filters, "page": page, "query": query.urlencode()}
+    template = f"{GALLERY_TEMPLATE}#results" if request.htmx else GALLERY_TEMPLATE
+    return render(request, template, context, status=status)
+
+
+def _file_response(field, content_type: str, *, download: bool, filename: str):
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("The file is missing from storage.") from exc
+    response = FileResponse(
+        handle, content_type=content_type, as_attachment=download, filename=filename
+    )
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@require_GET
+def output_file(request, pk: int):
+    output = selectors.output_get(user=request.user, pk=pk)
+    extension = output.file.name.rsplit(".", 1)[-1]
+    name = f"{slugify(output.generation.model)}-{output.generation_id}-{output.position + 1}"
+    return _file_response(
+        output.file,
+        output.content_type,
+        download="download" in request.GET,
+        filename=f"{name}.{extension}",
+    )
+
+
+@require_GET
+def output_preview(request, pk: int):
+    output = selectors.output_get(user=request.user, pk=pk)
+    if not output.preview:
+        raise Http404("No preview.")
+    return _file_response(output.preview, "image/webp", download=False, filename="preview.webp")
+
+
+@require_GET
+def input_file(request, pk: int):
+    item = selectors.input_get(user=request.user, pk=pk)
+    if not item.file:
+        raise Http404("This reference is a link, not a stored file.")
+    return _file_response(
+        item.file, item.content_type or "image/png", download=False, filename="reference"
+    )

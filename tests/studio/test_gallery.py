@@ -1,0 +1,79 @@
+"""The gallery: newest first, filters, pages, and a constant number of queries per page."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from playground.studio.models import Generation, Output
+
+pytestmark = pytest.mark.django_db
+
+
+def many_jobs(owner, count, *, kind="image", model="kling-v2-1", status="succeeded"):
+    now = timezone.now()
+    jobs = Generation.objects.bulk_create(
+        Generation(
+            owner=owner, kind=kind, model=model, mode="text", prompt=f"job {i}", status=status
+        )
+        for i in range(count)
+    )
+    # Stagger creation times so "newest first" is observable.
+    for offset, job in enumerate(jobs):
+        job.created_at = now - dt.timedelta(minutes=offset)
+    Generation.objects.bulk_update(jobs, ["created_at"], batch_size=500)
+    Output.objects.bulk_create(
+        Output(generation=job, file=f"studio/outputs/{job.pk}.png", content_type="image/png")
+        for job in jobs
+    )
+    return jobs
+
+
+def queries_for(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured), response.content.decode()
+
+
+def test_the_number_of_queries_does_not_grow_with_the_gallery(owner_client, owner):
+    many_jobs(owner, 30)
+    small, _ = queries_for(owner_client, reverse("studio:gallery"))
+    many_jobs(owner, 10_000 - 30)
+    large, page = queries_for(owner_client, reverse("studio:gallery"))
+    deep, _ = queries_for(owner_client, reverse("studio:gallery") + "?page=400")
+    assert small == large == deep
+    assert "10000 jobs" in page
+
+
+def test_newest_first_and_paginated(owner_client, owner):
+    many_jobs(owner, 30)
+    page = owner_client.get(reverse("studio:gallery")).content.decode()
+    assert page.index("job 0<") < page.index("job 1<") < page.index("job 23<")
+    assert "job 24<" not in page
+    assert "Page 1 of 2" in page
+    second = owner_client.get(reverse("studio:gallery") + "?page=2").content.decode()
+    assert "job 24<" in second
+
+
+def test_filters_by_kind_model_status_and_date(owner_client, owner):
+    many_jobs(owner, 2, kind="image", model="kling-v2-1")
+    many_jobs(owner, 3, kind="video", model="sora-2", status="failed")
+    gallery = reverse("studio:gallery")
+    assert "3 jobs" in owner_client.get(gallery + "?kind=video").content.decode()
+    assert "2 jobs" in owner_client.get(gallery + "?model=kling-v2-1").content.decode()
+    assert "3 jobs" in owner_client.get(gallery + "?status=failed").content.decode()
+    today = timezone.now().date().isoformat()
+    assert "5 jobs" in owner_client.get(gallery + f"?since={today}").content.decode()
+    tomorrow = (timezone.now().date() + dt.timedelta(days=1)).isoformat()
+    assert "0 jobs" in owner_client.get(gallery + f"?since={tomorrow}").content.decode()
+
+
+def test_a_filter_it_does_not_understand_gets_a_400_and_a_message(owner_client, owner):
+    many_jobs(owner, 1)
+    response = owner_client.get(reverse("studio:gallery") + "?since=yesterday-ish")
+    assert response.status_code == 400
+    assert "not understood" in response.content.decode()
