@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from django.conf import settings
+from django_tasks_db.management.commands.db_worker import Worker
 
 from playground.chat.runs import release_db_connection
 from playground.nexconn.client import reset_clients
@@ -174,3 +175,55 @@ def signup_in_browser(page, username="alice"):
     page.get_by_label("Password confirmation").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url(f"{page.base_url}/")
+
+
+# --- the task worker (studio jobs), run inside the test process -------------------------
+
+
+def _worker(**options) -> Worker:
+    return Worker(
+        queue_names=["*"],
+        excluded_queue_names=[],
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="tests",
+        **options,
+    )
+
+
+@pytest.fixture
+def run_tasks():
+    """Run due tasks until `done()` holds (jobs re-enqueue their polls a little later)."""
+
+    def run(done, *, timeout: float = 30.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            _worker(interval=0, batch=True).run()
+            if done():
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError("the jobs did not finish in time")
+            time.sleep(0.05)
+
+    return run
+
+
+@pytest.fixture
+def worker_thread(transactional_db):
+    """A worker running in the background, as `make run` starts one beside the server."""
+    from django.db import connections
+
+    worker = _worker(interval=0.05, batch=False)
+
+    def work():
+        try:
+            worker.run()
+        finally:
+            connections.close_all()  # the test database is flushed or dropped next
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    yield worker
+    worker.running = False
+    thread.join(10)

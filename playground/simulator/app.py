@@ -144,6 +144,11 @@ class _Request:
     headers: dict[str, str]
     json: Any
     connection: _Connection
+    scheme: str = "http"
+    params: dict[str, str] = field(default_factory=dict)  # from `{name}` segments of a route
+
+
+type Handler = Callable[[_Request, Send], Awaitable[None]]
 
 
 class Simulator:
@@ -154,10 +159,35 @@ class Simulator:
         self.received: list[dict[str, Any]] = []
         self.disconnects = 0
         self._failures: dict[str, int] = {}
-        self._routes: dict[tuple[str, str], Callable[[_Request, Send], Awaitable[None]]] = {
+        self._routes: dict[tuple[str, str], Handler] = {
             ("GET", "/v1/models"): self._list_models,
             ("POST", "/v1/chat/completions"): self._chat_completions,
         }
+        self._patterns: list[tuple[str, re.Pattern[str], Handler]] = []
+        from playground.simulator.media.routes import media_routes  # it imports this module
+
+        for method, template, handler in media_routes(self):
+            self.add_route(method, template, handler)
+
+    def add_route(self, method: str, template: str, handler: Handler) -> None:
+        """Serve `template`; its `{name}` segments arrive as `request.params[name]`."""
+        if "{" not in template:
+            self._routes[(method, template)] = handler
+            return
+        pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
+        self._patterns.append((method, re.compile(pattern), handler))
+
+    def _resolve(self, method: str, path: str) -> tuple[Handler | None, dict[str, str], bool]:
+        """The handler and path parameters for a request, and whether the path exists at all."""
+        if handler := self._routes.get((method, path)):
+            return handler, {}, True
+        known_path = any(route_path == path for _, route_path in self._routes)
+        for route_method, pattern, handler in self._patterns:
+            if match := pattern.fullmatch(path):
+                if route_method == method:
+                    return handler, match.groupdict(), True
+                known_path = True
+        return None, {}, known_path
 
     def reset(self) -> None:
         self.received.clear()
@@ -188,14 +218,14 @@ class Simulator:
                 "json": payload,
             }
         )
-        handler = self._routes.get((method, path))
+        handler, params, known_path = self._resolve(method, path)
         if handler is None:
-            known_path = any(route_path == path for _, route_path in self._routes)
             status = 405 if known_path else 404
             message = f"{method} {path} is not supported." if known_path else f"No route {path}."
             await _send_error(send, status, message=message)
             return
-        if not headers.get("authorization", "").strip():
+        public = getattr(handler, "public", False)  # e.g. media links, signed in real life
+        if not public and not headers.get("authorization", "").strip():
             await _send_error(send, 401, message="Missing Authorization header.")
             return
         if body and payload is None:
@@ -204,7 +234,10 @@ class Simulator:
         connection = _Connection()
         watcher = asyncio.create_task(self._watch(receive, connection))
         try:
-            await handler(_Request(method, path, headers, payload, connection), send)
+            request = _Request(
+                method, path, headers, payload, connection, scope.get("scheme", "http"), params
+            )
+            await handler(request, send)
         finally:
             connection.finished = True
             watcher.cancel()

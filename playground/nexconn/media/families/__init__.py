@@ -1,0 +1,1 @@
+"""One module per upstream task family; `jobs` picks the module from `MediaModel.family`."""

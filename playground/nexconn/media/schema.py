@@ -1,0 +1,226 @@
+"""The shapes of the media catalog, and the validation a form runs before anything is billed.
+
+No Django imports: the standalone simulator and the explorer read the catalog too.
+"""
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+type MediaKind = Literal["image", "video"]
+type Family = Literal[
+    "kling_image", "gemini_image", "kling_image_o1", "veo", "openai_video", "seedance", "vidu"
+]
+type ModeName = Literal["text", "image", "multi_image", "first_last", "reference"]
+# "aspect_ratio" is a choice whose values are ratios such as "16:9" (plus the odd "auto"),
+# so the form can draw them; "seed" is a whole number where blank means "random".
+type FieldType = Literal["choice", "aspect_ratio", "int", "float", "bool", "text", "seed"]
+type ParamValue = str | int | float | bool
+
+MAX_SEED = 4_294_967_295
+_TRUE = frozenset({"true", "on", "1", "yes"})
+_FALSE = frozenset({"false", "off", "0", "no"})
+# Base64 images arrive as data URLs so their type travels with them; anything else must be
+# a public https address the provider can fetch.
+_IMAGE_REFERENCE = re.compile(r"^(https://\S+|data:image/[\w.+-]+;base64,[A-Za-z0-9+/=\s]+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class MediaField:
+    """One form field. `help` is one line a non-programmer understands.
+
+    `default` None means "leave it to the model": the parameter is not sent at all.
+    For "text" fields `maximum` is the length limit in characters.
+    """
+
+    name: str
+    label: str
+    help: str
+    type: FieldType
+    choices: tuple[str, ...] = ()
+    default: ParamValue | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    unit: str = ""
+    modes: tuple[ModeName, ...] | None = None  # None: every mode of the model
+    required: bool = False
+
+    def applies_to(self, mode: str) -> bool:
+        return self.modes is None or mode in self.modes
+
+
+@dataclass(frozen=True, slots=True)
+class ImageSlot:
+    """A place for input images (uploads or URLs), with how many the mode needs."""
+
+    name: str
+    label: str
+    help: str
+    min_count: int = 1
+    max_count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class MediaMode:
+    """A way of using a model: from text, from one image, from first and last frames, ...
+
+    `fixed` holds values the provider insists on in this mode (e.g. Kling's end frame only
+    works at "pro" quality); they replace whatever the form sent, so the request is honest.
+    """
+
+    name: ModeName
+    label: str
+    help: str
+    slots: tuple[ImageSlot, ...] = ()
+    prompt_required: bool = True
+    fixed: Mapping[str, ParamValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class MediaRule:
+    """A combination of values the provider rejects: an error under `field` when every
+    `when` value matches in one of `modes`."""
+
+    modes: tuple[ModeName, ...]
+    when: Mapping[str, ParamValue]
+    field: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class MediaModel:
+    id: str
+    label: str
+    kind: MediaKind
+    family: Family
+    modes: tuple[MediaMode, ...]
+    fields: tuple[MediaField, ...]
+    max_prompt_length: int | None  # None: the provider documents no limit
+    supports_remix: bool = False
+    notes: str = ""
+    rules: tuple[MediaRule, ...] = ()
+
+    def mode(self, name: str) -> MediaMode | None:
+        return next((mode for mode in self.modes if mode.name == name), None)
+
+    def fields_for(self, mode: str) -> tuple[MediaField, ...]:
+        return tuple(f for f in self.fields if f.applies_to(mode))
+
+    def clean(
+        self,
+        *,
+        mode: str,
+        prompt: str,
+        values: Mapping[str, str],
+        inputs: Mapping[str, list[str]],
+    ) -> tuple[dict[str, ParamValue], dict[str, str]]:
+        """Typed parameters for `mode`, and plain-language errors keyed by field or slot name.
+
+        `values` are raw form strings: missing or blank means the field's default, and a
+        default of None leaves the parameter out. Unchecked checkboxes send nothing, so a
+        form must post "false" for a switch whose default is on.
+        """
+        chosen = self.mode(mode)
+        if chosen is None:
+            names = ", ".join(m.label for m in self.modes)
+            return {}, {"mode": f"{self.label} cannot do that. Pick one of: {names}."}
+        errors: dict[str, str] = {}
+        if prompt_error := self._prompt_error(chosen, prompt):
+            errors["prompt"] = prompt_error
+        params: dict[str, ParamValue] = {}
+        for media_field in self.fields_for(mode):
+            if media_field.name in chosen.fixed:
+                continue
+            value, error = _clean_value(media_field, values.get(media_field.name))
+            if error:
+                errors[media_field.name] = error
+            elif value is not None:
+                params[media_field.name] = value
+        params.update(chosen.fixed)
+        for rule in self.rules:
+            if mode in rule.modes and all(params.get(k) == v for k, v in rule.when.items()):
+                errors.setdefault(rule.field, rule.message)
+        for slot in chosen.slots:
+            if slot_error := _slot_error(slot, inputs.get(slot.name) or []):
+                errors[slot.name] = slot_error
+        return params, errors
+
+    def _prompt_error(self, mode: MediaMode, prompt: str) -> str | None:
+        if mode.prompt_required and not prompt.strip():
+            return "Describe what you want to see."
+        if self.max_prompt_length is not None and len(prompt) > self.max_prompt_length:
+            return (
+                f"The prompt is too long ({len(prompt)} characters); "
+                f"{self.label} accepts at most {self.max_prompt_length}."
+            )
+        return None
+
+
+def _clean_value(media_field: MediaField, raw: str | None) -> tuple[ParamValue | None, str]:
+    """The typed value (None: leave out) and an error message ("" when fine)."""
+    text = (raw or "").strip()
+    if not text:
+        if media_field.required and media_field.default is None:
+            return None, f"{media_field.label} is required."
+        return media_field.default, ""
+    label = media_field.label
+    match media_field.type:
+        case "choice" | "aspect_ratio":
+            if text in media_field.choices:
+                return text, ""
+            return None, f"{label} must be one of: {', '.join(media_field.choices)}."
+        case "bool":
+            if text.lower() in _TRUE | _FALSE:
+                return text.lower() in _TRUE, ""
+            return None, f"{label} must be on or off."
+        case "text":
+            if media_field.maximum is not None and len(text) > media_field.maximum:
+                return None, f"{label} is too long: at most {int(media_field.maximum)} characters."
+            return text, ""
+        case "int" | "seed":
+            try:
+                number: int | float = int(text)
+            except ValueError:
+                return None, f"{label} must be a whole number."
+        case "float":
+            try:
+                number = float(text)
+            except ValueError:
+                number = math.nan
+            if not math.isfinite(number):
+                return None, f"{label} must be a number."
+    return number, _range_error(media_field, number)
+
+
+def _range_error(media_field: MediaField, number: float) -> str:
+    low = media_field.minimum if media_field.type != "seed" else 0
+    high = media_field.maximum if media_field.type != "seed" else MAX_SEED
+    unit = f" {media_field.unit}" if media_field.unit else ""
+    if (low is not None and number < low) or (high is not None and number > high):
+        if low is not None and high is not None:
+            return f"{media_field.label} must be between {_num(low)} and {_num(high)}{unit}."
+        if low is not None:
+            return f"{media_field.label} must be at least {_num(low)}{unit}."
+        return f"{media_field.label} must be at most {_num(high)}{unit}."
+    return ""
+
+
+def _slot_error(slot: ImageSlot, references: list[str]) -> str | None:
+    references = [ref for ref in references if ref.strip()]
+    if len(references) < slot.min_count:
+        if slot.min_count == 1:
+            return f"Add the {slot.label.lower()}."
+        return f"Add at least {slot.min_count} images for {slot.label.lower()}."
+    if len(references) > slot.max_count:
+        if slot.max_count == 1:
+            return f"Use only one image for {slot.label.lower()}."
+        return f"Use at most {slot.max_count} images for {slot.label.lower()}."
+    if any(not _IMAGE_REFERENCE.match(ref.strip()) for ref in references):
+        return "Each image must be an uploaded picture or a web address starting with https://."
+    return None
+
+
+def _num(value: float | None) -> str:
+    return str(int(value)) if value is not None and value == int(value) else str(value)

@@ -1,0 +1,115 @@
+"""The studio in Chromium: a video job from the form, progress without reloading, the page
+closed and reopened mid-job, the video playing from the gallery; an image-to-image job with
+an uploaded reference."""
+
+import base64
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from playground.simulator.app import application as simulator
+from playground.studio.models import Generation
+from tests.conftest import signup_in_browser
+from tests.studio.factories import png_bytes
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def _studio(_sync_orm_beside_playwright, settings, tmp_path, worker_thread):
+    settings.MEDIA_ROOT = tmp_path
+    settings.STUDIO_POLL_FIRST_SECONDS = 0.2
+    settings.STUDIO_POLL_MAX_SECONDS = 0.4
+    simulator.reset()
+
+
+def progress_values(page, *, seconds: float) -> set[str]:
+    seen = set()
+    for _ in range(int(seconds / 0.2)):
+        bar = page.locator("#jobs progress[value]")
+        if bar.count():
+            seen.add(bar.first.get_attribute("value"))
+        page.wait_for_timeout(200)
+    return seen
+
+
+def test_a_text_to_video_job_from_the_form_to_the_gallery(browser_page, context):
+    page = browser_page
+    signup_in_browser(page)
+    page.goto(f"{page.base_url}/studio/")
+    page.get_by_label("Model").select_option("video:kling-v2-5-turbo")
+    expect(page.get_by_label("Duration")).to_be_visible()  # the options follow the model
+    page.get_by_label("Describe what you want").fill("A paper boat on a rainy street [sim job=8]")
+    page.evaluate("window.notReloaded = true")
+    page.get_by_role("button", name="Generate").click()
+
+    card = page.locator("#jobs .job").first
+    expect(card).to_contain_text("A paper boat on a rainy street")
+    expect(card.locator(".status")).to_have_text(re.compile("Queued|Generating"))
+    seen = progress_values(page, seconds=2.5)
+    assert len(seen) >= 2, seen  # progress moved while we watched
+    assert page.evaluate("window.notReloaded") is True
+
+    # Close the page mid-job, and come back in a new one.
+    generation = Generation.objects.get()
+    assert generation.is_active
+    page.close()
+    again = context.new_page()
+    again.goto(f"{browser_page.base_url}/studio/")
+    reopened = again.locator(f"#generation-{generation.pk}")
+    expect(reopened.locator(".status")).to_have_text(re.compile("Queued|Generating"))
+    expect(reopened.locator(".status")).to_have_text("Done", timeout=20_000)
+
+    again.get_by_role("link", name="Gallery", exact=True).click()
+    again.locator(".gallery__link").first.click()
+    video = again.locator("video")
+    expect(video).to_be_visible()
+    again.wait_for_function(
+        "() => { const v = document.querySelector('video'); return v.readyState >= 2 }"
+    )
+    duration = video.evaluate("v => v.duration")
+    assert 4 < duration < 6
+    video.evaluate("v => { v.muted = true; return v.play() }")
+    again.wait_for_function("() => document.querySelector('video').currentTime > 0.3")
+    assert len([r for r in simulator.received if r["method"] == "POST"]) == 1
+
+
+def test_an_image_to_image_job_with_an_uploaded_reference(browser_page, tmp_path):
+    page = browser_page
+    reference = tmp_path / "my-sketch.png"
+    picture = png_bytes((120, 80), (30, 120, 200))
+    reference.write_bytes(picture)
+    signup_in_browser(page)
+    page.goto(f"{page.base_url}/studio/")
+    page.get_by_label("Model").select_option("image:kling-v2-1")
+    page.locator("input[name=mode][value=image]").check()
+    upload = page.locator("input[name=image__files]")
+    expect(upload).to_be_attached()
+    upload.set_input_files(str(reference))
+    page.get_by_label("Describe what you want").fill("The same, as a watercolour [sim job=1]")
+    page.get_by_role("button", name="Generate").click()
+
+    card = page.locator("#jobs .job").first
+    expect(card.locator(".status")).to_have_text("Done", timeout=20_000)
+    card.locator(".job__media").click()
+    expect(page.locator("img[alt^='Reference']")).to_be_visible()
+    result = page.locator(".result img")
+    expect(result).to_be_visible()
+    assert result.evaluate("img => img.complete && img.naturalWidth > 0")
+    sent = [r for r in simulator.received if r["path"] == "/v1/images/generations"]
+    assert len(sent) == 1
+    assert base64.b64encode(picture).decode() in str(sent[0]["json"])  # the upload itself
+
+
+def test_a_wrong_value_is_explained_and_nothing_typed_is_lost(browser_page):
+    page = browser_page
+    signup_in_browser(page)
+    page.goto(f"{page.base_url}/studio/")
+    page.get_by_label("Model").select_option("image:kling-v2-new")  # needs a reference image
+    expect(page.locator("input[name=image__files]")).to_be_attached()
+    page.get_by_label("Describe what you want").fill("keep this text")
+    page.get_by_role("button", name="Generate").click()
+    expect(page.locator("#generation-form [role=alert]").first).to_be_visible()
+    expect(page.get_by_label("Describe what you want")).to_have_value("keep this text")
+    assert not Generation.objects.exists()

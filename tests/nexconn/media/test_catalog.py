@@ -1,0 +1,245 @@
+"""The catalog covers the reference's scope, is internally consistent, and validates forms."""
+
+import pytest
+
+from playground.nexconn.media.catalog import (
+    MEDIA_MODELS,
+    image_models,
+    media_model,
+    video_models,
+)
+
+# The scope checklist of nexconn-api/README.md (Veo ids from videos.md §3.4).
+SCOPE_IMAGE_MODELS = {
+    "kling-v1",
+    "kling-v1-5",
+    "kling-v2",
+    "kling-v2-new",
+    "kling-v2-1",
+    "gemini-2.5-flash-image",
+    "gemini-3.0-pro-image-preview",
+    "gemini-3.1-flash-image-preview",
+    "kling-image-o1",
+}
+SCOPE_VIDEO_MODELS = {
+    "veo-2.0-generate-001",
+    "veo-2.0-generate-exp",
+    "veo-2.0-generate-preview",
+    "veo-3.0-generate-preview",
+    "veo-3.0-fast-generate-preview",
+    "veo-3.1-generate-preview",
+    "veo-3.1-fast-generate-preview",
+    "sora-2",
+    "sora-2-pro",
+    "kling-v2-1",
+    "kling-v2-5-turbo",
+    "kling-v2-6",
+    "kling-v3",
+    "kling-video-o1",
+    "kling-v3-omni",
+    "bytedance/doubao-seedance-2-0-260128",
+    "viduq1",
+    "viduq2",
+    "viduq2-pro",
+    "viduq2-turbo",
+    "viduq3-pro",
+    "viduq3-turbo",
+}
+MODES = {
+    ("image", "kling-v1"): {"text", "image"},
+    ("image", "kling-v2"): {"text", "image", "multi_image"},
+    ("image", "kling-v2-new"): {"image"},
+    ("image", "kling-v2-1"): {"text", "image", "multi_image"},
+    ("image", "kling-image-o1"): {"text", "reference"},
+    ("video", "kling-v2-1"): {"image", "first_last"},
+    ("video", "kling-video-o1"): {"text", "image", "first_last", "reference"},
+    ("video", "veo-3.0-generate-preview"): {"text", "image", "first_last"},
+    ("video", "veo-3.1-generate-preview"): {"text", "image", "first_last", "reference"},
+    ("video", "sora-2"): {"text", "image"},
+    ("video", "viduq1"): {"text", "reference"},
+    ("video", "viduq3-pro"): {"text", "image", "first_last"},
+}
+
+
+def test_every_model_in_the_reference_scope_is_in_the_catalog():
+    assert {model.id for model in image_models()} == SCOPE_IMAGE_MODELS
+    assert {model.id for model in video_models()} == SCOPE_VIDEO_MODELS
+    assert media_model("kling-v2-1", kind="image").family == "kling_image"
+    assert media_model("kling-v2-1", kind="video").family == "openai_video"
+    assert media_model("kling-v2-1", kind="chat") is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("key", "modes"), MODES.items(), ids=str)
+def test_modes_follow_the_capability_tables(key, modes):
+    assert {mode.name for mode in MEDIA_MODELS[key].modes} == modes
+
+
+@pytest.mark.parametrize("model", MEDIA_MODELS.values(), ids=lambda m: f"{m.kind}:{m.id}")
+def test_model_entries_are_consistent(model):
+    mode_names = [mode.name for mode in model.modes]
+    assert mode_names and len(set(mode_names)) == len(mode_names)
+    field_names = [f.name for f in model.fields]
+    assert len(set(field_names)) == len(field_names)
+    assert model.supports_remix == model.id.startswith("sora-")
+    for media_field in model.fields:
+        assert media_field.help and "\n" not in media_field.help
+        assert media_field.modes is None or set(media_field.modes) & set(mode_names)
+        if media_field.type in {"choice", "aspect_ratio"}:
+            assert media_field.choices
+            assert media_field.default is None or media_field.default in media_field.choices
+    for mode in model.modes:
+        assert mode.help
+        assert set(mode.fixed) <= set(field_names)
+        slot_names = [slot.name for slot in mode.slots]
+        assert len(set(slot_names)) == len(slot_names)
+        for slot in mode.slots:
+            assert 0 <= slot.min_count <= slot.max_count
+        # The defaults alone must make a valid request.
+        inputs = {slot.name: ["https://img.test/x.png"] * slot.min_count for slot in mode.slots}
+        _, errors = model.clean(mode=mode.name, prompt="a cat", values={}, inputs=inputs)
+        assert errors == {}
+
+
+def clean(model_id, *, kind="video", mode="text", prompt="a cat", values=None, inputs=None):
+    return media_model(model_id, kind=kind).clean(
+        mode=mode, prompt=prompt, values=values or {}, inputs=inputs or {}
+    )
+
+
+def test_defaults_fill_missing_and_blank_values_and_none_defaults_are_left_out():
+    params, errors = clean("sora-2", values={"size": "  "})
+    assert errors == {}
+    assert params == {"duration": "4", "size": "1280x720"}
+    params, _ = clean("veo-3.0-generate-preview")
+    assert "resolution" not in params  # no documented default: the provider decides
+    assert "seed" not in params
+
+
+def test_int_limits_name_the_range_and_unit():
+    _, errors = clean("kling-v3", values={"duration": "20"})
+    assert errors == {"duration": "Duration must be between 3 and 15 seconds."}
+    _, errors = clean("viduq2", values={"duration": "0"})
+    assert errors["duration"] == "Duration must be between 1 and 10 seconds."
+    _, errors = clean("kling-v3", values={"duration": "five"})
+    assert errors["duration"] == "Duration must be a whole number."
+    _, errors = clean("kling-v2", kind="image", values={"n": "10"})
+    assert errors["n"] == "Number of images must be between 1 and 9."
+
+
+def test_float_bool_choice_seed_and_text_limits():
+    _, errors = clean(
+        "kling-v1",
+        kind="image",
+        mode="image",
+        values={"image_fidelity": "1.5"},
+        inputs={"image": ["https://img.test/a.png"]},
+    )
+    assert errors == {"image_fidelity": "Follow the reference must be between 0 and 1."}
+    _, errors = clean("gemini-2.5-flash-image", kind="image", values={"temperature": "nan"})
+    assert errors == {"temperature": "Creativity must be a number."}
+    _, errors = clean("kling-v2-6", values={"sound": "maybe"})
+    assert errors == {"sound": "Sound must be on or off."}
+    _, errors = clean("sora-2", values={"size": "1792x1024"})
+    assert errors == {"size": "Size must be one of: 1280x720, 720x1280."}
+    _, errors = clean("veo-3.0-generate-preview", values={"seed": "-1"})
+    assert errors == {"seed": "Seed must be between 0 and 4294967295."}
+    _, errors = clean("kling-v2-5-turbo", values={"negative_prompt": "x" * 2501})
+    assert errors == {"negative_prompt": "Avoid is too long: at most 2500 characters."}
+    params, errors = clean("kling-v2-6", values={"sound": "on", "duration": "10"})
+    assert errors == {}
+    assert params["sound"] is True
+    assert params["duration"] == "10"
+
+
+def test_a_value_for_another_mode_is_ignored():
+    params, errors = clean(
+        "viduq2",
+        mode="image",
+        values={"duration": "99"},
+        inputs={"image": ["https://img.test/a.png"]},
+    )
+    assert errors == {}
+    assert "duration" not in params  # the image route always makes 5-second videos
+
+
+def test_prompt_rules():
+    _, errors = clean("sora-2", prompt="  ")
+    assert errors == {"prompt": "Describe what you want to see."}
+    _, errors = clean("sora-2", prompt="x" * 2501)
+    assert errors == {
+        "prompt": "The prompt is too long (2501 characters); Sora 2 accepts at most 2500."
+    }
+    _, errors = clean("viduq2", prompt="x" * 2001)
+    assert "prompt" in errors
+    # Animating a picture needs no words on Vidu, Veo and Seedance.
+    _, errors = clean("viduq2", mode="image", prompt="", inputs={"image": ["https://a.test/x"]})
+    assert errors == {}
+    _, errors = clean("gemini-3.0-pro-image-preview", kind="image", prompt="x" * 50_000)
+    assert errors == {}  # no documented limit
+
+
+def test_unknown_mode():
+    params, errors = clean("sora-2", mode="reference")
+    assert params == {}
+    assert errors == {"mode": "Sora 2 cannot do that. Pick one of: Text to video, Image to video."}
+
+
+def test_image_counts_and_references():
+    _, errors = clean(
+        "kling-v2", kind="image", mode="multi_image", inputs={"images": ["https://img.test/a.png"]}
+    )
+    assert errors == {"images": "Add at least 2 images for subject images."}
+    _, errors = clean(
+        "kling-v2",
+        kind="image",
+        mode="multi_image",
+        inputs={"images": ["https://img.test/a.png"] * 5},
+    )
+    assert errors == {"images": "Use at most 4 images for subject images."}
+    _, errors = clean("sora-2", mode="image", inputs={"image": ["", " "]})
+    assert errors == {"image": "Add the starting image."}
+    _, errors = clean(
+        "sora-2", mode="image", inputs={"image": ["https://a.test/1", "https://a.test/2"]}
+    )
+    assert errors == {"image": "Use only one image for starting image."}
+    _, errors = clean(
+        "veo-3.0-generate-preview",
+        mode="first_last",
+        inputs={"first_frame": ["http://plain.test/a.png"], "last_frame": ["file:///etc/passwd"]},
+    )
+    assert errors == {
+        "first_frame": "Each image must be an uploaded picture or a web address starting with https://.",
+        "last_frame": "Each image must be an uploaded picture or a web address starting with https://.",
+    }
+    _, errors = clean(
+        "veo-3.0-generate-preview",
+        mode="first_last",
+        inputs={
+            "first_frame": ["data:image/png;base64,iVBORw0KGgo="],
+            "last_frame": ["https://a.test/b"],
+        },
+    )
+    assert errors == {}
+
+
+def test_a_rejected_combination_is_reported_on_its_field():
+    inputs = {"first_frame": ["https://a.test/1"], "last_frame": ["https://a.test/2"]}
+    _, errors = clean(
+        "kling-v2-6", mode="first_last", values={"sound": "on", "duration": "5"}, inputs=inputs
+    )
+    assert errors == {
+        "duration": "With sound on, a first-and-last-frame video must be 10 seconds long."
+    }
+    params, errors = clean(
+        "kling-v2-6", mode="first_last", values={"sound": "on", "duration": "10"}, inputs=inputs
+    )
+    assert errors == {}
+    assert params["quality"] == "pro"
+
+
+def test_required_choice_without_value_uses_its_default():
+    params, errors = clean(
+        "kling-v1-5", kind="image", mode="image", inputs={"image": ["https://img.test/a.png"]}
+    )
+    assert errors == {}
+    assert params["image_reference"] == "subject"
