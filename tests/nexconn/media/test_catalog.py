@@ -69,7 +69,7 @@ def test_every_model_in_the_reference_scope_is_in_the_catalog():
     assert media_model("kling-v2-1", kind="chat") is None  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("key", "modes"), MODES.items(), ids=str)
+@pytest.mark.parametrize(("key", "modes"), MODES.items(), ids=[f"{k}:{m}" for k, m in MODES])
 def test_modes_follow_the_capability_tables(key, modes):
     assert {mode.name for mode in MEDIA_MODELS[key].modes} == modes
 

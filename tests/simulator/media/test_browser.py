@@ -1,22 +1,20 @@
 """The simulated videos and images load in Chromium (Debian's build, H.264 in MP4).
 
-Playwright is started here rather than through the `page` fixture: its sync API keeps an event
-loop running in the test thread while it lives, which the asyncio.run tests beside this one
-cannot share when `pytest tests/simulator` runs them in one session.
+Like every browser test this runs in a pytest session of its own (`make test`), because
+Playwright's sync API keeps an event loop running in the test thread.
 """
 
 import time
 
 import httpx
 import pytest
-from playwright.sync_api import sync_playwright
 
 from tests.simulator.media.support import AUTH
 
 pytestmark = pytest.mark.browser
 
 
-def test_video_and_image_play_in_chromium(live_url, browser_type_launch_args):
+def test_video_and_image_play_in_chromium(live_url, page):
     video = httpx.post(
         f"{live_url}/v1/videos",
         json={"model": "sora-2", "prompt": "A cat surfing a wave [sim job=0.2]", "seconds": "4"},
@@ -35,12 +33,7 @@ def test_video_and_image_play_in_chromium(live_url, browser_type_launch_args):
         "data"
     ][0]["url"]
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(**browser_type_launch_args)
-        try:
-            state = _play(browser.new_page(), video_url, image_url)
-        finally:
-            browser.close()
+    state = _play(page, video_url, image_url)
     assert state["error"] is None
     assert state["readyState"] >= 2
     assert 3.8 < state["duration"] < 4.2
