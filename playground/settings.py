@@ -188,7 +188,7 @@ STUDIO_POLL_MAX_SECONDS = env.float("STUDIO_POLL_MAX_SECONDS", default=15.0)
 # A job still unfinished after this long is given up on (shown as timed out).
 STUDIO_JOB_TIMEOUT_SECONDS = env.int("STUDIO_JOB_TIMEOUT_SECONDS", default=3600)
 # Largest result the studio downloads, and largest reference image a user may upload.
-STUDIO_MAX_DOWNLOAD_MB = env.int("STUDIO_MAX_DOWNLOAD_MB", default=200)
+MEDIA_MAX_DOWNLOAD_MB = env.int("MEDIA_MAX_DOWNLOAD_MB", default=200)
 STUDIO_MAX_UPLOAD_MB = env.int("STUDIO_MAX_UPLOAD_MB", default=10)
 
 # Redis, optional: with it a run started through one server process can be followed live

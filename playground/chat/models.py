@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -87,3 +89,37 @@ class Run(models.Model):
             return None
         seconds = (self.finished_at - self.first_token_at).total_seconds()
         return round(self.output_tokens / seconds, 1) if seconds > 0 else None
+
+
+def attachment_path(instance, filename):
+    """A random name: stored files are never reachable by guessing a path."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"chat/{uuid.uuid4().hex}.{extension}"
+
+
+class Attachment(models.Model):
+    """A file in a message: one the user attached, or an image the model produced.
+    Stored as a file (or a link), never as base64 inside a row."""
+
+    class Kind(models.TextChoices):
+        IMAGE = "image"
+        AUDIO = "audio"
+        VIDEO = "video"
+        DOCUMENT = "document"
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    is_output = models.BooleanField(default=False)  # made by the model
+    position = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(upload_to=attachment_path, max_length=300, blank=True)
+    url = models.URLField(max_length=2000, blank=True)  # a link the user gave instead
+    name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.name or f"{self.kind} {self.pk}"

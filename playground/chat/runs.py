@@ -20,11 +20,13 @@ from django.utils import timezone
 from playground.chat import selectors, services
 from playground.chat.broker import REASONING, STATUS, TEXT, get_broker
 from playground.chat.models import Run
+from playground.core.downloads import DownloadError, decode_data_url, download
 from playground.nexconn import chat_completions
 from playground.nexconn.client import get_client
 from playground.nexconn.errors import NexconnError
 from playground.nexconn.events import (
     Finish,
+    ImageOutput,
     ReasoningDelta,
     StreamError,
     TextDelta,
@@ -98,6 +100,8 @@ class _Answer:
         self.broker = get_broker()
         self.text: list[str] = []
         self.reasoning: list[str] = []
+        self.image_links: list[str] = []
+        self.images: list[tuple[bytes, str]] = []  # (content, content type), once fetched
         self._pending_write: asyncio.Task | None = None
         self._last_write = time.monotonic()
         self._writes = 0
@@ -112,6 +116,9 @@ class _Answer:
                 self.run.input_tokens = event.input_tokens
                 self.run.output_tokens = event.output_tokens
                 self.run.reasoning_tokens = event.reasoning_tokens
+            case ImageOutput(url=url):
+                self.image_links.append(url)
+                self.broker.publish(self.run.pk, STATUS, "An image arrived; it shows at the end.")
             case Finish(reason=reason):
                 self.run.finish_reason = reason or ""
             case StreamError(error=error):
@@ -139,11 +146,29 @@ class _Answer:
             )
             self._writes += 1
 
+    async def fetch_images(self) -> None:
+        """Images arrive as data URLs or links; both end up as stored files."""
+        limit = settings.MEDIA_MAX_DOWNLOAD_MB * 1024 * 1024
+        for link in self.image_links:
+            try:
+                if link.startswith("data:"):
+                    self.images.append(decode_data_url(link, max_bytes=limit))
+                else:
+                    fetched = await download(link, max_bytes=limit)
+                    with fetched.file:
+                        self.images.append((fetched.file.read(), fetched.content_type))
+            except DownloadError as error:
+                logger.warning("Run %s: an output image was not kept: %s", self.run.pk, error)
+        self.image_links.clear()
+
     async def save_final(self) -> None:
         if self._pending_write is not None:
             await self._pending_write
         await db(services.run_finish)(
-            run=self.run, text="".join(self.text), reasoning="".join(self.reasoning)
+            run=self.run,
+            text="".join(self.text),
+            reasoning="".join(self.reasoning),
+            images=self.images,
         )
 
 
@@ -191,5 +216,6 @@ async def _execute(run_id: int) -> None:
 
 
 async def _finish(answer: _Answer) -> None:
+    await answer.fetch_images()
     await answer.save_final()
     await get_broker().close(answer.run.pk)

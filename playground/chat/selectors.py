@@ -4,7 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from playground.chat.models import Conversation, Message, Run
+from playground.chat.models import Attachment, Conversation, Message, Run
 
 
 def conversation_list(*, user: AbstractBaseUser) -> QuerySet[Conversation]:
@@ -20,7 +20,9 @@ def conversation_get(*, user: AbstractBaseUser, pk: int) -> Conversation:
 
 
 def conversation_messages(*, conversation: Conversation) -> QuerySet[Message]:
-    return conversation.messages.select_related("run").order_by("id")
+    return (
+        conversation.messages.select_related("run").prefetch_related("attachments").order_by("id")
+    )
 
 
 def run_get(*, user: AbstractBaseUser, pk: int) -> Run:
@@ -50,4 +52,12 @@ def run_prompt_messages(*, run: Run) -> list[dict]:
 
 def run_for_render(*, run_id: int) -> Run:
     """A run and its message, for the server's own use (access was checked by the caller)."""
-    return Run.objects.select_related("message").get(pk=run_id)
+    return (
+        Run.objects.select_related("message")
+        .prefetch_related("message__attachments")
+        .get(pk=run_id)
+    )
+
+
+def attachment_get(*, user: AbstractBaseUser, pk: int) -> Attachment:
+    return get_object_or_404(Attachment, pk=pk, message__conversation__owner=user)

@@ -6,10 +6,11 @@ from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from playground.chat.models import Conversation, Message, Run
+from playground.chat.models import Attachment, Conversation, Message, Run
 from playground.nexconn import catalog
 from playground.nexconn.client import get_client
 from playground.nexconn.errors import NexconnError
@@ -127,13 +128,27 @@ def run_save_progress(*, run: Run, text: str, reasoning: str, first_write: bool)
 
 
 @transaction.atomic
-def run_finish(*, run: Run, text: str, reasoning: str) -> None:
-    """The final write: the whole text, the outcome and the usage figures.
+def run_finish(
+    *, run: Run, text: str, reasoning: str, images: list[tuple[bytes, str]] = ()
+) -> None:
+    """The final write: the whole text, the images, the outcome and the usage figures.
 
     Updates rather than saves: the conversation may have been deleted meanwhile.
     """
     run.finished_at = timezone.now()
-    Message.objects.filter(pk=run.message_id).update(content=text, reasoning=reasoning)
+    updated = Message.objects.filter(pk=run.message_id).update(content=text, reasoning=reasoning)
+    for position, (content, content_type) in enumerate(images if updated else ()):
+        image = Attachment(
+            message_id=run.message_id,
+            kind=Attachment.Kind.IMAGE,
+            is_output=True,
+            position=position,
+            content_type=content_type,
+            size=len(content),
+            name=f"image-{position + 1}",
+        )
+        image.file.save(f"image.{content_type.split('/')[-1]}", ContentFile(content), save=False)
+        image.save()
     Run.objects.filter(pk=run.pk).update(
         **{field: getattr(run, field) for field in _RUN_OUTCOME_FIELDS}
     )

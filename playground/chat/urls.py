@@ -15,4 +15,5 @@ urlpatterns = [
     path("runs/<int:pk>/events/", views.run_events, name="run-events"),
     path("runs/<int:pk>/stop/", views.run_stop, name="run-stop"),
     path("runs/<int:pk>/retry/", views.run_retry, name="run-retry"),
+    path("attachments/<int:pk>/", views.attachment_file, name="attachment"),
 ]

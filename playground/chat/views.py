@@ -13,6 +13,7 @@ from playground.chat import run_stream, runs, selectors, services
 from playground.chat.broker import get_broker
 from playground.chat.forms import MessageForm, RenameForm, message_form_initial
 from playground.chat.models import Conversation, Run
+from playground.core.files import stored_file_response
 from playground.core.sse import SSE_HEADERS
 from playground.nexconn import catalog
 
@@ -280,3 +281,16 @@ def _run_refused(request, reason: str) -> HttpResponse:
     if request.htmx:
         return render(request, f"{TEMPLATE}#notice", {"notice": reason}, status=409)
     return HttpResponse(reason, status=409, content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def attachment_file(request, pk: int):
+    attachment = selectors.attachment_get(user=request.user, pk=pk)
+    if not attachment.file:
+        raise Http404("This attachment is a link, not a stored file.")
+    return stored_file_response(
+        attachment.file,
+        attachment.content_type or "application/octet-stream",
+        download="download" in request.GET,
+        filename=attachment.name or "attachment",
+    )

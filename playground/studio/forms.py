@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from playground.core.downloads import sniff_content_type
 from playground.nexconn.media.catalog import (
     MediaField,
     MediaModel,
@@ -12,7 +13,6 @@ from playground.nexconn.media.catalog import (
     media_model,
     video_models,
 )
-from playground.studio.downloads import sniff_content_type
 from playground.studio.models import Generation, Output
 from playground.studio.services import InputSpec
 

@@ -1,7 +1,11 @@
+import datetime as dt
 import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+WORKER_HINT_SECONDS = 20
 
 
 def _media_path(prefix: str, filename: str) -> str:
@@ -79,6 +83,13 @@ class Generation(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    @property
+    def waiting_for_worker(self) -> bool:
+        """Still not picked up well after it was made: most likely no worker is running."""
+        return self.status == self.Status.PENDING and (
+            timezone.now() - self.created_at > dt.timedelta(seconds=WORKER_HINT_SECONDS)
+        )
 
     @property
     def duration_seconds(self) -> float | None:

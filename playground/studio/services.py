@@ -19,12 +19,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from playground.core import downloads
 from playground.nexconn.client import NexconnClient, client_from_settings
 from playground.nexconn.errors import NexconnError
 from playground.nexconn.media import jobs
 from playground.nexconn.media.catalog import MediaModel, media_model
 from playground.nexconn.media.status import TaskStatus
-from playground.studio import downloads, previews
+from playground.studio import previews
 from playground.studio.models import Generation, InputImage, Output
 
 logger = logging.getLogger(__name__)
@@ -103,6 +104,44 @@ def generation_delete(*, generation: Generation) -> None:
     generation.delete()
     for field in files:
         field.storage.delete(field.name)
+
+
+# Submitting takes seconds and saving a few minutes at most; a job still there after this
+# long was dropped by a worker that stopped half-way.
+_LOST_SUBMIT_AFTER = dt.timedelta(minutes=10)
+_LOST_SAVE_AFTER = dt.timedelta(minutes=30)
+
+
+def generations_recover(*, user) -> None:
+    """Put right the user's jobs that a stopped worker left half-way.
+
+    A job lost while being submitted is not sent again: the provider may have taken it, and
+    paying twice is worse than asking the user to press Generate again. A job lost while its
+    results were being saved is simply polled again (polling is free).
+    """
+    now = timezone.now()
+    Generation.objects.filter(
+        owner=user, status=Generation.Status.SUBMITTING, created_at__lt=now - _LOST_SUBMIT_AFTER
+    ).update(
+        status=Generation.Status.FAILED,
+        error_kind="lost",
+        error_message=(
+            "The worker stopped while sending this job, so it was not sent again (to avoid "
+            "paying twice). Use these settings again to retry."
+        ),
+        finished_at=now,
+    )
+    stuck = Generation.objects.filter(
+        owner=user, status=Generation.Status.SAVING, created_at__lt=now - _LOST_SAVE_AFTER
+    )
+    for generation in stuck:
+        for output in generation.outputs.all():
+            output.file.delete(save=False)
+            output.preview.delete(save=False)
+            output.delete()
+        generation.status = Generation.Status.RUNNING
+        generation.save(update_fields=["status"])
+        _schedule_poll(generation)
 
 
 # --- the worker side -------------------------------------------------------------------
@@ -262,7 +301,7 @@ def _schedule_poll(generation: Generation) -> None:
 
 
 def _store_outputs(generation: Generation, status: TaskStatus) -> None:
-    max_bytes = settings.STUDIO_MAX_DOWNLOAD_MB * 1024 * 1024
+    max_bytes = settings.MEDIA_MAX_DOWNLOAD_MB * 1024 * 1024
     try:
         for position, result in enumerate(status.outputs):
             if result.data is not None:

@@ -1,11 +1,12 @@
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
+from playground.core.files import stored_file_response
 from playground.nexconn.media.catalog import MediaModel, media_model
 from playground.studio import selectors, services
 from playground.studio.forms import (
@@ -64,6 +65,7 @@ def _studio_context(request, form: GenerationForm) -> dict:
 
 @require_GET
 def studio(request):
+    services.generations_recover(user=request.user)
     media, initial = _initial_from_query(request)
     form = GenerationForm(initial=initial, user=request.user, media=media)
     return render(request, STUDIO_TEMPLATE, _studio_context(request, form))
@@ -197,24 +199,12 @@ def gallery(request):
     return render(request, template, context, status=status)
 
 
-def _file_response(field, content_type: str, *, download: bool, filename: str):
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("The file is missing from storage.") from exc
-    response = FileResponse(
-        handle, content_type=content_type, as_attachment=download, filename=filename
-    )
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
-
-
 @require_GET
 def output_file(request, pk: int):
     output = selectors.output_get(user=request.user, pk=pk)
     extension = output.file.name.rsplit(".", 1)[-1]
     name = f"{slugify(output.generation.model)}-{output.generation_id}-{output.position + 1}"
-    return _file_response(
+    return stored_file_response(
         output.file,
         output.content_type,
         download="download" in request.GET,
@@ -227,7 +217,9 @@ def output_preview(request, pk: int):
     output = selectors.output_get(user=request.user, pk=pk)
     if not output.preview:
         raise Http404("No preview.")
-    return _file_response(output.preview, "image/webp", download=False, filename="preview.webp")
+    return stored_file_response(
+        output.preview, "image/webp", download=False, filename="preview.webp"
+    )
 
 
 @require_GET
@@ -235,6 +227,6 @@ def input_file(request, pk: int):
     item = selectors.input_get(user=request.user, pk=pk)
     if not item.file:
         raise Http404("This reference is a link, not a stored file.")
-    return _file_response(
+    return stored_file_response(
         item.file, item.content_type or "image/png", download=False, filename="reference"
     )

@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from playground.studio.downloads import DownloadError, download
+from playground.core.downloads import DownloadError, download
 from tests.conftest import serve_in_thread
 from tests.studio.factories import png_bytes
 

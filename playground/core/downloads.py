@@ -1,4 +1,4 @@
-"""Fetching generated media from the upstream's result links into a temporary file.
+"""Fetching generated media (studio results, images in chat answers) into a temporary file.
 
 Result links come from the upstream's JSON, so they are treated as untrusted: only http(s),
 only public addresses (checked on the address actually connected to, so DNS tricks do not
@@ -7,6 +7,8 @@ exception is the configured API's own origin (in demo mode, the embedded simulat
 """
 
 import asyncio
+import base64
+import binascii
 import ipaddress
 import tempfile
 from dataclasses import dataclass
@@ -154,3 +156,20 @@ async def _read_into_file(response: httpx.Response, *, url: str, max_bytes: int)
         raise DownloadError("The result is not an image or video this app can store.")
     file.seek(0)
     return Downloaded(file=file, content_type=content_type, size=size, url=url)
+
+
+def decode_data_url(link: str, *, max_bytes: int) -> tuple[bytes, str]:
+    """The bytes and type of a base64 `data:` URL holding an image or video we accept."""
+    header, _, payload = link.partition(",")
+    if not header.startswith("data:") or not header.endswith(";base64"):
+        raise DownloadError("The image is not a base64 data URL.")
+    if len(payload) * 3 // 4 > max_bytes:
+        raise DownloadError(f"The image is larger than {max_bytes // (1024 * 1024)} MB.")
+    try:
+        content = base64.b64decode(payload, validate=False)
+    except (binascii.Error, ValueError) as exc:
+        raise DownloadError("The image data is not valid base64.") from exc
+    content_type = sniff_content_type(content[:16])
+    if content_type is None:
+        raise DownloadError("The data is not an image or video this app can store.")
+    return content, content_type
