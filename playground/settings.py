@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "playground.accounts",
     "playground.chat",
     "playground.studio",
+    "playground.files",
     "django_tasks_db",
 ]
 
@@ -196,6 +197,10 @@ STUDIO_MAX_UPLOAD_MB = env.int("STUDIO_MAX_UPLOAD_MB", default=10)
 REDIS_URL = env.str("REDIS_URL", default="")
 # Keys and channels start with this, so several installations can share one Redis.
 REDIS_KEY_PREFIX = env.str("REDIS_KEY_PREFIX", default="playground")
+
+# Chat attachments (images, audio) sent inline with a message; larger documents go through
+# the Files API (the Files page) instead.
+CHAT_MAX_ATTACHMENT_MB = env.int("CHAT_MAX_ATTACHMENT_MB", default=15)
 
 # Runs: how often the growing answer is written to the database while it streams.
 RUN_FLUSH_INTERVAL_SECONDS = env.float("RUN_FLUSH_INTERVAL_SECONDS", default=1.0)

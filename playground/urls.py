@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("playground.accounts.urls")),
     path("", include("playground.studio.urls")),
+    path("", include("playground.files.urls")),
     path("", include("playground.chat.urls")),
 ]

@@ -18,20 +18,7 @@ class MessageForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Instructions the model follows for the whole conversation.",
     )
-    temperature = forms.FloatField(
-        required=False,
-        min_value=0,
-        max_value=2,
-        widget=forms.NumberInput(attrs={"step": "0.1", "placeholder": "model default"}),
-        help_text="0 is focused and repeatable, higher is more varied (0–2).",
-    )
-    max_tokens = forms.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=200_000,
-        widget=forms.NumberInput(attrs={"placeholder": "model default"}),
-        help_text="The longest answer allowed, in tokens.",
-    )
+    protocol = forms.CharField(required=False)
 
     def __init__(self, *args, model_ids: list[str], **kwargs):
         super().__init__(*args, **kwargs)
@@ -44,9 +31,8 @@ def message_form_initial(conversation: Conversation | None, default_model: str) 
         return {"model": default_model}
     return {
         "model": conversation.model,
+        "protocol": conversation.protocol,
         "system_prompt": conversation.system_prompt,
-        "temperature": conversation.temperature,
-        "max_tokens": conversation.max_tokens,
     }
 
 

@@ -10,9 +10,15 @@ class Conversation(models.Model):
     )
     title = models.CharField(max_length=200, blank=True)
     model = models.CharField(max_length=200)
+    protocol = models.CharField(max_length=32, default="chat_completions")
     system_prompt = models.TextField(blank=True)
-    temperature = models.FloatField(null=True, blank=True)
-    max_tokens = models.PositiveIntegerField(null=True, blank=True)
+    # The parameters panel as the user left it (raw form values: the catalog of the model
+    # in use turns them into request settings, so switching models never loses them).
+    params = models.JSONField(default=dict, blank=True)
+    # The branch on show: the last message of the path from the first message.
+    current_leaf = models.ForeignKey(
+        "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -27,13 +33,24 @@ class Message(models.Model):
     class Role(models.TextChoices):
         USER = "user"
         ASSISTANT = "assistant"
+        TOOL = "tool"  # the result of a tool call, typed in by the user
 
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages"
     )
+    # Messages form a tree: an edit or a regenerated answer is a sibling of the original,
+    # so earlier branches stay. None for the first message of a branch from the start.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
     role = models.CharField(max_length=16, choices=Role.choices)
     content = models.TextField(blank=True)
     reasoning = models.TextField(blank=True)
+    # Assistant: the tool calls the model made, [{"id", "name", "arguments"}].
+    tool_calls = models.JSONField(default=list, blank=True)
+    # Tool: which call this result answers, and the function's name.
+    tool_call_id = models.CharField(max_length=200, blank=True)
+    tool_name = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -58,6 +75,11 @@ class Run(models.Model):
 
     message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="run")
     model = models.CharField(max_length=200)
+    protocol = models.CharField(max_length=32, default="chat_completions")
+    # The exact request sent ({"method", "path", "body"}, no key) and what came back: for
+    # "view code" and the raw exchange. Written once, when the run ends.
+    request = models.JSONField(default=dict, blank=True)
+    exchange = models.JSONField(default=list, blank=True)  # [[ms since start, raw text], ...]
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     error_kind = models.CharField(max_length=32, blank=True)
     error_message = models.TextField(blank=True)
@@ -65,6 +87,8 @@ class Run(models.Model):
     input_tokens = models.PositiveIntegerField(null=True, blank=True)
     output_tokens = models.PositiveIntegerField(null=True, blank=True)
     reasoning_tokens = models.PositiveIntegerField(null=True, blank=True)
+    cached_tokens = models.PositiveIntegerField(null=True, blank=True)
+    cost = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     first_token_at = models.DateTimeField(null=True, blank=True)
@@ -113,6 +137,7 @@ class Attachment(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     file = models.FileField(upload_to=attachment_path, max_length=300, blank=True)
     url = models.URLField(max_length=2000, blank=True)  # a link the user gave instead
+    upstream_file_id = models.CharField(max_length=200, blank=True)  # a Files API document
     name = models.CharField(max_length=255, blank=True)
     content_type = models.CharField(max_length=100, blank=True)
     size = models.PositiveBigIntegerField(default=0)
@@ -123,3 +148,31 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.name or f"{self.kind} {self.pk}"
+
+
+class ModelPrice(models.Model):
+    """What a model costs, set by the administrator; answers show their cost when it is set."""
+
+    model = models.CharField(max_length=200, unique=True)
+    input_per_million = models.DecimalField(
+        max_digits=12, decimal_places=4, help_text="Price of one million input tokens."
+    )
+    output_per_million = models.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        help_text="Price of one million output tokens (reasoning tokens count as output).",
+    )
+    cached_input_per_million = models.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Price of one million cached input tokens; empty: the input price.",
+    )
+    currency = models.CharField(max_length=8, default="USD")
+
+    class Meta:
+        ordering = ["model"]
+
+    def __str__(self):
+        return self.model

@@ -70,4 +70,5 @@ async def _final_html(run_id: int) -> str:
         return ""
     if run.is_active and not await get_broker().is_live(run_id):
         await runs.db(services.run_mark_interrupted)(run=run)
-    return render_to_string(MESSAGE_TEMPLATE, {"message": run.message})
+    context = {"message": run.message, "conversation": run.message.conversation}
+    return render_to_string(MESSAGE_TEMPLATE, context)

@@ -17,11 +17,11 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.utils import timezone
 
-from playground.chat import selectors, services
+from playground.chat import prompts, services
 from playground.chat.broker import REASONING, STATUS, TEXT, get_broker
 from playground.chat.models import Run
 from playground.core.downloads import DownloadError, decode_data_url, download
-from playground.nexconn import chat_completions
+from playground.nexconn import catalog
 from playground.nexconn.client import get_client
 from playground.nexconn.errors import NexconnError
 from playground.nexconn.events import (
@@ -30,8 +30,11 @@ from playground.nexconn.events import (
     ReasoningDelta,
     StreamError,
     TextDelta,
+    ToolCallDelta,
     Usage,
 )
+from playground.nexconn.params import WireRequest
+from playground.nexconn.protocols import DEFAULT_PROTOCOL, PROTOCOLS
 
 logger = logging.getLogger(__name__)
 
@@ -79,17 +82,22 @@ async def run_start(run_id: int) -> None:
     task.add_done_callback(lambda _: _tasks.pop(run_id, None))
 
 
-def _load(run_id: int) -> tuple[Run, dict]:
+def _load(run_id: int) -> tuple[Run, WireRequest]:
     run = Run.objects.select_related("message__conversation").get(pk=run_id)
     conversation = run.message.conversation
-    body = chat_completions.build_request(
+    model = catalog.chat_model(run.model)
+    # The panel's values were checked when the message was sent; a model switched since then
+    # simply ignores what it does not support.
+    params, _ = model.clean_params(conversation.params)
+    protocol = PROTOCOLS.get(run.protocol) or PROTOCOLS[DEFAULT_PROTOCOL]
+    request = protocol.build_request(
         model=run.model,
-        messages=selectors.run_prompt_messages(run=run),
-        temperature=conversation.temperature,
-        max_tokens=conversation.max_tokens,
+        messages=prompts.prompt_messages(run=run),
+        params=params,
+        reasoning=model.reasoning,
     )
-    services.run_mark_started(run=run)
-    return run, body
+    services.run_mark_started(run=run, request=request)
+    return run, request
 
 
 class _Answer:
@@ -101,6 +109,7 @@ class _Answer:
         self.text: list[str] = []
         self.reasoning: list[str] = []
         self.image_links: list[str] = []
+        self.tool_calls: dict[int, dict] = {}
         self.images: list[tuple[bytes, str]] = []  # (content, content type), once fetched
         self._pending_write: asyncio.Task | None = None
         self._last_write = time.monotonic()
@@ -116,6 +125,9 @@ class _Answer:
                 self.run.input_tokens = event.input_tokens
                 self.run.output_tokens = event.output_tokens
                 self.run.reasoning_tokens = event.reasoning_tokens
+                self.run.cached_tokens = event.cached_tokens
+            case ToolCallDelta():
+                self._add_tool_call(event)
             case ImageOutput(url=url):
                 self.image_links.append(url)
                 self.broker.publish(self.run.pk, STATUS, "An image arrived; it shows at the end.")
@@ -123,6 +135,15 @@ class _Answer:
                 self.run.finish_reason = reason or ""
             case StreamError(error=error):
                 raise error
+
+    def _add_tool_call(self, delta: ToolCallDelta) -> None:
+        """Fragments with the same index make one call; its arguments arrive in pieces."""
+        call = self.tool_calls.setdefault(delta.index, {"id": "", "name": "", "arguments": ""})
+        call["id"] = delta.id or call["id"]
+        call["name"] = delta.name or call["name"]
+        call["arguments"] += delta.arguments
+        if delta.name:
+            self.broker.publish(self.run.pk, STATUS, f"Calling {delta.name}…")
 
     def _add(self, parts: list[str], kind: str, piece: str) -> None:
         if self.run.first_token_at is None:
@@ -169,6 +190,10 @@ class _Answer:
             text="".join(self.text),
             reasoning="".join(self.reasoning),
             images=self.images,
+            tool_calls=[
+                {**call, "id": call["id"] or f"call_{index}"}
+                for index, call in sorted(self.tool_calls.items())
+            ],
         )
 
 
@@ -176,13 +201,13 @@ async def _execute(run_id: int) -> None:
     broker = get_broker()
     loading = asyncio.ensure_future(db(_load)(run_id))
     try:
-        run, body = await asyncio.shield(loading)
+        run, request = await asyncio.shield(loading)
     except Run.DoesNotExist:  # deleted before it started
         await broker.close(run_id)
         return
     except asyncio.CancelledError:
         # Stopped before it began: let the load finish so that the stop is recorded.
-        run, body = await loading
+        run, request = await loading
         run.status = Run.Status.STOPPED
         await _finish(_Answer(run))
         raise
@@ -194,7 +219,8 @@ async def _execute(run_id: int) -> None:
 
     run.status = Run.Status.DONE
     try:
-        events = chat_completions.stream_chat(get_client(), body, on_retry=on_retry)
+        protocol = PROTOCOLS.get(run.protocol) or PROTOCOLS[DEFAULT_PROTOCOL]
+        events = protocol.stream_chat(get_client(), request, on_retry=on_retry)
         async with aclosing(events):  # leaving early closes the upstream response at once
             async for event in events:
                 answer.apply(event)

@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from playground.chat.models import Attachment, Conversation, Message, Run
+from playground.chat.threads import ThreadEntry, Tree
 
 
 def conversation_list(*, user: AbstractBaseUser) -> QuerySet[Conversation]:
@@ -19,9 +20,18 @@ def conversation_get(*, user: AbstractBaseUser, pk: int) -> Conversation:
     return get_object_or_404(Conversation, pk=pk, owner=user)
 
 
-def conversation_messages(*, conversation: Conversation) -> QuerySet[Message]:
-    return (
-        conversation.messages.select_related("run").prefetch_related("attachments").order_by("id")
+def conversation_thread(*, conversation: Conversation) -> list[ThreadEntry]:
+    """The branch on show, from the first message to the current one."""
+    tree = Tree(conversation.messages.select_related("run").prefetch_related("attachments"))
+    leaf = tree.by_id.get(conversation.current_leaf_id)
+    if leaf is None and tree.children.get(None):
+        leaf = tree.latest_leaf_under(tree.children[None][-1])
+    return tree.entries(leaf)
+
+
+def message_get(*, user: AbstractBaseUser, pk: int) -> Message:
+    return get_object_or_404(
+        Message.objects.select_related("conversation", "run"), pk=pk, conversation__owner=user
     )
 
 
@@ -33,27 +43,10 @@ def run_get(*, user: AbstractBaseUser, pk: int) -> Run:
     )
 
 
-def run_prompt_messages(*, run: Run) -> list[dict]:
-    """The conversation up to this run's answer, as chat-completions messages."""
-    conversation = run.message.conversation
-    messages = []
-    if conversation.system_prompt:
-        messages.append({"role": "system", "content": conversation.system_prompt})
-    # Failed and interrupted attempts are not part of what the model is told.
-    earlier = (
-        conversation.messages.filter(id__lt=run.message_id)
-        .exclude(content="")
-        .exclude(run__status__in=(Run.Status.FAILED, Run.Status.INTERRUPTED))
-    )
-    for message in earlier.order_by("id").only("role", "content"):
-        messages.append({"role": message.role, "content": message.content})
-    return messages
-
-
 def run_for_render(*, run_id: int) -> Run:
     """A run and its message, for the server's own use (access was checked by the caller)."""
     return (
-        Run.objects.select_related("message")
+        Run.objects.select_related("message__conversation")
         .prefetch_related("message__attachments")
         .get(pk=run_id)
     )

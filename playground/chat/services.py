@@ -1,19 +1,24 @@
 """Writes for the chat app, and the upstream reads the pages need."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from playground.chat.models import Attachment, Conversation, Message, Run
+from playground.chat.pricing import run_cost
+from playground.chat.threads import Tree
 from playground.nexconn import catalog
 from playground.nexconn.client import get_client
 from playground.nexconn.errors import NexconnError
+from playground.nexconn.params import WireRequest
+from playground.nexconn.snippets import shorten_base64
 
 TITLE_LENGTH = 60
 
@@ -42,9 +47,21 @@ def _ensure_idle(conversation: Conversation) -> None:
 @dataclass(frozen=True)
 class ChatSettings:
     model: str
+    protocol: str = "chat_completions"
     system_prompt: str = ""
-    temperature: float | None = None
-    max_tokens: int | None = None
+    params: dict = field(default_factory=dict)  # the parameters panel's raw values
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    """Something to attach to the user's message: an upload, a link, or a Files API id."""
+
+    kind: str
+    upload: UploadedFile | None = None
+    url: str = ""
+    upstream_file_id: str = ""
+    name: str = ""
+    content_type: str = ""
 
 
 def title_from_message(text: str) -> str:
@@ -54,41 +71,155 @@ def title_from_message(text: str) -> str:
     return first_line[: TITLE_LENGTH - 1].rsplit(" ", 1)[0] + "…"
 
 
+def _locked(conversation: Conversation) -> Conversation:
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    _ensure_idle(conversation)
+    return conversation
+
+
+def _answer_create(*, conversation: Conversation, parent: Message) -> Run:
+    """An empty answer after `parent`, with its queued Run; it becomes the branch on show."""
+    answer = Message.objects.create(
+        conversation=conversation, role=Message.Role.ASSISTANT, parent=parent
+    )
+    conversation.current_leaf = answer
+    conversation.save(update_fields=["current_leaf", "updated_at"])
+    return Run.objects.create(
+        message=answer, model=conversation.model, protocol=conversation.protocol
+    )
+
+
+def _question_create(
+    *, conversation: Conversation, parent: Message | None, text: str, attachments=()
+) -> Message:
+    question = Message.objects.create(
+        conversation=conversation, role=Message.Role.USER, content=text, parent=parent
+    )
+    for position, item in enumerate(attachments):
+        attachment = Attachment(
+            message=question,
+            kind=item.kind,
+            position=position,
+            url=item.url,
+            upstream_file_id=item.upstream_file_id,
+            name=item.name or (item.upload.name if item.upload else ""),
+            content_type=item.content_type,
+            size=item.upload.size if item.upload else 0,
+        )
+        if item.upload is not None:
+            attachment.file.save(item.upload.name or "upload", item.upload, save=False)
+        attachment.save()
+    return question
+
+
 @transaction.atomic
 def message_send(
-    *, user: AbstractBaseUser, conversation: Conversation | None, text: str, chat: ChatSettings
+    *,
+    user: AbstractBaseUser,
+    conversation: Conversation | None,
+    text: str,
+    chat: ChatSettings,
+    attachments: list[NewAttachment] = (),
 ) -> tuple[Message, Run]:
-    """Store the user's message and an empty answer with its queued Run; return both.
-
-    The caller starts the Run. A conversation answers one message at a time.
-    """
+    """Store the user's message (after the branch on show) and an empty answer with its
+    queued Run; return both. The caller starts the Run. One answer at a time."""
     if conversation is None:
         conversation = Conversation(owner=user, title=title_from_message(text))
     else:
-        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-        _ensure_idle(conversation)
+        conversation = _locked(conversation)
     conversation.model = chat.model
+    conversation.protocol = chat.protocol
     conversation.system_prompt = chat.system_prompt
-    conversation.temperature = chat.temperature
-    conversation.max_tokens = chat.max_tokens
+    conversation.params = chat.params
     conversation.save()
-    question = Message.objects.create(
-        conversation=conversation, role=Message.Role.USER, content=text
+    question = _question_create(
+        conversation=conversation,
+        parent=conversation.current_leaf,
+        text=text,
+        attachments=attachments,
     )
-    answer = Message.objects.create(conversation=conversation, role=Message.Role.ASSISTANT)
-    return question, Run.objects.create(message=answer, model=chat.model)
+    return question, _answer_create(conversation=conversation, parent=question)
 
 
 @transaction.atomic
 def run_retry(*, run: Run) -> Run:
     """A new attempt at an answer that failed or was stopped; the old one stays visible."""
-    conversation = Conversation.objects.select_for_update().get(messages__run=run)
-    _ensure_idle(conversation)
-    latest = conversation.messages.latest("id")
-    if run.status not in RETRYABLE or latest.pk != run.message_id:
+    conversation = _locked(Conversation.objects.get(messages__run=run))
+    if run.status not in RETRYABLE or conversation.current_leaf_id != run.message_id:
         raise NotRetryable
-    answer = Message.objects.create(conversation=conversation, role=Message.Role.ASSISTANT)
-    return Run.objects.create(message=answer, model=run.model)
+    return _answer_create(conversation=conversation, parent=run.message)
+
+
+@transaction.atomic
+def answer_regenerate(*, message: Message) -> Run:
+    """Another answer to the same question, beside the first (navigable 1/2, 2/2)."""
+    conversation = _locked(message.conversation)
+    return _answer_create(conversation=conversation, parent=message.parent)
+
+
+@transaction.atomic
+def message_edit(*, message: Message, text: str) -> tuple[Message, Run]:
+    """An edited question as a new branch beside the original (with the same attachments),
+    and its answer."""
+    conversation = _locked(message.conversation)
+    question = _question_create(conversation=conversation, parent=message.parent, text=text)
+    for original in message.attachments.filter(is_output=False):
+        copy = Attachment(
+            message=question,
+            kind=original.kind,
+            position=original.position,
+            url=original.url,
+            upstream_file_id=original.upstream_file_id,
+            name=original.name,
+            content_type=original.content_type,
+            size=original.size,
+        )
+        if original.file:
+            with original.file.open("rb") as source:
+                copy.file.save(original.file.name, ContentFile(source.read()), save=False)
+        copy.save()
+    return question, _answer_create(conversation=conversation, parent=question)
+
+
+@transaction.atomic
+def tool_results_submit(*, message: Message, results: dict[str, str]) -> Run:
+    """The user's results for the model's tool calls, then the model's next answer."""
+    conversation = _locked(message.conversation)
+    if conversation.current_leaf_id != message.pk:
+        raise NotRetryable
+    parent = message
+    for call in message.tool_calls:
+        parent = Message.objects.create(
+            conversation=conversation,
+            role=Message.Role.TOOL,
+            parent=parent,
+            content=results.get(call["id"], ""),
+            tool_call_id=call["id"],
+            tool_name=call["name"],
+        )
+    return _answer_create(conversation=conversation, parent=parent)
+
+
+def branch_show(*, conversation: Conversation, message: Message) -> None:
+    """Show the newest branch through `message` (a sibling the user switched to)."""
+    tree = Tree(conversation.messages.only("id", "parent_id", "role"))
+    leaf = tree.latest_leaf_under(tree.by_id[message.pk])
+    Conversation.objects.filter(pk=conversation.pk).update(current_leaf_id=leaf.pk)
+
+
+@transaction.atomic
+def message_delete(*, message: Message) -> None:
+    """Delete a message and everything that followed it on its branches."""
+    conversation = _locked(message.conversation)
+    parent_id = message.parent_id
+    message.delete()  # the children go with it (parent: on_delete=CASCADE)
+    tree = Tree(conversation.messages.only("id", "parent_id", "role"))
+    start = tree.by_id.get(parent_id)
+    if start is None:
+        roots = tree.children.get(None) or []
+        start = roots[-1] if roots else None
+    leaf = tree.latest_leaf_under(start) if start is not None else None
+    Conversation.objects.filter(pk=conversation.pk).update(current_leaf=leaf)
 
 
 def conversation_rename(*, conversation: Conversation, title: str) -> Conversation:
@@ -104,10 +235,21 @@ def conversation_delete(*, conversation: Conversation) -> None:
 # --- Run progress, written by the run executor -------------------------------------
 
 
-def run_mark_started(*, run: Run) -> None:
+def run_mark_started(*, run: Run, request: WireRequest) -> None:
+    """The answer is being asked for; the request is kept for "view code", with base64
+    attachments shortened to markers (the files themselves are stored once, elsewhere)."""
     run.status = Run.Status.STREAMING
     run.started_at = timezone.now()
-    Run.objects.filter(pk=run.pk).update(status=run.status, started_at=run.started_at)
+    run.request = {
+        "method": request.method,
+        "path": request.path,
+        "body": shorten_base64(request.body),
+    }
+    if request.headers:
+        run.request["headers"] = request.headers
+    Run.objects.filter(pk=run.pk).update(
+        status=run.status, started_at=run.started_at, request=run.request
+    )
 
 
 def run_mark_interrupted(*, run: Run) -> None:
@@ -129,14 +271,22 @@ def run_save_progress(*, run: Run, text: str, reasoning: str, first_write: bool)
 
 @transaction.atomic
 def run_finish(
-    *, run: Run, text: str, reasoning: str, images: list[tuple[bytes, str]] = ()
+    *,
+    run: Run,
+    text: str,
+    reasoning: str,
+    images: list[tuple[bytes, str]] = (),
+    tool_calls: list[dict] | None = None,
 ) -> None:
     """The final write: the whole text, the images, the outcome and the usage figures.
 
     Updates rather than saves: the conversation may have been deleted meanwhile.
     """
     run.finished_at = timezone.now()
-    updated = Message.objects.filter(pk=run.message_id).update(content=text, reasoning=reasoning)
+    run.cost = run_cost(run)
+    updated = Message.objects.filter(pk=run.message_id).update(
+        content=text, reasoning=reasoning, tool_calls=tool_calls or []
+    )
     for position, (content, content_type) in enumerate(images if updated else ()):
         image = Attachment(
             message_id=run.message_id,
@@ -157,7 +307,7 @@ def run_finish(
 
 _RUN_OUTCOME_FIELDS = (
     "status", "error_kind", "error_message", "finish_reason", "input_tokens", "output_tokens",
-    "reasoning_tokens", "first_token_at", "finished_at",
+    "reasoning_tokens", "cached_tokens", "cost", "first_token_at", "finished_at", "exchange",
 )  # fmt: skip
 
 

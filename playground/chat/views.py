@@ -1,6 +1,8 @@
+import json
 from functools import partial
 
 from asgiref.sync import async_to_sync, sync_to_async
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import close_old_connections
 from django.http import Http404, HttpResponse, StreamingHttpResponse
@@ -9,13 +11,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from playground.chat import run_stream, runs, selectors, services
+from playground.chat import panel, run_stream, runs, selectors, services
 from playground.chat.broker import get_broker
 from playground.chat.forms import MessageForm, RenameForm, message_form_initial
 from playground.chat.models import Conversation, Run
 from playground.core.files import stored_file_response
 from playground.core.sse import SSE_HEADERS
-from playground.nexconn import catalog
+from playground.files.selectors import ready_files
+from playground.nexconn import catalog, snippets
+from playground.nexconn.protocols import default_protocol_for
 
 CONVERSATIONS_PER_PAGE = 30
 TEMPLATE = "chat/chat.html"
@@ -37,23 +41,61 @@ def _sidebar_page(request, *, page_number=1):
     ).get_page(page_number)
 
 
+def _composer_context(
+    *, user, model_id: str, protocol: str = "", values: dict | None = None, errors=None
+) -> dict:
+    """The parts of the composer that follow the chosen model."""
+    model = catalog.chat_model(model_id)
+    choices = panel.protocol_choices(model_id)
+    if protocol not in {value for value, _ in choices}:
+        protocol = default_protocol_for(model_id)
+    return {
+        "chat_model": model,
+        "panel": panel.panel(model, values or {}, errors or {}),
+        "protocol_choices": choices,
+        "protocol": protocol,
+        "attachment_errors": {},
+        "ready_files": ready_files(user=user) if model.file_input else [],
+    }
+
+
 def _chat_page(request, conversation: Conversation | None):
     model_ids, default_model, models_error = _model_ids(conversation)
-    form = MessageForm(
-        initial=message_form_initial(conversation, default_model), model_ids=model_ids
-    )
-    messages = selectors.conversation_messages(conversation=conversation) if conversation else []
+    initial = message_form_initial(conversation, default_model)
+    form = MessageForm(initial=initial, model_ids=model_ids)
+    thread = selectors.conversation_thread(conversation=conversation) if conversation else []
     return render(
         request,
         TEMPLATE,
         {
             "conversation": conversation,
-            "chat_messages": messages,
+            "thread": thread,
             "form": form,
             "models_error": models_error,
             "conversations": _sidebar_page(request),
+            **_composer_context(
+                user=request.user,
+                model_id=initial["model"],
+                protocol=initial.get("protocol", ""),
+                values=conversation.params if conversation else {},
+            ),
         },
     )
+
+
+@require_GET
+def composer_options(request):
+    """The model-dependent part of the composer, re-drawn when the model changes; what the
+    user set in the panel is kept."""
+    model_id = request.GET.get("model", "") or catalog.DEFAULT_CHAT_MODEL
+    model = catalog.chat_model(model_id)
+    context = _composer_context(
+        user=request.user,
+        model_id=model_id,
+        protocol=request.GET.get("protocol", ""),
+        values=panel.raw_values(request.GET, model),
+    )
+    return render(request, f"{TEMPLATE}#composer-options", context)
 
 
 @require_GET
@@ -93,14 +135,36 @@ def _message_send(request) -> tuple[HttpResponse, int | None]:
     conversation = _posted_conversation(request)
     model_ids, _, _ = _model_ids(conversation)
     form = MessageForm(request.POST, model_ids=model_ids)
+    model_id = request.POST.get("model", "")
+    model = catalog.chat_model(model_id)
+    values = panel.raw_values(request.POST, model)
+    composer = _composer_context(
+        user=request.user,
+        model_id=model_id,
+        protocol=request.POST.get("protocol", ""),
+        values=values,
+    )
     if not form.is_valid():
-        return _composer_error(request, form, conversation, status=422), None
+        return _composer_error(request, form, conversation, composer, status=422), None
+    _, param_errors = model.clean_params(values)
+    attachments, attachment_errors = panel.attachments_from(request, model)
+    if param_errors or attachment_errors:
+        composer = _composer_context(
+            user=request.user,
+            model_id=model_id,
+            protocol=composer["protocol"],
+            values=values,
+            errors=param_errors,
+        )
+        composer["attachment_errors"] = attachment_errors
+        form.add_error(None, "Please check the highlighted settings.")
+        return _composer_error(request, form, conversation, composer, status=422), None
     data = form.cleaned_data
     chat = services.ChatSettings(
         model=data["model"],
+        protocol=composer["protocol"],
         system_prompt=data["system_prompt"],
-        temperature=data["temperature"],
-        max_tokens=data["max_tokens"],
+        params=values,
     )
     send = partial(
         services.message_send,
@@ -108,6 +172,7 @@ def _message_send(request) -> tuple[HttpResponse, int | None]:
         conversation=conversation,
         text=data["text"],
         chat=chat,
+        attachments=attachments,
     )
     try:
         question, run = send()
@@ -115,7 +180,7 @@ def _message_send(request) -> tuple[HttpResponse, int | None]:
         if not _release_if_orphaned(busy.run):
             form.add_error(None, "The answer to your last message is still being written. "
                            "Stop it or wait for it to finish, then send again.")  # fmt: skip
-            return _composer_error(request, form, conversation, status=409), None
+            return _composer_error(request, form, conversation, composer, status=409), None
         question, run = send()
 
     new_conversation = conversation is None
@@ -149,7 +214,7 @@ def _posted_conversation(request) -> Conversation | None:
     return selectors.conversation_get(user=request.user, pk=int(pk))
 
 
-def _composer_error(request, form, conversation, *, status: int) -> HttpResponse:
+def _composer_error(request, form, conversation, composer: dict, *, status: int) -> HttpResponse:
     """Show the problem next to the form, keeping everything the user typed."""
     if not request.htmx:
         return render(
@@ -157,17 +222,17 @@ def _composer_error(request, form, conversation, *, status: int) -> HttpResponse
             TEMPLATE,
             {
                 "conversation": conversation,
-                "chat_messages": selectors.conversation_messages(conversation=conversation)
+                "thread": selectors.conversation_thread(conversation=conversation)
                 if conversation
                 else [],
                 "form": form,
                 "conversations": _sidebar_page(request),
+                **composer,
             },
             status=status,
         )
-    response = render(
-        request, f"{TEMPLATE}#composer", {"form": form, "conversation": conversation}, status=status
-    )
+    context = {"form": form, "conversation": conversation, **composer}
+    response = render(request, f"{TEMPLATE}#composer", context, status=status)
     response["HX-Retarget"] = "#composer"
     response["HX-Reswap"] = "outerHTML"
     return response
@@ -294,3 +359,31 @@ def attachment_file(request, pk: int):
         download="download" in request.GET,
         filename=attachment.name or "attachment",
     )
+
+
+@require_GET
+def run_inspect(request, pk: int):
+    """The exact request as code (curl, Python, JavaScript) and the raw exchange."""
+    run = selectors.run_get(user=request.user, pk=pk)
+    request_record = run.request or {}
+    body = request_record.get("body") or {}
+    path = request_record.get("path", "")
+    code = {}
+    if body:
+        code = snippets.snippets(
+            protocol=run.protocol,
+            base_url=settings.NEXCONN_BASE_URL,
+            path=path,
+            body=body,
+            stream=bool(body.get("stream")) or "streamGenerateContent" in path,
+            headers=request_record.get("headers"),
+        )
+    context = {
+        "run": run,
+        "conversation": run.message.conversation,
+        "code": code,
+        "request_json": json.dumps(request_record, indent=2, ensure_ascii=False),
+        "shortened": "<base64 " in json.dumps(body),
+        "exchange": run.exchange or [],
+    }
+    return render(request, "chat/inspect.html", context)

@@ -6,17 +6,14 @@ failures once the answer has started are yielded as a StreamError, then the stre
 
 import json
 from collections.abc import AsyncIterator, Mapping
-from contextlib import aclosing
+from dataclasses import replace
 from typing import Any
 
-import httpx
-
-from playground.nexconn.client import NexconnClient, OnRetry, transport_error
+from playground.nexconn.client import NexconnClient, OnRetry
 from playground.nexconn.errors import (
     cut_off_error,
     error_from_stream_payload,
     malformed_body_error,
-    malformed_stream_error,
 )
 from playground.nexconn.events import (
     ChatEvent,
@@ -28,68 +25,67 @@ from playground.nexconn.events import (
     ToolCallDelta,
     Usage,
 )
-from playground.nexconn.sse import SSEParser
+from playground.nexconn.params import ChatParams, ReasoningStyle, WireRequest
+from playground.nexconn.sse import SSEEvent, json_data, stream_events
 
 PATH = "/v1/chat/completions"
+_TOOL_CHOICE_MODES = ("auto", "none", "required")
 
 
 def build_request(
     *,
     model: str,
     messages: list[dict[str, Any]],
-    temperature: float | None = None,
-    max_tokens: int | None = None,
+    params: ChatParams | None = None,
     stream: bool = True,
-) -> dict[str, Any]:
+    reasoning: ReasoningStyle | None = None,
+) -> WireRequest:
+    """The request for `messages` (OpenAI's shape, sent as they are) with `params` (chat.md
+    §4-5); `reasoning` says how this model's reasoning is switched (the catalog knows)."""
+    params = params or ChatParams()
     body: dict[str, Any] = {"model": model, "messages": messages, "stream": stream}
-    if temperature is not None:
-        body["temperature"] = temperature
-    if max_tokens is not None:
-        body["max_tokens"] = max_tokens
+    for name in ("temperature", "top_p", "max_tokens"):
+        if (value := getattr(params, name)) is not None:
+            body[name] = value
+    body |= _reasoning_fields(params, reasoning)
+    if params.tools:
+        body["tools"] = list(params.tools)
+    if params.tool_choice:
+        body["tool_choice"] = _tool_choice(params.tool_choice)
+    if params.image_config:
+        body["image_config"] = dict(params.image_config)  # top level (images.md §4.2)
     if stream:
         body["stream_options"] = {"include_usage": True}  # usage is otherwise not sent
-    return body
+    return WireRequest("POST", PATH, body)
 
 
-async def stream_chat(
-    client: NexconnClient, body: dict[str, Any], *, on_retry: OnRetry | None = None
+def _tool_choice(choice: str) -> str | dict[str, Any]:
+    """ "auto", "none", "required", or the name of the one function to call."""
+    if choice in _TOOL_CHOICE_MODES:
+        return choice
+    return {"type": "function", "function": {"name": choice}}
+
+
+def stream_chat(
+    client: NexconnClient, request: WireRequest, *, on_retry: OnRetry | None = None
 ) -> AsyncIterator[ChatEvent]:
     """Stream one answer. Iterate inside `contextlib.aclosing` so stopping early closes
     the upstream response at once."""
-    body = {**body, "stream": True}
-    async with client.stream("POST", PATH, json=body, on_retry=on_retry) as response:
-        parser = SSEParser()
-        chunks = response.aiter_bytes()
-        async with aclosing(chunks):
-            ended = False
-            while not ended:
-                try:
-                    chunk = await anext(chunks)
-                except StopAsyncIteration:
-                    sse_events, ended = parser.close(), True
-                except httpx.HTTPError as exc:
-                    yield StreamError(client.redact(transport_error(exc)))
-                    return
-                else:
-                    sse_events = parser.feed(chunk)
-                for sse in sse_events:
-                    if sse.data.strip() == "[DONE]":
-                        return
-                    for event in _events_from_sse_data(sse.data):
-                        if isinstance(event, StreamError):
-                            yield StreamError(client.redact(event.error))
-                            return
-                        yield event
-        yield StreamError(cut_off_error())
+    body = {**request.body, "stream": True, "stream_options": {"include_usage": True}}
+    return stream_events(client, replace(request, body=body), _Decoder(), on_retry=on_retry)
 
 
 async def complete_chat(
-    client: NexconnClient, body: dict[str, Any], *, on_retry: OnRetry | None = None
+    client: NexconnClient, request: WireRequest, *, on_retry: OnRetry | None = None
 ) -> list[ChatEvent]:
     """One non-streaming answer, as the same events a stream would give."""
-    body = {key: value for key, value in body.items() if key != "stream_options"}
+    body = {key: value for key, value in request.body.items() if key != "stream_options"}
     data = await client.request_json(
-        "POST", PATH, json={**body, "stream": False}, on_retry=on_retry
+        request.method,
+        request.path,
+        json={**body, "stream": False},
+        headers=request.headers,
+        on_retry=on_retry,
     )
     if data.get("error"):
         raise client.redact(error_from_stream_payload(data))
@@ -98,13 +94,41 @@ async def complete_chat(
     return _events_from_chunk(data, key="message")
 
 
-def _events_from_sse_data(data: str) -> list[ChatEvent]:
-    try:
-        payload = json.loads(data)
-    except ValueError:
-        return [StreamError(malformed_stream_error(f"invalid JSON chunk: {data[:300]!r}"))]
-    if not isinstance(payload, dict):
-        return [StreamError(malformed_stream_error(f"unexpected chunk: {data[:300]!r}"))]
+def _reasoning_fields(params: ChatParams, reasoning: ReasoningStyle | None) -> dict[str, Any]:
+    """The model's own reasoning switch (chat.md §5); nothing when left to the model."""
+    match reasoning:
+        case "effort" if params.reasoning_effort:
+            return {"reasoning_effort": params.reasoning_effort}
+        case "thinking" if params.thinking is not None:
+            thinking: dict[str, Any] = {"type": "enabled" if params.thinking else "disabled"}
+            if params.thinking and params.thinking_budget is not None:
+                thinking["budget_tokens"] = params.thinking_budget
+            return {"thinking": thinking}
+        case "enable_thinking" if params.thinking is not None:
+            return {"enable_thinking": params.thinking}
+    return {}
+
+
+class _Decoder:
+    """Data-only chunks, ended by `data: [DONE]`."""
+
+    def __init__(self) -> None:
+        self.done = False
+
+    def feed(self, sse: SSEEvent) -> list[ChatEvent]:
+        if sse.data.strip() == "[DONE]":
+            self.done = True
+            return []
+        return _events_from_sse_data(sse)
+
+    def end(self) -> list[ChatEvent]:
+        return [StreamError(cut_off_error())]
+
+
+def _events_from_sse_data(sse: SSEEvent) -> list[ChatEvent]:
+    payload = json_data(sse)
+    if isinstance(payload, StreamError):
+        return [payload]
     if payload.get("error"):
         return [StreamError(error_from_stream_payload(payload))]
     return _events_from_chunk(payload, key="delta")
@@ -131,7 +155,7 @@ def _events_from_message(part: Mapping[str, Any]) -> list[ChatEvent]:
     reasoning = part.get("reasoning_content") or part.get("reasoning")
     if isinstance(reasoning, str) and reasoning:
         events.append(ReasoningDelta(reasoning))
-    if text := _text(part.get("content")):
+    if text := content_text(part.get("content")):
         events.append(TextDelta(text))
     for position, call in enumerate(part.get("tool_calls") or ()):
         if not isinstance(call, Mapping):
@@ -151,8 +175,9 @@ def _events_from_message(part: Mapping[str, Any]) -> list[ChatEvent]:
     return events
 
 
-def _text(content: Any) -> str:
-    """`content` is usually a string; some upstreams send a list of text parts."""
+def content_text(content: Any) -> str:
+    """The text of a message's `content`: a string, or a list of parts of which the text
+    parts count."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):
@@ -178,10 +203,28 @@ def _usage(usage: Mapping[str, Any]) -> Usage:
     return Usage(
         input_tokens=int(usage.get("prompt_tokens") or 0),
         output_tokens=int(usage.get("completion_tokens") or 0),
-        reasoning_tokens=_optional_int(completion.get("reasoning_tokens")),
-        cached_tokens=_optional_int(prompt.get("cached_tokens")),
+        reasoning_tokens=optional_int(completion.get("reasoning_tokens")),
+        cached_tokens=optional_int(prompt.get("cached_tokens")),
     )
 
 
-def _optional_int(value: Any) -> int | None:
+def function_tools(params: ChatParams) -> list[dict[str, Any]]:
+    """The `function` objects of the OpenAI-shaped tools in `params`."""
+    return [
+        tool["function"]
+        for tool in params.tools
+        if isinstance(tool, Mapping) and isinstance(tool.get("function"), Mapping)
+    ]
+
+
+def arguments_object(arguments: Any) -> dict[str, Any]:
+    """A tool call's JSON `arguments` string as the object other protocols carry."""
+    try:
+        value = json.loads(arguments) if isinstance(arguments, str) and arguments else {}
+    except ValueError:
+        value = {}
+    return value if isinstance(value, dict) else {}
+
+
+def optional_int(value: Any) -> int | None:
     return int(value) if isinstance(value, int | float) else None

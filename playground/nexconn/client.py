@@ -6,7 +6,7 @@ import json as jsonlib
 import random
 import re
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -69,23 +69,37 @@ class NexconnClient:
 
     @asynccontextmanager
     async def stream(
-        self, method: str, path: str, *, json: Any = None, on_retry: OnRetry | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        on_retry: OnRetry | None = None,
     ) -> AsyncIterator[httpx.Response]:
         """Yield an accepted (2xx) response whose body is still unread; closed on exit.
 
         Failures before the response is accepted are retried, then raised as NexconnError.
         Once this has yielded nothing is retried: the caller owns the body.
         """
-        response = await self._send(method, path, json=json, on_retry=on_retry)
+        response = await self._send(method, path, json=json, headers=headers, on_retry=on_retry)
         try:
             yield response
         finally:
             await response.aclose()
 
     async def request_json(
-        self, method: str, path: str, *, json: Any = None, on_retry: OnRetry | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        on_retry: OnRetry | None = None,
     ) -> dict[str, Any]:
-        async with self.stream(method, path, json=json, on_retry=on_retry) as response:
+        async with self.stream(
+            method, path, json=json, headers=headers, on_retry=on_retry
+        ) as response:
             try:
                 body = await response.aread()
             except httpx.HTTPError as exc:
@@ -114,13 +128,19 @@ class NexconnClient:
         await self._http.aclose()
 
     async def _send(
-        self, method: str, path: str, *, json: Any, on_retry: OnRetry | None
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any,
+        headers: Mapping[str, str] | None,
+        on_retry: OnRetry | None,
     ) -> httpx.Response:
         attempt = 0
         while True:
             attempt += 1
             try:
-                request = self._http.build_request(method, path, json=json)
+                request = self._http.build_request(method, path, json=json, headers=headers)
                 response = await self._http.send(request, stream=True)
             except httpx.HTTPError as exc:
                 error = transport_error(exc)

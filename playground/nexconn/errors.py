@@ -195,3 +195,13 @@ def _seconds(value: float) -> str:
 
 def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def unsupported_content_error(protocol: str, what: str) -> NexconnError:
+    """A message part the chosen wire protocol has no shape for; nothing was sent."""
+    return NexconnError(
+        "bad_request",
+        f"The {protocol} protocol cannot send {what}. "
+        "Use the chat completions protocol for this conversation.",
+        detail=f"{protocol}: unsupported content {what}",
+    )

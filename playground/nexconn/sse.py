@@ -1,7 +1,19 @@
-"""An incremental Server-Sent Events parser (WHATWG HTML, "event stream interpretation")."""
+"""An incremental Server-Sent Events parser (WHATWG HTML, "event stream interpretation"),
+and the loop every streaming wire protocol reads its answer with."""
 
+import json
 import re
+from collections.abc import AsyncIterator
+from contextlib import aclosing
 from dataclasses import dataclass
+from typing import Any, Protocol
+
+import httpx
+
+from playground.nexconn.client import NexconnClient, OnRetry, transport_error
+from playground.nexconn.errors import malformed_stream_error
+from playground.nexconn.events import ChatEvent, StreamError
+from playground.nexconn.params import WireRequest
 
 # Line endings are ASCII, and UTF-8 never uses these bytes inside a multi-byte character,
 # so splitting the raw bytes first and decoding whole lines is safe.
@@ -82,3 +94,68 @@ class SSEParser:
         if not data:
             return None
         return SSEEvent(event=event, data="\n".join(data), id=self._last_id)
+
+
+def json_data(sse: SSEEvent) -> dict[str, Any] | StreamError:
+    """An event's data as a JSON object, or the StreamError of a malformed stream."""
+    try:
+        payload = json.loads(sse.data)
+    except ValueError:
+        payload = None
+    if isinstance(payload, dict):
+        return payload
+    return StreamError(malformed_stream_error(f"invalid JSON chunk: {sse.data[:300]!r}"))
+
+
+class StreamDecoder(Protocol):
+    """One wire protocol's stream, event by event, as ChatEvents."""
+
+    done: bool  # the protocol's last event has arrived: stop reading
+
+    def feed(self, sse: SSEEvent) -> list[ChatEvent]: ...
+
+    def end(self) -> list[ChatEvent]:
+        """The body ended before `done`: a cut-off, unless the protocol ends by closing."""
+        ...
+
+
+async def stream_events(
+    client: NexconnClient,
+    request: WireRequest,
+    decoder: StreamDecoder,
+    *,
+    on_retry: OnRetry | None = None,
+) -> AsyncIterator[ChatEvent]:
+    """Send a streaming request and yield the decoder's events as the body arrives.
+
+    Failures before the response is accepted are raised as NexconnError (after retries);
+    failures once the answer has started are yielded as a StreamError, then the stream
+    ends. Iterate inside `contextlib.aclosing` so stopping early closes the response at once.
+    """
+    async with client.stream(
+        request.method, request.path, json=request.body, headers=request.headers, on_retry=on_retry
+    ) as response:
+        parser = SSEParser()
+        chunks = response.aiter_bytes()
+        async with aclosing(chunks):
+            ended = False
+            while not ended:
+                try:
+                    chunk = await anext(chunks)
+                except StopAsyncIteration:
+                    sse_events, ended = parser.close(), True
+                except httpx.HTTPError as exc:
+                    yield StreamError(client.redact(transport_error(exc)))
+                    return
+                else:
+                    sse_events = parser.feed(chunk)
+                for sse in sse_events:
+                    for event in decoder.feed(sse):
+                        if isinstance(event, StreamError):
+                            yield StreamError(client.redact(event.error))
+                            return
+                        yield event
+                    if decoder.done:
+                        return
+    for event in decoder.end():
+        yield StreamError(client.redact(event.error)) if isinstance(event, StreamError) else event

@@ -53,6 +53,20 @@ def answer_tokens(prompt: str, *, model: str, tokens: int) -> list[str]:
     return _cut(opening, _FILLER, seed=_seed(prompt), tokens=tokens, gap="\n\n")
 
 
+def tool_answer_tokens(prompt: str, *, tool: str, output: str, tokens: int) -> list[str]:
+    """The answer once a tool has run: it reports what the tool gave back."""
+    opening = (
+        f"The `{tool}` tool returned: {_topic(output) or '(nothing)'}\n\n"
+        f'That is what the simulator bases its answer to "{_topic(prompt)}" on.'
+    )
+    return _cut(opening, _FILLER, seed=_seed(prompt + output), tokens=tokens, gap="\n\n")
+
+
+def caption_tokens(prompt: str) -> list[str]:
+    """What an image model says beside its picture."""
+    return tokenize(f'Here is the picture: "{_topic(prompt)}".')
+
+
 def reasoning_tokens(prompt: str, *, tokens: int) -> list[str]:
     opening = f'The user asks about "{_topic(prompt)}".'
     return _cut(opening, _REASONING, seed=_seed(prompt), tokens=tokens, gap=" ")

@@ -1,21 +1,19 @@
-"""The Nexconn simulator: a plain ASGI app serving Nexconn's paths in OpenAI's exact shapes.
+"""The Nexconn simulator: a plain ASGI app serving Nexconn's paths in the vendors' exact shapes.
 
 Scenario knobs are chosen per request, by a `[sim key=value flag]` directive in the last user
-message or by `X-Sim-<Key>` headers (the directive wins). See `KNOBS` for the list.
+message or by `X-Sim-<Key>` headers (the directive wins). See `KNOBS` for the list. The chat
+protocols are in `protocols/`, the image and video task families in `media/`.
 """
 
 import asyncio
 import json
 import os
 import re
-import time
-import uuid
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from playground.nexconn.catalog import CHAT_MODELS, chat_model
-from playground.simulator import answers
+from playground.nexconn.catalog import CHAT_MODELS
 
 type Scope = MutableMapping[str, Any]
 type Message = MutableMapping[str, Any]
@@ -26,6 +24,9 @@ DEFAULT_TOKEN_RATE = 40.0
 _DIRECTIVE = re.compile(r"\s*\[sim\b([^\]]*)\]", re.IGNORECASE)
 _SWITCH_VALUES = {"on": True, "true": True, "1": True, "yes": True, "off": False, "false": False}
 _SWITCH_VALUES |= {"0": False, "no": False}
+_TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# Headers that carry the API key, depending on the protocol's SDK.
+_KEY_HEADERS = ("authorization", "x-api-key", "x-goog-api-key")
 
 # status -> (error.type, error.code, message), in OpenAI's error-body style.
 ERRORS: dict[int, tuple[str, str, str]] = {
@@ -57,6 +58,14 @@ def _seconds(value: str) -> float:
     return number
 
 
+def _tool(value: str) -> str:
+    if value.lower() in ("auto", "off"):
+        return value.lower()
+    if not _TOOL_NAME.fullmatch(value):
+        raise ValueError(value)
+    return value
+
+
 def _status(value: str) -> int:
     if not 400 <= (status := int(value)) <= 599:
         raise ValueError(value)
@@ -75,7 +84,9 @@ KNOBS: dict[str, Callable[[str], Any]] = {
     "cut": _count,  # the body ends after N text tokens, without [DONE]
     "stall": _count,  # after N text tokens the stream stays open, silent
     "malformed": _count,  # a chunk of invalid JSON after N text tokens
+    "stream_error": _count,  # after N text tokens, the protocol's error event ends the stream
     "echo": _switch,  # the answer is the prompt itself
+    "tool": _tool,  # auto|off|<tool name>: whether the answer is a tool call (protocols/tools.py)
 }
 
 
@@ -92,7 +103,9 @@ class Scenario:
     cut: int | None = None
     stall: int | None = None
     malformed: int | None = None
+    stream_error: int | None = None
     echo: bool = False
+    tool: str | None = None
 
 
 def parse_knobs(raw: Iterable[tuple[str, str]]) -> dict[str, Any]:
@@ -161,13 +174,17 @@ class Simulator:
         self._failures: dict[str, int] = {}
         self._routes: dict[tuple[str, str], Handler] = {
             ("GET", "/v1/models"): self._list_models,
-            ("POST", "/v1/chat/completions"): self._chat_completions,
         }
         self._patterns: list[tuple[str, re.Pattern[str], Handler]] = []
-        from playground.simulator.media.routes import media_routes  # it imports this module
+        # Both import this module.
+        from playground.simulator.media.routes import media_routes
+        from playground.simulator.protocols import chat_routes
 
-        for method, template, handler in media_routes(self):
+        for method, template, handler in chat_routes(self) + media_routes(self):
             self.add_route(method, template, handler)
+        from playground.simulator.files import register_files  # it imports this module too
+
+        register_files(self)
 
     def add_route(self, method: str, template: str, handler: Handler) -> None:
         """Serve `template`; its `{name}` segments arrive as `request.params[name]`."""
@@ -214,7 +231,7 @@ class Simulator:
             {
                 "method": method,
                 "path": path,
-                "headers": {k: v for k, v in headers.items() if k != "authorization"},
+                "headers": {k: v for k, v in headers.items() if k not in _KEY_HEADERS},
                 "json": payload,
             }
         )
@@ -225,7 +242,7 @@ class Simulator:
             await _send_error(send, status, message=message)
             return
         public = getattr(handler, "public", False)  # e.g. media links, signed in real life
-        if not public and not headers.get("authorization", "").strip():
+        if not public and not any(headers.get(key, "").strip() for key in _KEY_HEADERS):
             await _send_error(send, 401, message="Missing Authorization header.")
             return
         if body and payload is None:
@@ -261,67 +278,6 @@ class Simulator:
         ]
         await _send_json(send, 200, {"object": "list", "data": data})
 
-    async def _chat_completions(self, request: _Request, send: Send) -> None:
-        body = request.json
-        if not isinstance(body, dict) or not isinstance(body.get("model"), str):
-            await _send_error(send, 400, message="`model` is required.", param="model")
-            return
-        messages = body.get("messages")
-        if not isinstance(messages, list) or not messages:
-            await _send_error(send, 400, message="`messages` must be a non-empty list.")
-            return
-        prompt, directive = split_directive(_last_user_text(messages))
-        try:
-            header_knobs = [
-                (key.removeprefix("x-sim-").replace("-", "_"), value)
-                for key, value in request.headers.items()
-                if key.startswith("x-sim-")
-            ]
-            knobs = parse_knobs(header_knobs + directive)
-        except ValueError as exc:
-            await _send_error(send, 400, message=str(exc))
-            return
-        scenario = Scenario(**({"rate": self._default_rate()} | knobs))
-
-        if scenario.delay and await request.connection.pause(scenario.delay):
-            return
-        if scenario.error is not None and self._should_fail(scenario, knobs):
-            headers = {}
-            if scenario.error in (429, 503):
-                headers["retry-after"] = f"{scenario.retry_after:g}"
-            await _send_error(send, scenario.error, headers=headers)
-            return
-
-        model = body["model"]
-        text = answers.tokenize(prompt) if scenario.echo else None
-        if text is None:
-            text = answers.answer_tokens(prompt, model=model, tokens=scenario.tokens)
-        finish_reason = "stop"
-        max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
-        if isinstance(max_tokens, int) and 0 < max_tokens < len(text):
-            text, finish_reason = text[:max_tokens], "length"
-        wants_reasoning = scenario.reasoning
-        if wants_reasoning is None:
-            wants_reasoning = chat_model(model).returns_reasoning_text
-        reasoning = (
-            answers.reasoning_tokens(prompt, tokens=scenario.reasoning_tokens)
-            if wants_reasoning
-            else []
-        )
-        answer = _Answer(
-            id=f"chatcmpl-{uuid.uuid4().hex[:24]}",
-            created=int(time.time()),
-            model=model,
-            reasoning=reasoning,
-            text=text,
-            finish_reason=finish_reason,
-            usage=_usage(messages, reasoning=len(reasoning), text=len(text)),
-        )
-        if body.get("stream"):
-            await _stream_answer(send, answer, scenario, request.connection)
-        else:
-            await _send_answer(send, answer, scenario, request.connection)
-
     def _default_rate(self) -> float:
         if self.token_rate is not None:
             return self.token_rate
@@ -333,160 +289,6 @@ class Simulator:
         key = json.dumps(knobs, sort_keys=True)
         self._failures[key] = self._failures.get(key, 0) + 1
         return self._failures[key] <= scenario.fail_times
-
-
-@dataclass(frozen=True, slots=True)
-class _Answer:
-    id: str
-    created: int
-    model: str
-    reasoning: list[str]
-    text: list[str]
-    finish_reason: str
-    usage: dict[str, Any]
-
-    def chunk(self, delta: dict[str, Any], finish_reason: str | None = None) -> bytes:
-        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
-        return _sse(self._envelope("chat.completion.chunk", choices=[choice]))
-
-    def usage_chunk(self) -> bytes:
-        return _sse(self._envelope("chat.completion.chunk", choices=[], usage=self.usage))
-
-    def completion(self) -> dict[str, Any]:
-        message: dict[str, Any] = {
-            "role": "assistant",
-            "content": "".join(self.text),
-            "refusal": None,
-        }
-        if self.reasoning:
-            message["reasoning_content"] = "".join(self.reasoning)
-        choice = {
-            "index": 0,
-            "message": message,
-            "logprobs": None,
-            "finish_reason": self.finish_reason,
-        }
-        return self._envelope("chat.completion", choices=[choice], usage=self.usage)
-
-    def _envelope(self, kind: str, **fields: Any) -> dict[str, Any]:
-        return {"id": self.id, "object": kind, "created": self.created, "model": self.model} | (
-            fields
-        )
-
-
-async def _stream_answer(
-    send: Send, answer: _Answer, scenario: Scenario, connection: _Connection
-) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [
-                (b"content-type", b"text/event-stream; charset=utf-8"),
-                (b"cache-control", b"no-cache"),
-                (b"x-request-id", answer.id.encode()),
-            ],
-        }
-    )
-    interval = 1 / scenario.rate if scenario.rate else 0.0
-
-    async def emit(data: bytes) -> bool:
-        """Send a piece of the body; False once the client has gone."""
-        if connection.disconnected.is_set():
-            return False
-        try:
-            await send({"type": "http.response.body", "body": data, "more_body": True})
-        except OSError:  # some servers raise once the client is gone
-            return False
-        return True
-
-    if not await emit(answer.chunk({"role": "assistant", "content": ""})):
-        return
-    for piece in answer.reasoning:
-        if await connection.pause(interval) or not await emit(
-            answer.chunk({"reasoning_content": piece})
-        ):
-            return
-    for sent in range(len(answer.text) + 1):
-        if sent == scenario.cut:
-            connection.finished = True
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
-            return
-        if sent == scenario.stall:
-            await connection.disconnected.wait()
-            return
-        if sent == scenario.malformed and not await emit(
-            b'data: {"id": "' + answer.id.encode() + b'", "choices": [{"delta": {"content"\n\n'
-        ):
-            return
-        if sent < len(answer.text) and (
-            await connection.pause(interval)
-            or not await emit(answer.chunk({"content": answer.text[sent]}))
-        ):
-            return
-    for data in (answer.chunk({}, answer.finish_reason), answer.usage_chunk()):
-        if not await emit(data):
-            return
-    connection.finished = True
-    await send({"type": "http.response.body", "body": b"data: [DONE]\n\n", "more_body": False})
-
-
-async def _send_answer(
-    send: Send, answer: _Answer, scenario: Scenario, connection: _Connection
-) -> None:
-    """The non-streaming answer, after the time generating it would have taken."""
-    if scenario.stall is not None:
-        await connection.disconnected.wait()
-        return
-    tokens = len(answer.reasoning) + len(answer.text)
-    if scenario.rate and await connection.pause(tokens / scenario.rate):
-        return
-    if scenario.cut is not None or scenario.malformed is not None:
-        body = json.dumps(answer.completion()).encode()
-        connection.finished = True
-        await _send_raw(send, 200, body[: len(body) // 2], content_type=b"application/json")
-        return
-    connection.finished = True
-    await _send_json(send, 200, answer.completion())
-
-
-def _usage(messages: list[Any], *, reasoning: int, text: int) -> dict[str, Any]:
-    prompt = sum(
-        3 + answers.count_tokens(_message_text(message))
-        for message in messages
-        if isinstance(message, dict)
-    )
-    return {
-        "prompt_tokens": prompt,
-        "completion_tokens": reasoning + text,
-        "total_tokens": prompt + reasoning + text,
-        "prompt_tokens_details": {"cached_tokens": 0},
-        "completion_tokens_details": {"reasoning_tokens": reasoning},
-    }
-
-
-def _message_text(message: dict[str, Any]) -> str:
-    content = message.get("content")
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(
-            part["text"]
-            for part in content
-            if isinstance(part, dict) and isinstance(part.get("text"), str)
-        )
-    return ""
-
-
-def _last_user_text(messages: list[Any]) -> str:
-    for message in reversed(messages):
-        if isinstance(message, dict) and message.get("role") == "user":
-            return _message_text(message)
-    return ""
-
-
-def _sse(payload: dict[str, Any]) -> bytes:
-    return b"data: " + json.dumps(payload, ensure_ascii=False).encode() + b"\n\n"
 
 
 async def _send_error(

@@ -41,3 +41,16 @@ document.addEventListener("htmx:afterRequest", (event) => {
   form.elements.text.value = "";
   form.elements.text.focus();
 });
+
+// Copy buttons: data-copy names the element whose text is copied.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) return;
+  const source = document.querySelector(button.dataset.copy);
+  if (!source || !navigator.clipboard) return;
+  await navigator.clipboard.writeText(source.innerText);
+  const label = button.getAttribute("aria-label");
+  button.setAttribute("aria-label", "Copied");
+  button.classList.add("is-done");
+  setTimeout(() => { button.setAttribute("aria-label", label); button.classList.remove("is-done"); }, 1500);
+});

@@ -74,7 +74,7 @@ def test_sidebar_is_newest_first_and_paginated(owner_client, owner):
 def test_an_empty_message_is_refused_with_a_message_and_the_settings_kept(owner_client):
     response = owner_client.post(
         reverse("chat:send"),
-        {"text": "   ", "model": "deepseek-v3", "system_prompt": "Be brief.", "temperature": "0.3"},
+        {"text": "   ", "model": "deepseek-v3", "system_prompt": "Be brief.", "p_temperature": "0.3"},
         **HTMX,
     )
     assert response.status_code == 422
@@ -87,12 +87,12 @@ def test_an_empty_message_is_refused_with_a_message_and_the_settings_kept(owner_
 def test_out_of_range_settings_are_refused_and_the_text_kept(owner_client):
     response = owner_client.post(
         reverse("chat:send"),
-        {"text": "my long careful question", "model": "deepseek-v3", "temperature": "7"},
+        {"text": "my long careful question", "model": "deepseek-v3", "p_temperature": "7"},
         **HTMX,
     )
     assert response.status_code == 422
     assert b"my long careful question" in response.content
-    assert b"less than or equal to 2" in response.content
+    assert b"Temperature must be between 0 and 2." in response.content
 
 
 def test_an_unknown_model_is_refused(owner_client):

@@ -18,6 +18,7 @@ from playground.nexconn.events import (
     ToolCallDelta,
     Usage,
 )
+from playground.nexconn.params import ChatParams, WireRequest
 from playground.simulator.app import Simulator
 from playground.simulator.transport import StreamingASGITransport
 
@@ -33,7 +34,7 @@ def user(prompt: str) -> list[dict]:
     return [{"role": "user", "content": prompt}]
 
 
-async def stream_all(client: NexconnClient, body: dict) -> list:
+async def stream_all(client: NexconnClient, body: WireRequest) -> list:
     async with aclosing(stream_chat(client, body)) as events:
         return [event async for event in events]
 
@@ -43,15 +44,14 @@ def text_of(events) -> str:
 
 
 def test_build_request_omits_unset_values():
-    assert build_request(model="m", messages=user("hi")) == {
+    assert build_request(model="m", messages=user("hi")).body == {
         "model": "m",
         "messages": user("hi"),
         "stream": True,
         "stream_options": {"include_usage": True},
     }
-    assert build_request(
-        model="m", messages=user("hi"), temperature=0.2, max_tokens=5, stream=False
-    ) == {
+    params = ChatParams(temperature=0.2, max_tokens=5)
+    assert build_request(model="m", messages=user("hi"), params=params, stream=False).body == {
         "model": "m",
         "messages": user("hi"),
         "stream": False,
@@ -108,7 +108,7 @@ def test_models_without_reasoning_text_send_none():
 
 def test_max_tokens_cuts_with_finish_length():
     simulator = Simulator(token_rate=0)
-    body = build_request(model="deepseek-v3", messages=user("hi"), max_tokens=4)
+    body = build_request(model="deepseek-v3", messages=user("hi"), params=ChatParams(max_tokens=4))
     events = asyncio.run(stream_all(simulated_client(simulator), body))
     assert [type(e) for e in events] == [TextDelta] * 4 + [Finish, Usage]
     assert events[-2] == Finish("length")
@@ -271,7 +271,7 @@ def test_get_client_demo_mode_uses_the_simulator_one_client_per_loop(settings):
 
 
 def test_catalog():
-    assert len(CHAT_MODELS) == 15
+    assert len(CHAT_MODELS) == 18
     assert chat_model(DEFAULT_CHAT_MODEL).reasoning is None
     assert chat_model("openai/gpt-5").reasoning == "effort"
     assert not chat_model("openai/gpt-5").returns_reasoning_text

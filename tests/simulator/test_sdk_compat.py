@@ -94,7 +94,7 @@ def test_streaming(sdk):
 
 
 def test_streaming_response_headers_and_done(base_url):
-    body = build_request(model="deepseek-v3", messages=user("hi [sim tokens=3]"))
+    body = build_request(model="deepseek-v3", messages=user("hi [sim tokens=3]")).body
     response = httpx.post(
         f"{base_url}/v1/chat/completions", json=body, headers={"Authorization": "Bearer k"}
     )
@@ -132,7 +132,7 @@ def test_error_knob(sdk, status):
 def test_retry_after_knob_and_fail_times(base_url):
     body = build_request(
         model="deepseek-v3", messages=user("hi [sim error=429 retry_after=3 fail_times=1]")
-    )
+    ).body
     url, headers = f"{base_url}/v1/chat/completions", {"Authorization": "k"}
     first = httpx.post(url, json=body, headers=headers)
     second = httpx.post(url, json=body, headers=headers)
@@ -150,7 +150,7 @@ def test_cut_ends_the_stream_without_done(sdk, base_url):
     assert len(content) == 5
     raw = httpx.post(
         f"{base_url}/v1/chat/completions",
-        json=build_request(model="deepseek-v3", messages=user("hi [sim cut=5]")),
+        json=build_request(model="deepseek-v3", messages=user("hi [sim cut=5]")).body,
         headers={"Authorization": "k"},
     )
     assert "[DONE]" not in raw.text
@@ -165,7 +165,7 @@ def test_unknown_path_missing_auth_and_bad_knob(base_url):
     assert unauthorized.json()["error"]["type"] == "authentication_error"
     bad = httpx.post(
         f"{base_url}/v1/chat/completions",
-        json=build_request(model="m", messages=user("hi [sim tokens=lots]")),
+        json=build_request(model="m", messages=user("hi [sim tokens=lots]")).body,
         headers={"Authorization": "k"},
     )
     assert bad.status_code == 400
@@ -188,7 +188,7 @@ def test_nexconn_client_over_http_stall_delay_and_disconnect(base_url):
                 async with client.stream(
                     "POST",
                     "/v1/chat/completions",
-                    json=build_request(model="deepseek-v3", messages=user("hi [sim delay=2]")),
+                    json=build_request(model="deepseek-v3", messages=user("hi [sim delay=2]")).body,
                 ):
                     pass
             body = build_request(model="deepseek-v3", messages=user("hi [sim tokens=400 rate=100]"))

@@ -1,0 +1,130 @@
+"""Actions on one message: edit and resend, regenerate, switch branch, delete, tool results.
+
+Each answers with the whole thread on show (the branch may have changed), and starts the
+new answer's run when there is one.
+"""
+
+from asgiref.sync import sync_to_async
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from playground.chat import runs, selectors, services
+from playground.chat.models import Conversation, Message, Run
+
+TEMPLATE = "chat/chat.html"
+MAX_TOOL_RESULT_CHARS = 100_000
+
+
+def _thread_response(request, conversation: Conversation, *, status: int = 200) -> HttpResponse:
+    conversation.refresh_from_db(fields=["current_leaf"])
+    if not request.htmx:
+        return redirect("chat:conversation", pk=conversation.pk)
+    context = {
+        "conversation": conversation,
+        "thread": selectors.conversation_thread(conversation=conversation),
+    }
+    return render(request, f"{TEMPLATE}#thread", context, status=status)
+
+
+def _refused(request, reason: str) -> HttpResponse:
+    if request.htmx:
+        return render(request, f"{TEMPLATE}#notice", {"notice": reason}, status=409)
+    return HttpResponse(reason, status=409, content_type="text/plain; charset=utf-8")
+
+
+async def _then_start(response_and_run: tuple[HttpResponse, Run | None]) -> HttpResponse:
+    response, run = response_and_run
+    if run is not None:
+        await runs.run_start(run.pk)
+    return response
+
+
+def _busy_guarded(request, action):
+    """Run a write that starts an answer; refuse clearly while another one is running."""
+    try:
+        return action(), None
+    except services.ConversationBusy:
+        return None, _refused(
+            request, "An answer is still being written. Stop it or wait, then try again."
+        )
+    except services.NotRetryable:
+        return None, _refused(request, "That can only be done on the latest message.")
+
+
+@require_http_methods(["GET", "POST"])
+async def message_edit(request, pk: int):
+    return await _then_start(await sync_to_async(_message_edit)(request, pk))
+
+
+def _message_edit(request, pk: int):
+    message = selectors.message_get(user=request.user, pk=pk)
+    if message.role != Message.Role.USER:
+        return _refused(request, "Only your own messages can be edited."), None
+    if request.method == "GET":
+        return render(request, f"{TEMPLATE}#edit-form", {"message": message}), None
+    text = request.POST.get("text", "").strip()
+    if not text:
+        context = {"message": message, "edit_error": "Type a message first.", "edit_text": text}
+        return render(request, f"{TEMPLATE}#edit-form", context, status=400), None
+    result, refused = _busy_guarded(
+        request, lambda: services.message_edit(message=message, text=text)
+    )
+    if refused:
+        return refused, None
+    _, run = result
+    return _thread_response(request, message.conversation), run
+
+
+@require_POST
+async def message_regenerate(request, pk: int):
+    return await _then_start(await sync_to_async(_message_regenerate)(request, pk))
+
+
+def _message_regenerate(request, pk: int):
+    message = selectors.message_get(user=request.user, pk=pk)
+    if message.role != Message.Role.ASSISTANT:
+        return _refused(request, "Only an answer can be regenerated."), None
+    run, refused = _busy_guarded(request, lambda: services.answer_regenerate(message=message))
+    if refused:
+        return refused, None
+    return _thread_response(request, message.conversation), run
+
+
+@require_POST
+def message_show(request, pk: int):
+    """Switch to another branch: the sibling `pk` and the newest messages after it."""
+    message = selectors.message_get(user=request.user, pk=pk)
+    services.branch_show(conversation=message.conversation, message=message)
+    return _thread_response(request, message.conversation)
+
+
+@require_POST
+def message_delete(request, pk: int):
+    message = selectors.message_get(user=request.user, pk=pk)
+    conversation = message.conversation
+    _, refused = _busy_guarded(request, lambda: services.message_delete(message=message))
+    return refused or _thread_response(request, conversation)
+
+
+@require_POST
+async def tool_results(request, pk: int):
+    return await _then_start(await sync_to_async(_tool_results)(request, pk))
+
+
+def _tool_results(request, pk: int):
+    message = selectors.message_get(user=request.user, pk=pk)
+    if not message.tool_calls:
+        return _refused(request, "This answer did not call any tool."), None
+    results = {}
+    for call in message.tool_calls:
+        value = request.POST.get(f"result-{call['id']}", "")
+        if len(value) > MAX_TOOL_RESULT_CHARS:
+            return _refused(request, f"The result for {call['name']} is too long."), None
+        results[call["id"]] = value
+    run, refused = _busy_guarded(
+        request, lambda: services.tool_results_submit(message=message, results=results)
+    )
+    if refused:
+        return refused, None
+    return _thread_response(request, message.conversation), run

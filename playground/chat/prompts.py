@@ -1,0 +1,86 @@
+"""What the model is told for one answer: the branch up to it, as chat-completions messages.
+
+Every protocol module translates this one shape into its own, so attachments and tool
+calls are described once, here.
+"""
+
+import base64
+
+from playground.chat.models import Attachment, Message, Run
+from playground.chat.threads import Tree
+
+# Failed and interrupted attempts are not part of what the model is told.
+_LEFT_OUT = (Run.Status.FAILED, Run.Status.INTERRUPTED)
+_AUDIO_FORMATS = {"audio/mpeg": "mp3", "audio/mp3": "mp3", "audio/wav": "wav", "audio/x-wav": "wav"}
+
+
+def prompt_messages(*, run: Run) -> list[dict]:
+    conversation = run.message.conversation
+    tree = Tree(conversation.messages.select_related("run").prefetch_related("attachments"))
+    path = tree.path_to(tree.by_id[run.message_id])[:-1]
+    messages: list[dict] = []
+    if conversation.system_prompt:
+        messages.append({"role": "system", "content": conversation.system_prompt})
+    for message in path:
+        if item := _wire_message(message):
+            messages.append(item)
+    return messages
+
+
+def _wire_message(message: Message) -> dict | None:
+    if message.role == Message.Role.TOOL:
+        return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.content}
+    if message.role == Message.Role.ASSISTANT:
+        run = getattr(message, "run", None)
+        if (run is not None and run.status in _LEFT_OUT) or not (
+            message.content or message.tool_calls
+        ):
+            return None
+        item: dict = {"role": "assistant", "content": message.content}
+        if message.tool_calls:
+            item["tool_calls"] = [
+                {
+                    "id": call["id"],
+                    "type": "function",
+                    "function": {"name": call["name"], "arguments": call["arguments"]},
+                }
+                for call in message.tool_calls
+            ]
+        return item
+    parts = [_part(attachment) for attachment in message.attachments.all()]
+    parts = [part for part in parts if part]
+    if not parts:
+        return {"role": "user", "content": message.content}
+    text = [{"type": "text", "text": message.content}] if message.content else []
+    return {"role": "user", "content": text + parts}
+
+
+def _file_data(attachment: Attachment) -> str:
+    with attachment.file.open("rb") as stored:
+        return base64.b64encode(stored.read()).decode("ascii")
+
+
+def _part(attachment: Attachment) -> dict | None:
+    match attachment.kind:
+        case Attachment.Kind.IMAGE:
+            url = attachment.url or (
+                f"data:{attachment.content_type};base64,{_file_data(attachment)}"
+            )
+            return {"type": "image_url", "image_url": {"url": url}}
+        case Attachment.Kind.AUDIO if attachment.file:
+            audio_format = _AUDIO_FORMATS.get(attachment.content_type, "mp3")
+            return {
+                "type": "input_audio",
+                "input_audio": {"data": _file_data(attachment), "format": audio_format},
+            }
+        case Attachment.Kind.VIDEO if attachment.url:
+            return {"type": "video_url", "video_url": {"url": attachment.url}}
+        case Attachment.Kind.DOCUMENT if attachment.upstream_file_id:
+            return {
+                "type": "file",
+                "file": {
+                    "file_id": attachment.upstream_file_id,
+                    "format": attachment.content_type or "application/pdf",
+                },
+            }
+    return None
