@@ -74,7 +74,12 @@ def test_sidebar_is_newest_first_and_paginated(owner_client, owner):
 def test_an_empty_message_is_refused_with_a_message_and_the_settings_kept(owner_client):
     response = owner_client.post(
         reverse("chat:send"),
-        {"text": "   ", "model": "deepseek-v3", "system_prompt": "Be brief.", "p_temperature": "0.3"},
+        {
+            "text": "   ",
+            "model": "deepseek-v3",
+            "system_prompt": "Be brief.",
+            "p_temperature": "0.3",
+        },
         **HTMX,
     )
     assert response.status_code == 422
