@@ -8,6 +8,7 @@ the end.
 import asyncio
 import contextvars
 import logging
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import aclosing
@@ -35,8 +36,18 @@ from playground.nexconn.events import (
 )
 from playground.nexconn.params import WireRequest
 from playground.nexconn.protocols import DEFAULT_PROTOCOL, PROTOCOLS
+from playground.nexconn.sse import SSEEvent
 
 logger = logging.getLogger(__name__)
+
+_EXCHANGE_LIMIT = 1_000_000  # characters of raw exchange kept per answer
+# Base64 payloads (images in answers) are shortened in the kept exchange.
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{512,}={0,2}")
+
+
+def _base64_marker(match: re.Match) -> str:
+    return f"<base64, {len(match.group(0)) * 3 // 4 // 1024} KB>"
+
 
 _tasks: dict[int, asyncio.Task] = {}
 
@@ -110,6 +121,9 @@ class _Answer:
         self.reasoning: list[str] = []
         self.image_links: list[str] = []
         self.tool_calls: dict[int, dict] = {}
+        self.exchange: list[list] = []  # [ms since the request, raw SSE message]
+        self._exchange_size = 0
+        self._started = time.monotonic()
         self.images: list[tuple[bytes, str]] = []  # (content, content type), once fetched
         self._pending_write: asyncio.Task | None = None
         self._last_write = time.monotonic()
@@ -135,6 +149,17 @@ class _Answer:
                 self.run.finish_reason = reason or ""
             case StreamError(error=error):
                 raise error
+
+    def record(self, sse: SSEEvent) -> None:
+        """Keep the raw exchange for "inspect" (written once, with the final text)."""
+        if self._exchange_size > _EXCHANGE_LIMIT:
+            return
+        raw = f"event: {sse.event}\n" if sse.event and sse.event != "message" else ""
+        raw += _BASE64_RUN.sub(_base64_marker, f"data: {sse.data}")
+        self._exchange_size += len(raw)
+        if self._exchange_size > _EXCHANGE_LIMIT:
+            raw = "… (the rest is not kept: the exchange is too long to store)"
+        self.exchange.append([round((time.monotonic() - self._started) * 1000), raw])
 
     def _add_tool_call(self, delta: ToolCallDelta) -> None:
         """Fragments with the same index make one call; its arguments arrive in pieces."""
@@ -185,6 +210,7 @@ class _Answer:
     async def save_final(self) -> None:
         if self._pending_write is not None:
             await self._pending_write
+        self.run.exchange = self.exchange
         await db(services.run_finish)(
             run=self.run,
             text="".join(self.text),
@@ -220,7 +246,9 @@ async def _execute(run_id: int) -> None:
     run.status = Run.Status.DONE
     try:
         protocol = PROTOCOLS.get(run.protocol) or PROTOCOLS[DEFAULT_PROTOCOL]
-        events = protocol.stream_chat(get_client(), request, on_retry=on_retry)
+        events = protocol.stream_chat(
+            get_client(), request, on_retry=on_retry, on_sse=answer.record
+        )
         async with aclosing(events):  # leaving early closes the upstream response at once
             async for event in events:
                 answer.apply(event)

@@ -1,7 +1,7 @@
 """Reads for the chat app. Every object is reached through its owner."""
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from playground.chat.models import Attachment, Conversation, Message, Run
@@ -54,3 +54,13 @@ def run_for_render(*, run_id: int) -> Run:
 
 def attachment_get(*, user: AbstractBaseUser, pk: int) -> Attachment:
     return get_object_or_404(Attachment, pk=pk, message__conversation__owner=user)
+
+
+def conversation_totals(*, conversation: Conversation) -> dict:
+    """Answers, tokens and cost of the whole conversation, every branch included."""
+    return Run.objects.filter(message__conversation=conversation).aggregate(
+        answers=Count("id"),
+        input_tokens=Sum("input_tokens"),
+        output_tokens=Sum("output_tokens"),
+        cost=Sum("cost"),
+    )

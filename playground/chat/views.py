@@ -70,6 +70,9 @@ def _chat_page(request, conversation: Conversation | None):
         {
             "conversation": conversation,
             "thread": thread,
+            "totals": selectors.conversation_totals(conversation=conversation)
+            if conversation
+            else None,
             "form": form,
             "models_error": models_error,
             "conversations": _sidebar_page(request),
@@ -157,7 +160,10 @@ def _message_send(request) -> tuple[HttpResponse, int | None]:
             errors=param_errors,
         )
         composer["attachment_errors"] = attachment_errors
-        form.add_error(None, "Please check the highlighted settings.")
+        for message in attachment_errors.values():
+            form.add_error(None, message)
+        if param_errors:
+            form.add_error(None, "Please check the highlighted settings.")
         return _composer_error(request, form, conversation, composer, status=422), None
     data = form.cleaned_data
     chat = services.ChatSettings(

@@ -26,7 +26,7 @@ from playground.nexconn.events import (
     Usage,
 )
 from playground.nexconn.params import ChatParams, ReasoningStyle, WireRequest
-from playground.nexconn.sse import SSEEvent, json_data, stream_events
+from playground.nexconn.sse import OnSSE, SSEEvent, json_data, stream_events
 
 PATH = "/v1/chat/completions"
 _TOOL_CHOICE_MODES = ("auto", "none", "required")
@@ -67,12 +67,18 @@ def _tool_choice(choice: str) -> str | dict[str, Any]:
 
 
 def stream_chat(
-    client: NexconnClient, request: WireRequest, *, on_retry: OnRetry | None = None
+    client: NexconnClient,
+    request: WireRequest,
+    *,
+    on_retry: OnRetry | None = None,
+    on_sse: OnSSE | None = None,
 ) -> AsyncIterator[ChatEvent]:
     """Stream one answer. Iterate inside `contextlib.aclosing` so stopping early closes
     the upstream response at once."""
     body = {**request.body, "stream": True, "stream_options": {"include_usage": True}}
-    return stream_events(client, replace(request, body=body), _Decoder(), on_retry=on_retry)
+    return stream_events(
+        client, replace(request, body=body), _Decoder(), on_retry=on_retry, on_sse=on_sse
+    )
 
 
 async def complete_chat(

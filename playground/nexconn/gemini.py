@@ -45,7 +45,7 @@ from playground.nexconn.params import (
     budget_for_effort,
     data_url_parts,
 )
-from playground.nexconn.sse import SSEEvent, json_data, stream_events
+from playground.nexconn.sse import OnSSE, SSEEvent, json_data, stream_events
 
 PATH = "/bypass/vertex/v1/models/{model}"
 STREAM_METHOD = ":streamGenerateContent?alt=sse"
@@ -150,11 +150,15 @@ def translate_messages(messages: list[dict[str, Any]]) -> tuple[str, list[dict[s
 
 
 def stream_chat(
-    client: NexconnClient, request: WireRequest, *, on_retry: OnRetry | None = None
+    client: NexconnClient,
+    request: WireRequest,
+    *,
+    on_retry: OnRetry | None = None,
+    on_sse: OnSSE | None = None,
 ) -> AsyncIterator[ChatEvent]:
     """Stream one answer; iterate inside `contextlib.aclosing`."""
     request = replace(request, path=_with_method(request.path, STREAM_METHOD))
-    return stream_events(client, request, _Decoder(), on_retry=on_retry)
+    return stream_events(client, request, _Decoder(), on_retry=on_retry, on_sse=on_sse)
 
 
 async def complete_chat(

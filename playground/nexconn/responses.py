@@ -35,7 +35,7 @@ from playground.nexconn.params import (
     WireRequest,
     effort_for_budget,
 )
-from playground.nexconn.sse import SSEEvent, json_data, stream_events
+from playground.nexconn.sse import OnSSE, SSEEvent, json_data, stream_events
 
 PATH = "/bypass/openai/v1/responses"
 _LABEL = "Responses"
@@ -123,11 +123,15 @@ def translate_messages(messages: list[dict[str, Any]]) -> tuple[str, list[dict[s
 
 
 def stream_chat(
-    client: NexconnClient, request: WireRequest, *, on_retry: OnRetry | None = None
+    client: NexconnClient,
+    request: WireRequest,
+    *,
+    on_retry: OnRetry | None = None,
+    on_sse: OnSSE | None = None,
 ) -> AsyncIterator[ChatEvent]:
     """Stream one answer; iterate inside `contextlib.aclosing`."""
     request = replace(request, body={**request.body, "stream": True})
-    return stream_events(client, request, _Decoder(), on_retry=on_retry)
+    return stream_events(client, request, _Decoder(), on_retry=on_retry, on_sse=on_sse)
 
 
 async def complete_chat(

@@ -3,7 +3,7 @@ and the loop every streaming wire protocol reads its answer with."""
 
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -119,12 +119,16 @@ class StreamDecoder(Protocol):
         ...
 
 
+type OnSSE = Callable[[SSEEvent], None]
+
+
 async def stream_events(
     client: NexconnClient,
     request: WireRequest,
     decoder: StreamDecoder,
     *,
     on_retry: OnRetry | None = None,
+    on_sse: OnSSE | None = None,
 ) -> AsyncIterator[ChatEvent]:
     """Send a streaming request and yield the decoder's events as the body arrives.
 
@@ -150,6 +154,8 @@ async def stream_events(
                 else:
                     sse_events = parser.feed(chunk)
                 for sse in sse_events:
+                    if on_sse is not None:
+                        on_sse(sse)  # the raw exchange, for "inspect"
                     for event in decoder.feed(sse):
                         if isinstance(event, StreamError):
                             yield StreamError(client.redact(event.error))

@@ -12,9 +12,14 @@ RUN_URL = re.compile(rb'sse-connect="/runs/(\d+)/events/"')
 
 
 async def send_message(
-    client: AsyncClient, text: str, *, model: str = "deepseek-v3", conversation_id=None
+    client: AsyncClient,
+    text: str,
+    *,
+    model: str = "deepseek-v3",
+    conversation_id=None,
+    extra: dict | None = None,
 ):
-    data = {"text": text, "model": model, "conversation": conversation_id or ""}
+    data = {"text": text, "model": model, "conversation": conversation_id or "", **(extra or {})}
     response = await client.post(reverse("chat:send"), data, headers={"HX-Request": "true"})
     assert response.status_code == 200, response.content
     match = RUN_URL.search(response.content)
