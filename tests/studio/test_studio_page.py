@@ -74,9 +74,7 @@ def test_an_image_can_become_the_first_frame_of_a_video(owner_client, owner):
 
 def test_a_job_nobody_picked_up_says_the_worker_may_be_missing(owner_client, owner):
     job = Generation.objects.create(owner=owner, kind="image", model="kling-v1", mode="text")
-    Generation.objects.filter(pk=job.pk).update(
-        created_at=timezone.now() - dt.timedelta(minutes=1)
-    )
+    Generation.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(minutes=1))
     card = owner_client.get(reverse("studio:card", args=[job.pk])).content.decode()
     assert "db_worker" in card
     assert "hx-trigger" in card  # and it keeps checking
