@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from playground.chat.models import Conversation, Message, Run
+from playground.chat.models import Conversation, Message, ModelPrice, Run
 
 
 @admin.register(Conversation)
@@ -18,3 +18,13 @@ class RunAdmin(admin.ModelAdmin):
 
 
 admin.site.register(Message)
+
+
+@admin.register(ModelPrice)
+class ModelPriceAdmin(admin.ModelAdmin):
+    """Prices per model: answers and conversations show their cost once a price is set."""
+
+    list_display = [
+        "model", "input_per_million", "output_per_million", "cached_input_per_million", "currency"
+    ]  # fmt: skip
+    search_fields = ["model"]

@@ -1,7 +1,9 @@
 """Reads for the chat app. Every object is reached through its owner."""
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, QuerySet, Sum
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from playground.chat.models import Attachment, Conversation, Message, Run
@@ -13,6 +15,30 @@ def conversation_list(*, user: AbstractBaseUser) -> QuerySet[Conversation]:
         Conversation.objects.filter(owner=user)
         .only("id", "title", "updated_at")
         .order_by("-updated_at", "-id")
+    )
+
+
+def conversation_search(*, user: AbstractBaseUser, query: str) -> QuerySet[Conversation]:
+    """The user's conversations whose title or any message matches, newest first.
+
+    PostgreSQL: full-text search (word stems, websearch syntax such as "quoted phrase" or
+    -word). Elsewhere: a case-insensitive substring match.
+    """
+    conversations = conversation_list(user=user)
+    if connection.vendor == "postgresql":
+        words = SearchQuery(query, search_type="websearch")
+        messages = Message.objects.annotate(document=SearchVector("content")).filter(
+            document=words, conversation__owner=user
+        )
+        titles = Conversation.objects.annotate(document=SearchVector("title")).filter(
+            document=words, owner=user
+        )
+        return conversations.filter(
+            Q(pk__in=titles.values("pk")) | Q(pk__in=messages.values("conversation_id"))
+        )
+    messages = Message.objects.filter(content__icontains=query, conversation__owner=user)
+    return conversations.filter(
+        Q(title__icontains=query) | Q(pk__in=messages.values("conversation_id"))
     )
 
 

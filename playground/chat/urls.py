@@ -13,6 +13,11 @@ urlpatterns = [
     path("c/<int:pk>/item/", views.conversation_item, name="conversation-item"),
     path("c/<int:pk>/rename/", views.conversation_rename, name="conversation-rename"),
     path("c/<int:pk>/delete/", views.conversation_delete, name="conversation-delete"),
+    path(
+        "c/<int:pk>/export.<str:file_format>",
+        views.conversation_export,
+        name="conversation-export",
+    ),
     path("runs/<int:pk>/events/", views.run_events, name="run-events"),
     path("runs/<int:pk>/stop/", views.run_stop, name="run-stop"),
     path("runs/<int:pk>/retry/", views.run_retry, name="run-retry"),

@@ -8,10 +8,11 @@ from django.db import close_old_connections
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from playground.chat import panel, run_stream, runs, selectors, services
+from playground.chat import export, panel, run_stream, runs, selectors, services
 from playground.chat.broker import get_broker
 from playground.chat.forms import MessageForm, RenameForm, message_form_initial
 from playground.chat.models import Conversation, Run
@@ -35,10 +36,13 @@ def _model_ids(conversation: Conversation | None) -> tuple[list[str], str, str]:
     return ids, default, choices.error
 
 
-def _sidebar_page(request, *, page_number=1):
-    return Paginator(
-        selectors.conversation_list(user=request.user), CONVERSATIONS_PER_PAGE
-    ).get_page(page_number)
+def _sidebar_page(request, *, page_number=1, query: str = ""):
+    conversations = (
+        selectors.conversation_search(user=request.user, query=query)
+        if query
+        else selectors.conversation_list(user=request.user)
+    )
+    return Paginator(conversations, CONVERSATIONS_PER_PAGE).get_page(page_number)
 
 
 def _composer_context(
@@ -113,10 +117,29 @@ def conversation_detail(request, pk: int):
 
 @require_GET
 def conversation_list(request):
-    page = _sidebar_page(request, page_number=request.GET.get("page", 1))
+    """The sidebar's list, a page at a time; with ?q= only the conversations that match."""
+    query = request.GET.get("q", "").strip()[:200]
+    page = _sidebar_page(request, page_number=request.GET.get("page", 1), query=query)
+    context = {"conversations": page, "query": query}
     if request.htmx:
-        return render(request, f"{TEMPLATE}#sidebar-items", {"conversations": page})
-    return render(request, "chat/conversation_list.html", {"conversations": page})
+        return render(request, f"{TEMPLATE}#sidebar-items", context)
+    return render(request, "chat/conversation_list.html", context)
+
+
+@require_GET
+def conversation_export(request, pk: int, file_format: str):
+    """The conversation as Markdown (the branch on show) or JSON (every branch)."""
+    conversation = selectors.conversation_get(user=request.user, pk=pk)
+    filename = f"{slugify(conversation.title) or 'conversation'}-{conversation.pk}"
+    if file_format == "md":
+        body = export.as_markdown(conversation)
+        content_type = "text/markdown; charset=utf-8"
+    else:
+        body = json.dumps(export.as_json(conversation), indent=2, ensure_ascii=False)
+        content_type = "application/json"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{file_format}"'
+    return response
 
 
 @require_GET
