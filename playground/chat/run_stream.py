@@ -70,5 +70,6 @@ async def _final_html(run_id: int) -> str:
         return ""
     if run.is_active and not await get_broker().is_live(run_id):
         await runs.db(services.run_mark_interrupted)(run=run)
-    context = {"message": run.message, "conversation": run.message.conversation}
+    entry = await runs.db(selectors.message_entry)(message=run.message)
+    context = {"message": run.message, "conversation": run.message.conversation, "entry": entry}
     return render_to_string(MESSAGE_TEMPLATE, context)

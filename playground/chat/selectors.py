@@ -7,7 +7,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from playground.chat.models import Attachment, Conversation, Message, Run
-from playground.chat.threads import ThreadEntry, Tree
+from playground.chat.threads import ThreadEntry, Tree, entry_among
 
 
 def conversation_list(*, user: AbstractBaseUser) -> QuerySet[Conversation]:
@@ -67,6 +67,14 @@ def run_get(*, user: AbstractBaseUser, pk: int) -> Run:
         pk=pk,
         message__conversation__owner=user,
     )
+
+
+def message_entry(*, message: Message) -> ThreadEntry:
+    """One message with its versions (for re-drawing it alone, e.g. when its answer ends)."""
+    siblings = Message.objects.filter(
+        conversation_id=message.conversation_id, parent_id=message.parent_id, role=message.role
+    ).only("id")
+    return entry_among(message, list(siblings.order_by("id")))
 
 
 def run_for_render(*, run_id: int) -> Run:

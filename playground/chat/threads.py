@@ -45,17 +45,17 @@ class Tree:
         return [m for m in self.children[message.parent_id] if m.role == message.role]
 
     def entries(self, leaf: Message | None) -> list[ThreadEntry]:
-        entries = []
-        for message in self.path_to(leaf):
-            siblings = self.siblings(message)
-            index = siblings.index(message)
-            entries.append(
-                ThreadEntry(
-                    message=message,
-                    position=index + 1,
-                    count=len(siblings),
-                    previous_id=siblings[index - 1].pk if index > 0 else None,
-                    next_id=siblings[index + 1].pk if index + 1 < len(siblings) else None,
-                )
-            )
-        return entries
+        return [entry_among(message, self.siblings(message)) for message in self.path_to(leaf)]
+
+
+def entry_among(message: Message, siblings: list[Message]) -> ThreadEntry:
+    """`message` with its place among `siblings` (itself included, oldest first)."""
+    ids = [sibling.pk for sibling in siblings]
+    index = ids.index(message.pk)
+    return ThreadEntry(
+        message=message,
+        position=index + 1,
+        count=len(ids),
+        previous_id=ids[index - 1] if index > 0 else None,
+        next_id=ids[index + 1] if index + 1 < len(ids) else None,
+    )

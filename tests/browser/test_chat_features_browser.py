@@ -1,0 +1,118 @@
+"""Chat features in Chromium: an image attachment, a tool round trip, branch navigation,
+and the code behind an answer."""
+
+import json
+
+import pytest
+from playwright.sync_api import expect
+
+from playground.simulator.app import application as simulator
+from tests.conftest import signup_in_browser
+from tests.studio.factories import png_bytes
+
+pytestmark = pytest.mark.browser
+
+WEATHER_TOOL = [
+    {
+        "name": "get_weather",
+        "description": "The weather in a city",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+        },
+    }
+]
+
+
+@pytest.fixture(autouse=True)
+def _fresh(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    simulator.reset()
+
+
+def send(page, text):
+    box = page.get_by_label("Message")
+    box.fill(text)
+    box.press("Enter")
+
+
+def finished_answers(page):
+    return page.locator("article.message--assistant .message__footer")
+
+
+def test_an_image_goes_with_the_message_and_shows_in_it(browser_page, tmp_path):
+    page = browser_page
+    picture = tmp_path / "photo.png"
+    picture.write_bytes(png_bytes((90, 60)))
+    signup_in_browser(page)
+    page.get_by_label("Model").select_option("openai/gpt-5")
+    page.get_by_text("Attach").click()
+    page.get_by_label("Images (PNG, JPEG, WebP, GIF)").set_input_files(str(picture))
+    send(page, "What is in this picture? [sim tokens=6]")
+    expect(finished_answers(page)).to_have_count(1)
+    image = page.locator("article.message--user .message__image img")
+    expect(image).to_be_visible()
+    assert image.evaluate("img => img.complete && img.naturalWidth === 90")
+    sent = [r for r in simulator.received if r["path"] == "/v1/chat/completions"][-1]
+    parts = sent["json"]["messages"][-1]["content"]
+    assert parts[1]["image_url"]["url"].startswith("data:image/png;base64,")
+
+
+def test_a_tool_call_is_shown_and_its_result_continues_the_answer(browser_page):
+    page = browser_page
+    signup_in_browser(page)
+    page.get_by_label("Model").select_option("deepseek-v3")
+    page.get_by_text("Settings").click()
+    page.get_by_label("Tools", exact=True).fill(json.dumps(WEATHER_TOOL))
+    send(page, "What is the weather in Paris?")
+    call = page.locator(".tool-call").first
+    expect(call).to_contain_text("get_weather")
+    expect(call.locator(".tool-call__args")).to_contain_text("city")
+    page.get_by_label("Result of get_weather").fill('{"temperature": 21}')
+    page.get_by_role("button", name="Give the result to the model").click()
+    expect(page.locator(".tool-result")).to_contain_text('{"temperature": 21}')
+    expect(finished_answers(page)).to_have_count(2)
+    expect(page.locator("article.message--assistant").last).to_contain_text("21")
+
+
+def test_regenerate_and_edit_make_versions_to_move_between(browser_page):
+    page = browser_page
+    signup_in_browser(page)
+    page.get_by_label("Model").select_option("deepseek-v3")
+    send(page, "Name a colour [sim tokens=4]")
+    expect(finished_answers(page)).to_have_count(1)
+
+    page.get_by_role("button", name="Regenerate").click()
+    expect(page.locator(".branch-nav__count")).to_have_text("2/2")
+    expect(finished_answers(page)).to_have_count(1)  # one answer on show: the new one
+    page.get_by_role("button", name="Previous version").click()
+    expect(page.locator(".branch-nav__count")).to_have_text("1/2")
+
+    page.get_by_role("link", name="Edit and ask again").click()
+    page.get_by_label("Edited message").fill("Name a fruit [sim tokens=4]")
+    page.get_by_role("button", name="Ask again as a new version").click()
+    question = page.locator("article.message--user")
+    expect(question).to_contain_text("Name a fruit")
+    expect(question.locator(".branch-nav__count")).to_have_text("2/2")
+    expect(finished_answers(page)).to_have_count(1)
+    question.get_by_role("button", name="Previous version").click()
+    expect(page.locator("article.message--user")).to_contain_text("Name a colour")
+
+    page.reload()  # the branch on show is remembered
+    expect(page.locator("article.message--user")).to_contain_text("Name a colour")
+
+
+def test_view_code_from_an_answer(browser_page):
+    page = browser_page
+    signup_in_browser(page)
+    page.get_by_label("Model").select_option("deepseek-v3")
+    send(page, "Hello [sim tokens=3]")
+    expect(finished_answers(page)).to_have_count(1)
+    page.get_by_role("link", name="View code").click()
+    expect(page.get_by_role("heading", name="The request behind this answer")).to_be_visible()
+    expect(page.locator("#code-curl")).to_contain_text("$NEXCONN_API_KEY")
+    expect(page.locator("#code-curl")).to_contain_text("/v1/chat/completions")
+    page.get_by_text("Python", exact=True).click()
+    expect(page.locator("#code-python")).to_contain_text("from openai import")
+    expect(page.locator(".exchange")).to_contain_text("[DONE]")
