@@ -65,9 +65,9 @@ def test_a_tool_call_is_shown_and_its_result_continues_the_answer(browser_page):
     page.get_by_label("Model").select_option("deepseek-v3")
     page.get_by_text("Settings").click()
     page.get_by_label("Tools", exact=True).fill(json.dumps(WEATHER_TOOL))
-    send(page, "What is the weather in Paris?")
+    send(page, "What is the weather in Paris? [sim rate=200]")
     call = page.locator(".tool-call").first
-    expect(call).to_contain_text("get_weather")
+    expect(call).to_contain_text("get_weather", timeout=15_000)
     expect(call.locator(".tool-call__args")).to_contain_text("city")
     page.get_by_label("Result of get_weather").fill('{"temperature": 21}')
     page.get_by_role("button", name="Give the result to the model").click()
