@@ -301,3 +301,47 @@ def test_another_user_cannot_act_on_messages(owner, other_user):
         intruder.get(reverse("chat:message-edit", args=[run.message.parent_id])).status_code == 404
     )
     assert Conversation.objects.get().messages.count() == 2
+
+
+def test_a_ready_document_from_the_files_page_is_cited_as_a_file_part(owner, other_user):
+    from playground.files.models import UpstreamFile
+
+    document = UpstreamFile.objects.create(
+        owner=owner,
+        file_id="qfile-1-2-abc",
+        source_url="https://example.com/report.pdf",
+        model="gemini-2.5-pro",
+        status=UpstreamFile.Status.READY,
+        name="report.pdf",
+        content_type="application/pdf",
+    )
+    someone_elses = UpstreamFile.objects.create(
+        owner=other_user,
+        file_id="qfile-9-9-zzz",
+        source_url="https://example.com/secret.pdf",
+        model="gemini-2.5-pro",
+        status=UpstreamFile.Status.READY,
+    )
+    run, _ = ask(
+        owner,
+        "Summarise the report [sim tokens=4]",
+        model="gemini-2.5-pro",
+        files=[str(document.pk), str(someone_elses.pk)],
+    )
+    assert run.status == Run.Status.DONE, run.error_message
+    content = chat_requests()[-1]["json"]["messages"][-1]["content"]
+    files = [part["file"] for part in content if part["type"] == "file"]
+    assert files == [{"file_id": "qfile-1-2-abc", "format": "application/pdf"}]  # not theirs
+    page = logged_in(owner).get(reverse("chat:conversation", args=[run.message.conversation_id]))
+    assert "report.pdf" in page.content.decode()
+
+
+def test_audio_goes_as_input_audio(owner):
+    wav = io.BytesIO(b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 40)
+    wav.name = "question.wav"
+    run, _ = ask(owner, "Transcribe this [sim tokens=4]", model="gemini-2.5-flash", audio=wav)
+    assert run.status == Run.Status.DONE, run.error_message
+    content = chat_requests()[-1]["json"]["messages"][-1]["content"]
+    audio = next(part for part in content if part["type"] == "input_audio")
+    assert audio["input_audio"]["format"] == "wav"
+    assert base64.b64decode(audio["input_audio"]["data"]).startswith(b"RIFF")
