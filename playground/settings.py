@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "playground.chat",
     "playground.studio",
     "playground.files",
+    "playground.teams",
+    "playground.compare",
     "django_tasks_db",
 ]
 

@@ -9,5 +9,7 @@ urlpatterns = [
     path("accounts/", include("playground.accounts.urls")),
     path("", include("playground.studio.urls")),
     path("", include("playground.files.urls")),
+    path("", include("playground.teams.urls")),
+    path("", include("playground.compare.urls")),
     path("", include("playground.chat.urls")),
 ]

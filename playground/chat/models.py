@@ -108,6 +108,12 @@ class Run(models.Model):
         return None
 
     @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+    @property
     def tokens_per_second(self) -> float | None:
         if not (self.output_tokens and self.first_token_at and self.finished_at):
             return None

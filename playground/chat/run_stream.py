@@ -3,7 +3,14 @@
 Events: `snapshot` replaces what the page shows (a connection without Last-Event-ID),
 `text`/`reasoning` append escaped text, `status` replaces a notice, `done` swaps in the
 final rendering and closes. Every piece has an id, so EventSource can resume after it.
+
+A page that shows several runs at once (a comparison) follows them all over one connection
+(`runs_event_stream`): each run's events carry its id (`text-12`, `done-12`), and the stream
+ends with `end` once every run has.
 """
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from django.template.loader import render_to_string
 from django.utils.html import escape
@@ -17,42 +24,87 @@ KEEPALIVE_SECONDS = 15
 MESSAGE_TEMPLATE = "chat/chat.html#message"
 
 
-async def run_event_stream(run: Run, *, last_event_id: int | None):
-    """The SSE messages of one run: a snapshot or the missed pieces, live pieces, the end."""
+type RenderFinal = Callable[[int], Awaitable[str]]
+
+
+async def run_event_stream(
+    run: Run,
+    *,
+    last_event_id: int | None,
+    suffix: str = "",
+    render_final: RenderFinal | None = None,
+):
+    """The SSE messages of one run: a snapshot or the missed pieces, live pieces, the end.
+
+    `suffix` is appended to every event name (several runs on one connection);
+    `render_final(run_id)` draws the last event's HTML (the chat message by default).
+    """
     async with get_broker().follow(run.pk) as feed:
         if feed is not None:
             if last_event_id is not None and last_event_id <= feed.seq:
-                backlog = _pieces_message([p for p in feed.log if p[0] > last_event_id])
+                backlog = _pieces_message(
+                    [p for p in feed.log if p[0] > last_event_id], suffix=suffix
+                )
             else:
-                backlog = _snapshot_message(feed, run.message_id)
+                backlog = _snapshot_message(feed, run.message_id, suffix=suffix)
             yield b"retry: 1000\n\n" + backlog
             async for batch in feed.batches(KEEPALIVE_SECONDS):
-                yield _pieces_message(batch) if batch else SSE_KEEPALIVE
-    yield sse_message(await _final_html(run.pk), event="done")
+                yield _pieces_message(batch, suffix=suffix) if batch else SSE_KEEPALIVE
+    final = await (render_final or _final_html)(run.pk)
+    yield sse_message(final, event="done" + suffix)
 
 
-def _pieces_message(items: list[Piece]) -> bytes:
+async def runs_event_stream(runs: list[Run], *, render_final: RenderFinal) -> AsyncIterator[bytes]:
+    """Several runs over one SSE connection, their messages interleaved as they come."""
+    queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+
+    async def pump(run: Run) -> None:
+        try:
+            stream = run_event_stream(
+                run, last_event_id=None, suffix=f"-{run.pk}", render_final=render_final
+            )
+            async for message in stream:
+                await queue.put(message)
+        finally:
+            await queue.put(None)
+
+    tasks = [asyncio.create_task(pump(run)) for run in runs]
+    try:
+        remaining = len(tasks)
+        while remaining:
+            message = await queue.get()
+            if message is None:
+                remaining -= 1
+            else:
+                yield message
+        yield sse_message("", event="end")
+    finally:
+        for task in tasks:
+            task.cancel()
+
+
+def _pieces_message(items: list[Piece], *, suffix: str = "") -> bytes:
     """Consecutive pieces of the same kind become one SSE message (fewer DOM swaps)."""
     out, group, group_kind = [], [], None
     for seq, kind, piece in items:
         if kind != group_kind and group:
-            out.append(_group_message(group_kind, group))
+            out.append(_group_message(group_kind + suffix, group, notice=group_kind == STATUS))
             group = []
         group_kind = kind
         group.append((seq, piece))
     if group:
-        out.append(_group_message(group_kind, group))
+        out.append(_group_message(group_kind + suffix, group, notice=group_kind == STATUS))
     return b"".join(out)
 
 
-def _group_message(kind: str, group: list[tuple[int, str]]) -> bytes:
+def _group_message(event: str, group: list[tuple[int, str]], *, notice: bool) -> bytes:
     last_seq = group[-1][0]
-    if kind == STATUS:  # a notice replaces the previous one
-        return sse_text(group[-1][1], event=kind, id=last_seq)
-    return sse_text("".join(piece for _, piece in group), event=kind, id=last_seq)
+    if notice:  # a notice replaces the previous one
+        return sse_text(group[-1][1], event=event, id=last_seq)
+    return sse_text("".join(piece for _, piece in group), event=event, id=last_seq)
 
 
-def _snapshot_message(feed: Feed, message_id: int) -> bytes:
+def _snapshot_message(feed: Feed, message_id: int, *, suffix: str = "") -> bytes:
     """Replace (not append to) whatever the page shows with the exact state so far."""
     parts = {TEXT: feed.text(TEXT), REASONING: feed.text(REASONING), STATUS: feed.latest(STATUS)}
     html = "".join(
@@ -60,7 +112,7 @@ def _snapshot_message(feed: Feed, message_id: int) -> bytes:
         for kind, text in parts.items()
         if text or kind != STATUS
     )
-    return sse_message(html, event="snapshot", id=feed.seq)
+    return sse_message(html, event="snapshot" + suffix, id=None if suffix else feed.seq)
 
 
 async def _final_html(run_id: int) -> str:

@@ -1,0 +1,89 @@
+"""Reads for comparisons. The owner may do anything; members of the comparison's team may
+open it read-only (and vote); everyone else gets 404."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from playground.compare.models import Column, Comparison, Entry, ShareLink, Turn, Vote
+from playground.teams.selectors import member_team_ids
+
+
+def comparison_list(*, user: AbstractBaseUser) -> QuerySet[Comparison]:
+    return (
+        Comparison.objects.filter(Q(owner=user) | Q(team_id__in=member_team_ids(user=user)))
+        .select_related("owner", "team")
+        .order_by("-updated_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class Access:
+    comparison: Comparison
+    can_edit: bool  # the owner: new turns, stop, retry, share
+    can_vote: bool  # owner and team members
+
+
+def comparison_access(*, user: AbstractBaseUser, pk: int) -> Access:
+    comparison = get_object_or_404(Comparison.objects.select_related("team"), pk=pk)
+    if comparison.owner_id == user.pk:
+        return Access(comparison, can_edit=True, can_vote=True)
+    if comparison.team_id and comparison.team_id in member_team_ids(user=user):
+        return Access(comparison, can_edit=False, can_vote=True)
+    raise Http404
+
+
+def comparison_owned(*, user: AbstractBaseUser, pk: int) -> Comparison:
+    return get_object_or_404(Comparison, pk=pk, owner=user)
+
+
+def share_link_get(*, token: str) -> ShareLink:
+    link = get_object_or_404(ShareLink.objects.select_related("comparison"), token=token)
+    if not link.is_active:
+        raise Http404
+    return link
+
+
+def comparison_turns(*, comparison: Comparison) -> list[Turn]:
+    """Every turn with its entries (answers or jobs), the votes and the columns, in a few
+    queries."""
+    entries = Entry.objects.select_related("column", "run__message", "generation").prefetch_related(
+        "generation__outputs"
+    )
+    return list(
+        comparison.turns.prefetch_related(
+            Prefetch("entries", queryset=entries), Prefetch("votes", queryset=Vote.objects.all())
+        ).order_by("index")
+    )
+
+
+def comparison_columns(*, comparison: Comparison) -> list[Column]:
+    return list(comparison.columns.order_by("position"))
+
+
+def revealed_for(*, user: AbstractBaseUser, comparison: Comparison) -> bool:
+    """Blind comparisons show the model names once this user has voted."""
+    if not comparison.blind or not user.is_authenticated:
+        return not comparison.blind
+    return Vote.objects.filter(turn__comparison=comparison, user=user).exists()
+
+
+def active_share_links(*, comparison: Comparison) -> QuerySet[ShareLink]:
+    return comparison.share_links.filter(revoked_at__isnull=True).order_by("-created_at")
+
+
+def votes_in_scope(*, user: AbstractBaseUser, team_id: int | None, tag: str = ""):
+    """Blind votes of the team's comparisons (or of the user's own, without a team)."""
+    votes = Vote.objects.filter(blind=True)
+    if team_id is not None:
+        if team_id not in member_team_ids(user=user):
+            raise Http404
+        votes = votes.filter(turn__comparison__team_id=team_id)
+    else:
+        votes = votes.filter(turn__comparison__owner=user, turn__comparison__team__isnull=True)
+    if tag:
+        votes = votes.filter(turn__comparison__tags__contains=f",{tag},")
+    return votes.select_related("winner").prefetch_related("turn__entries__column")

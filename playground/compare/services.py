@@ -1,0 +1,153 @@
+"""Writes for comparisons: create, ask every column, vote, share."""
+
+import random
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from playground.chat import services as chat_services
+from playground.chat.models import Conversation, Run
+from playground.compare.models import Column, Comparison, Entry, ShareLink, Turn, Vote
+from playground.nexconn.media.catalog import media_model
+from playground.studio import services as studio_services
+
+MIN_COLUMNS, MAX_CHAT_COLUMNS, MAX_IMAGE_COLUMNS = 2, 6, 4
+
+
+class CompareError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    model: str
+    protocol: str = ""
+    params: dict = field(default_factory=dict)
+
+
+def normalise_tags(raw: str) -> str:
+    """“Coding, SQL ” → “,coding,sql,”: stored with edge commas so a tag matches whole."""
+    tags = sorted({tag.strip().lower()[:40] for tag in raw.split(",") if tag.strip()})
+    return f",{','.join(tags)}," if tags else ""
+
+
+@transaction.atomic
+def comparison_create(
+    *,
+    user,
+    kind: str,
+    columns: list[ColumnSpec],
+    prompt: str,
+    blind: bool = False,
+    team=None,
+    tags: str = "",
+    title: str = "",
+) -> tuple[Comparison, list[Run]]:
+    """A comparison, its columns (in random order when blind) and its first turn."""
+    limit = MAX_IMAGE_COLUMNS if kind == Comparison.Kind.IMAGE else MAX_CHAT_COLUMNS
+    if not MIN_COLUMNS <= len(columns) <= limit:
+        raise CompareError(f"Choose between {MIN_COLUMNS} and {limit} models.")
+    comparison = Comparison.objects.create(
+        owner=user,
+        team=team,
+        kind=kind,
+        blind=blind,
+        tags=normalise_tags(tags),
+        title=title or chat_services.title_from_message(prompt),
+    )
+    specs = list(columns)
+    if blind:
+        random.SystemRandom().shuffle(specs)  # the order gives nothing away
+    for position, spec in enumerate(specs):
+        column = Column(
+            comparison=comparison,
+            position=position,
+            model=spec.model,
+            kind=kind,
+            protocol=spec.protocol,
+            params=spec.params,
+        )
+        if kind == Comparison.Kind.CHAT:
+            label = "Model " + "ABCDEF"[position] if blind else spec.model
+            column.conversation = Conversation.objects.create(
+                owner=user, title=f"{comparison.title} · {label}", model=spec.model
+            )
+        column.save()
+    return comparison, turn_create(comparison=comparison, prompt=prompt)
+
+
+@transaction.atomic
+def turn_create(*, comparison: Comparison, prompt: str) -> list[Run]:
+    """Send the prompt to every column; each chat model gets its own thread so far."""
+    comparison = Comparison.objects.select_for_update().get(pk=comparison.pk)
+    turn = Turn.objects.create(comparison=comparison, index=comparison.turns.count(), prompt=prompt)
+    runs = []
+    for column in comparison.columns.select_related("conversation").order_by("position"):
+        entry = Entry(turn=turn, column=column)
+        if comparison.kind == Comparison.Kind.CHAT:
+            settings = chat_services.ChatSettings(
+                model=column.model,
+                protocol=column.protocol or "chat_completions",
+                system_prompt=column.conversation.system_prompt,
+                params=column.params,
+            )
+            try:
+                _, entry.run = chat_services.message_send(
+                    user=comparison.owner,
+                    conversation=column.conversation,
+                    text=prompt,
+                    chat=settings,
+                )
+            except chat_services.ConversationBusy as busy:
+                raise CompareError(
+                    f"Column {column.letter} is still answering; wait or stop it first."
+                ) from busy
+            runs.append(entry.run)
+        else:
+            model = media_model(column.model, kind="image")
+            entry.generation = studio_services.generation_create(
+                user=comparison.owner,
+                model=model,
+                mode="text",
+                prompt=prompt,
+                params=column.params,
+                inputs=[],
+            )
+        entry.save()
+    comparison.save(update_fields=["updated_at"])
+    return runs
+
+
+def vote_cast(*, user, turn: Turn, outcome: str, winner: Column | None, blind: bool) -> Vote:
+    if outcome == Vote.Outcome.WINNER and (
+        winner is None or winner.comparison_id != turn.comparison_id
+    ):
+        raise CompareError("Choose which answer is best.")
+    if outcome != Vote.Outcome.WINNER:
+        winner = None
+    try:
+        with transaction.atomic():
+            return Vote.objects.create(
+                turn=turn, user=user, outcome=outcome, winner=winner, blind=blind
+            )
+    except IntegrityError as exc:
+        raise CompareError("You have already voted on this turn.") from exc
+
+
+def share_link_create(*, comparison: Comparison, by, public: bool) -> ShareLink:
+    return ShareLink.objects.create(comparison=comparison, created_by=by, public=public)
+
+
+def share_link_revoke(*, link: ShareLink) -> None:
+    if link.revoked_at is None:
+        link.revoked_at = timezone.now()
+        link.save(update_fields=["revoked_at"])
+
+
+def comparison_delete(*, comparison: Comparison) -> None:
+    conversations = [c.conversation_id for c in comparison.columns.all() if c.conversation_id]
+    comparison.delete()
+    Conversation.objects.filter(pk__in=conversations).delete()

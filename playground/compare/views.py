@@ -1,0 +1,351 @@
+import json
+
+from asgiref.sync import sync_to_async
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
+from django.db import close_old_connections
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from playground.chat import run_stream, runs
+from playground.chat.models import Run
+from playground.compare import charts, export, ranking, selectors, services
+from playground.compare.forms import ComparisonForm, column_options
+from playground.compare.models import Comparison, Entry, ShareLink, Turn, Vote
+from playground.core.files import stored_file_response
+from playground.core.sse import SSE_HEADERS
+from playground.studio.models import Output
+from playground.teams.selectors import teams_for
+
+TEMPLATE = "compare/compare.html"
+
+
+@require_GET
+def comparison_list(request):
+    form = ComparisonForm(user=request.user)
+    return render(
+        request,
+        "compare/list.html",
+        {"form": form, "comparisons": selectors.comparison_list(user=request.user)[:50]},
+    )
+
+
+@require_GET
+def column_settings(request, index: int):
+    """One chat column's protocol and settings, re-drawn when its model changes."""
+    if index >= services.MAX_CHAT_COLUMNS:
+        raise Http404
+    context = {
+        "slot": {
+            "index": index,
+            **column_options(request.GET, index, request.GET.get(f"model_{index}", "")),
+        }
+    }
+    return render(request, "compare/list.html#column-options", context)
+
+
+@require_POST
+async def comparison_create(request):
+    response, run_ids = await sync_to_async(_comparison_create)(request)
+    for run_id in run_ids:
+        await runs.run_start(run_id)
+    return response
+
+
+def _comparison_create(request):
+    form = ComparisonForm(request.POST, user=request.user)
+    if not form.is_valid():
+        context = {
+            "form": form,
+            "comparisons": selectors.comparison_list(user=request.user)[:50],
+        }
+        return render(request, "compare/list.html", context, status=400), []
+    try:
+        comparison, started = services.comparison_create(user=request.user, **form.comparison())
+    except services.CompareError as error:
+        form.add_error(None, error.message)
+        context = {"form": form, "comparisons": []}
+        return render(request, "compare/list.html", context, status=400), []
+    url = reverse("compare:comparison", args=[comparison.pk])
+    if request.htmx:
+        return HttpResponseClientRedirect(url), [run.pk for run in started]
+    return redirect(url), [run.pk for run in started]
+
+
+def _page_context(request, comparison: Comparison, *, can_edit: bool, can_vote: bool, link=None):
+    columns = selectors.comparison_columns(comparison=comparison)
+    turns = selectors.comparison_turns(comparison=comparison)
+    user = request.user
+    revealed = selectors.revealed_for(user=user, comparison=comparison) or (
+        link is not None and not comparison.blind
+    )
+    for turn in turns:
+        turn.my_vote = next((v for v in turn.votes.all() if v.user_id == user.pk), None)
+    latest = turns[-1] if turns else None
+    active = [
+        entry.run
+        for entry in (latest.entries.all() if latest else [])
+        if entry.run is not None and entry.run.is_active
+    ]
+    return {
+        "comparison": comparison,
+        "columns": columns,
+        "turns": turns,
+        "revealed": revealed,
+        "can_edit": can_edit,
+        "can_vote": can_vote and user.is_authenticated,
+        "streaming": bool(active),
+        "charts": _charts(latest, columns, revealed) if latest else [],
+        "share_links": selectors.active_share_links(comparison=comparison) if can_edit else [],
+        "share_link": link,
+        "grid_class": f"compare__grid--{len(columns)}",
+    }
+
+
+def _charts(turn: Turn, columns, revealed: bool) -> list[str]:
+    """Small server-drawn charts comparing the columns' answers to one turn."""
+    runs_by_column = {entry.column_id: entry.run for entry in turn.entries.all() if entry.run}
+    if not runs_by_column or any(run.is_active for run in runs_by_column.values()):
+        return []
+    names = {c.pk: (c.model if revealed else f"Model {c.letter}") for c in columns}
+
+    def bars(value):
+        return [(names[c.pk], value(runs_by_column.get(c.pk))) for c in columns]
+
+    def seconds_to_first(run):
+        ms = run.time_to_first_token_ms if run else None
+        return ms / 1000 if ms is not None else None
+
+    def speed(run):
+        return run.tokens_per_second if run else None
+
+    def output(run):
+        return run.output_tokens if run else None
+
+    return [
+        charts.bar_chart_svg(title="Time to first token", unit="s", bars=bars(seconds_to_first)),
+        charts.bar_chart_svg(title="Speed", unit="tokens/s", bars=bars(speed)),
+        charts.bar_chart_svg(title="Output", unit="tokens", bars=bars(output)),
+    ]
+
+
+@require_GET
+def comparison_detail(request, pk: int):
+    access = selectors.comparison_access(user=request.user, pk=pk)
+    context = _page_context(
+        request, access.comparison, can_edit=access.can_edit, can_vote=access.can_vote
+    )
+    return render(request, TEMPLATE, context)
+
+
+@login_not_required
+@require_GET
+def shared(request, token: str):
+    """A comparison through a share link: read-only; login required unless made public."""
+    link = selectors.share_link_get(token=token)
+    if not link.public and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    context = _page_context(request, link.comparison, can_edit=False, can_vote=False, link=link)
+    return render(request, TEMPLATE, context)
+
+
+@require_GET
+async def comparison_events(request, pk: int):
+    """Every answer of the latest turn over one SSE connection, interleaved as they come."""
+    user = await request.auser()
+    access = await sync_to_async(selectors.comparison_access)(user=user, pk=pk)
+    active = await sync_to_async(_active_runs)(access.comparison)
+    revealed = await sync_to_async(selectors.revealed_for)(user=user, comparison=access.comparison)
+    await sync_to_async(close_old_connections)()
+
+    async def render_final(run_id: int) -> str:
+        return await runs.db(_cell_html)(run_id=run_id, revealed=revealed)
+
+    return StreamingHttpResponse(
+        run_stream.runs_event_stream(active, render_final=render_final),
+        content_type="text/event-stream",
+        headers=SSE_HEADERS,
+    )
+
+
+def _active_runs(comparison: Comparison) -> list[Run]:
+    latest = comparison.turns.order_by("-index").first()
+    if latest is None:
+        return []
+    return [
+        entry.run
+        for entry in latest.entries.select_related("run")
+        if entry.run is not None and entry.run.is_active
+    ]
+
+
+def _cell_html(*, run_id: int, revealed: bool) -> str:
+    entry = Entry.objects.select_related("run__message", "column", "turn__comparison").get(
+        run_id=run_id
+    )
+    context = {"entry": entry, "revealed": revealed, "comparison": entry.turn.comparison}
+    return render_to_string(f"{TEMPLATE}#cell", context)
+
+
+@require_GET
+def entry_cell(request, pk: int, entry_id: int):
+    """One cell, for polling (image jobs) or after the answer ended."""
+    access = selectors.comparison_access(user=request.user, pk=pk)
+    entry = get_object_or_404(
+        Entry.objects.select_related("run__message", "column", "generation"),
+        pk=entry_id,
+        turn__comparison=access.comparison,
+    )
+    revealed = selectors.revealed_for(user=request.user, comparison=access.comparison)
+    context = {"entry": entry, "revealed": revealed, "comparison": access.comparison}
+    return render(request, f"{TEMPLATE}#cell", context)
+
+
+@require_GET
+def entry_media(request, pk: int, output_id: int):
+    """An image of an image comparison, for everyone who may open the comparison."""
+    access = selectors.comparison_access(user=request.user, pk=pk)
+    output = get_object_or_404(
+        Output, pk=output_id, generation__in=_comparison_generations(access.comparison)
+    )
+    field = (
+        output.preview if request.GET.get("size") == "preview" and output.preview else output.file
+    )
+    content_type = "image/webp" if field == output.preview else output.content_type
+    return stored_file_response(field, content_type, filename="image")
+
+
+def _comparison_generations(comparison: Comparison):
+    return Entry.objects.filter(turn__comparison=comparison).values("generation_id")
+
+
+@require_POST
+async def turn_create(request, pk: int):
+    response, run_ids = await sync_to_async(_turn_create)(request, pk)
+    for run_id in run_ids:
+        await runs.run_start(run_id)
+    return response
+
+
+def _turn_create(request, pk: int):
+    comparison = selectors.comparison_owned(user=request.user, pk=pk)
+    prompt = request.POST.get("prompt", "").strip()
+    if not prompt:
+        return _refused(request, "Type a prompt first."), []
+    try:
+        started = services.turn_create(comparison=comparison, prompt=prompt)
+    except services.CompareError as error:
+        return _refused(request, error.message, status=409), []
+    url = reverse("compare:comparison", args=[pk])
+    if request.htmx:
+        return HttpResponseClientRedirect(url), [run.pk for run in started]
+    return redirect(url), [run.pk for run in started]
+
+
+def _refused(request, message: str, *, status: int = 400) -> HttpResponse:
+    if request.htmx:
+        return render(request, f"{TEMPLATE}#notice", {"notice": message}, status=status)
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+@require_POST
+def vote(request, pk: int, turn_id: int):
+    access = selectors.comparison_access(user=request.user, pk=pk)
+    turn = get_object_or_404(Turn, pk=turn_id, comparison=access.comparison)
+    outcome = request.POST.get("outcome", "")
+    if outcome not in Vote.Outcome.values:
+        return _refused(request, "Choose the best answer, a tie, or all bad.")
+    winner = None
+    if outcome == Vote.Outcome.WINNER:
+        winner = access.comparison.columns.filter(pk=request.POST.get("winner") or 0).first()
+    blind = not selectors.revealed_for(user=request.user, comparison=access.comparison)
+    try:
+        services.vote_cast(
+            user=request.user, turn=turn, outcome=outcome, winner=winner, blind=blind
+        )
+    except services.CompareError as error:
+        return _refused(request, error.message, status=409)
+    url = reverse("compare:comparison", args=[pk])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@require_POST
+def share_create(request, pk: int):
+    comparison = selectors.comparison_owned(user=request.user, pk=pk)
+    services.share_link_create(
+        comparison=comparison, by=request.user, public=request.POST.get("public") == "on"
+    )
+    return redirect("compare:comparison", pk=pk)
+
+
+@require_POST
+def share_revoke(request, pk: int, link_id: int):
+    comparison = selectors.comparison_owned(user=request.user, pk=pk)
+    link = get_object_or_404(ShareLink, pk=link_id, comparison=comparison)
+    services.share_link_revoke(link=link)
+    return redirect("compare:comparison", pk=pk)
+
+
+@require_POST
+def comparison_delete(request, pk: int):
+    comparison = selectors.comparison_owned(user=request.user, pk=pk)
+    services.comparison_delete(comparison=comparison)
+    url = reverse("compare:list")
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@require_GET
+def comparison_export(request, pk: int, file_format: str):
+    access = selectors.comparison_access(user=request.user, pk=pk)
+    comparison = access.comparison
+    revealed = selectors.revealed_for(user=request.user, comparison=comparison)
+    name = f"{slugify(comparison.title) or 'comparison'}-{comparison.pk}"
+    if file_format == "md":
+        body = export.as_markdown(comparison, revealed=revealed)
+        content_type = "text/markdown; charset=utf-8"
+    elif file_format == "json":
+        body = json.dumps(export.as_json(comparison, revealed=revealed), indent=2)
+        content_type = "application/json"
+    else:
+        raise Http404
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
+    return response
+
+
+@require_GET
+def leaderboard(request):
+    teams = list(teams_for(user=request.user))
+    team_value = request.GET.get("team", "")
+    team_id = int(team_value) if team_value.isdigit() else None
+    tag = request.GET.get("tag", "").strip().lower()[:40]
+    votes = selectors.votes_in_scope(user=request.user, team_id=team_id, tag=tag)
+    rows = ranking.leaderboard(_ranking_votes(votes))
+    chart = (
+        charts.interval_chart_svg(rows=[(row.model, row.score, row.low, row.high) for row in rows])
+        if rows
+        else ""
+    )
+    context = {
+        "rows": rows,
+        "chart": chart,
+        "teams": teams,
+        "team_id": team_id,
+        "tag": tag,
+        "vote_count": len(votes),
+    }
+    return render(request, "compare/leaderboard.html", context)
+
+
+def _ranking_votes(votes) -> list[ranking.Vote]:
+    result = []
+    for vote in votes:
+        models = tuple(entry.column.model for entry in vote.turn.entries.all())
+        outcome = vote.winner.model if vote.winner_id else vote.outcome
+        result.append(ranking.Vote(models=models, outcome=outcome))
+    return result

@@ -1,0 +1,286 @@
+"""Side-by-side comparisons through the app's views, against the simulator: one SSE
+connection for every column, each model's own thread, metrics, blind votes, teams, sharing,
+the leaderboard, image comparisons and export."""
+
+import json
+import re
+
+import pytest
+from asgiref.sync import async_to_sync
+from django.test import AsyncClient, Client
+from django.urls import reverse
+
+from playground.chat.models import Run
+from playground.compare.models import Comparison, ShareLink, Vote
+from playground.simulator.app import application as simulator
+from playground.studio.models import Generation
+from playground.teams.services import member_add, team_create
+from tests.chat.streaming import iter_events
+
+pytestmark = pytest.mark.django_db(transaction=True)
+HTMX = {"HTTP_HX_REQUEST": "true"}
+MODELS = ["deepseek-v3", "claude-4.5-sonnet", "openai/gpt-5"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.STUDIO_POLL_FIRST_SECONDS = 0.05
+    settings.STUDIO_POLL_MAX_SECONDS = 0.2
+    simulator.reset()
+
+
+def form(prompt, models=MODELS, **extra):
+    data = {"kind": "chat", "prompt": prompt, **extra}
+    for index, model in enumerate(models):
+        data[f"model_{index}"] = model
+    return data
+
+
+async def _follow(client, pk):
+    response = await client.get(reverse("compare:events", args=[pk]))
+    assert response["Content-Type"] == "text/event-stream"
+    return [event async for event in iter_events(response)]
+
+
+def compare(user, prompt, models=MODELS, **extra):
+    """Create a comparison and follow its answers to the end over its one SSE stream."""
+
+    async def scenario():
+        client = AsyncClient()
+        await client.aforce_login(user)
+        response = await client.post(reverse("compare:create"), form(prompt, models, **extra))
+        assert response.status_code == 302, response.content[:800]
+        comparison = await Comparison.objects.alatest("id")
+        return comparison, await _follow(client, comparison.pk)
+
+    return async_to_sync(scenario)()
+
+
+def follow_up(user, comparison, prompt):
+    async def scenario():
+        client = AsyncClient()
+        await client.aforce_login(user)
+        response = await client.post(
+            reverse("compare:turn", args=[comparison.pk]), {"prompt": prompt}
+        )
+        assert response.status_code == 302
+        return await _follow(client, comparison.pk)
+
+    return async_to_sync(scenario)()
+
+
+def logged_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_every_column_streams_over_one_connection_interleaved(owner):
+    comparison, events = compare(owner, "Explain tides [sim tokens=30 rate=60 reasoning=off]")
+    runs = Run.objects.filter(message__conversation__comparison_column__comparison=comparison)
+    assert runs.count() == 3
+    names = [event.event for event in events]
+    first_done = next(i for i, name in enumerate(names) if name.startswith("done-"))
+    streaming_before = {
+        name.split("-")[1] for name in names[:first_done] if name.startswith("text-")
+    }
+    assert len(streaming_before) == 3  # all three were streaming before any finished
+    assert names[-1] == "end"
+    assert {name for name in names if name.startswith("done-")} == {
+        f"done-{run.pk}" for run in runs
+    }
+    assert all(run.status == Run.Status.DONE for run in runs.all())
+
+
+def test_a_follow_up_sends_each_model_its_own_thread(owner):
+    comparison, _ = compare(owner, "Name a river [sim tokens=30 reasoning=off]")
+    follow_up(owner, comparison, "And a mountain? [sim tokens=8 reasoning=off]")
+    follow_ups = [r for r in simulator.received if "mountain" in json.dumps(r["json"])]
+    assert len(follow_ups) == 3
+    for request in follow_ups:
+        body = request["json"]
+        model = body["model"]
+        earlier = [m for m in body["messages"] if m["role"] == "assistant"]
+        assert len(earlier) == 1
+        assert model in earlier[0]["content"]  # its own answer (the simulator names itself)
+        others = [m for m in MODELS if m != model]
+        assert not any(other in earlier[0]["content"] for other in others)
+
+
+def test_metrics_and_a_server_drawn_chart(owner):
+    comparison, _ = compare(owner, "Compare me [sim tokens=10 reasoning=off]")
+    page = (
+        logged_in(owner).get(reverse("compare:comparison", args=[comparison.pk])).content.decode()
+    )
+    assert page.count("First token") == 3 and page.count("tokens/s") >= 3
+    assert page.count("10 out") == 3
+    svg = re.findall(r"<svg[^>]*>", page)
+    assert svg and 'role="img"' in svg[0]
+    assert "<script" not in page.split("<svg", 1)[1].split("</svg>", 1)[0]
+
+
+def test_blind_comparisons_hide_names_until_the_vote_and_shuffle_columns(owner):
+    comparison, _ = compare(owner, "Blind test [sim tokens=4 reasoning=off]", blind="on")
+    client = logged_in(owner)
+    url = reverse("compare:comparison", args=[comparison.pk])
+    heads = re.findall(
+        r'<div class="compare__head">(.*?)</div>', client.get(url).content.decode(), re.S
+    )
+    assert [re.sub(r"\s+", " ", h).strip() for h in heads] == [
+        "<strong>Model A</strong>", "<strong>Model B</strong>", "<strong>Model C</strong>"
+    ]  # fmt: skip
+    turn = comparison.turns.get()
+    column = comparison.columns.get(position=1)
+    vote_url = reverse("compare:vote", args=[comparison.pk, turn.pk])
+    assert client.post(vote_url, {"outcome": "winner", "winner": column.pk}).status_code == 302
+    vote = Vote.objects.get()
+    assert vote.blind and vote.winner == column
+    page = client.get(url).content.decode()
+    assert all(model in page for model in MODELS)  # revealed after the vote
+    again = client.post(vote_url, {"outcome": "tie"}, **HTMX)
+    assert again.status_code == 409 and b"already voted" in again.content
+
+    firsts = set()
+    for attempt in range(12):
+        created, _ = compare(owner, f"Shuffle {attempt} [sim tokens=1 reasoning=off]", blind="on")
+        firsts.add(created.columns.get(position=0).model)
+        if len(firsts) > 1:
+            break
+    assert len(firsts) > 1, "the column order should be random"
+
+
+def test_the_leaderboard_ranks_blind_votes_with_intervals(owner):
+    for attempt in range(3):
+        comparison, _ = compare(
+            owner,
+            f"Round {attempt} [sim tokens=2 reasoning=off]",
+            models=MODELS[:2],
+            blind="on",
+            tags="coding",
+        )
+        turn = comparison.turns.get()
+        winner = comparison.columns.get(model="claude-4.5-sonnet")
+        logged_in(owner).post(
+            reverse("compare:vote", args=[comparison.pk, turn.pk]),
+            {"outcome": "winner", "winner": winner.pk},
+        )
+    page = logged_in(owner).get(reverse("compare:leaderboard")).content.decode()
+    table = page.split('<table class="leaderboard">', 1)[1]
+    assert table.index("claude-4.5-sonnet") < table.index("deepseek-v3")
+    assert "3 blind votes" in page and "–" in table  # counts and an interval
+    assert (
+        "No blind votes"
+        in logged_in(owner).get(reverse("compare:leaderboard"), {"tag": "poetry"}).content.decode()
+    )
+
+
+def test_teams_open_comparisons_read_only_and_outsiders_get_404(
+    owner, other_user, django_user_model
+):
+    member = django_user_model.objects.create_user(username="bob", password="x" * 12)
+    team = team_create(user=owner, name="Research")
+    member_add(team=team, by=owner, username="bob")
+    comparison, _ = compare(
+        owner, "Team work [sim tokens=3 reasoning=off]", models=MODELS[:2], team=str(team.pk)
+    )
+    turn = comparison.turns.get()
+    reads = [
+        reverse("compare:comparison", args=[comparison.pk]),
+        reverse("compare:export", args=[comparison.pk, "md"]),
+        reverse("compare:export", args=[comparison.pk, "json"]),
+        reverse("compare:cell", args=[comparison.pk, turn.entries.first().pk]),
+    ]
+    writes = [
+        reverse("compare:turn", args=[comparison.pk]),
+        reverse("compare:share", args=[comparison.pk]),
+        reverse("compare:delete", args=[comparison.pk]),
+    ]
+    as_member, as_outsider, anonymous = logged_in(member), logged_in(other_user), Client()
+    for url in reads:
+        assert as_member.get(url).status_code == 200, url
+        assert as_outsider.get(url).status_code == 404, url
+        assert anonymous.get(url).status_code == 302, url
+    page = as_member.get(reads[0]).content.decode()
+    assert "Read-only" in page and "Send to all" not in page
+    for url in writes:
+        assert as_member.post(url, {"prompt": "x"}).status_code == 404, url
+        assert as_outsider.post(url, {"prompt": "x"}).status_code == 404, url
+        assert anonymous.post(url, {"prompt": "x"}).status_code == 302, url
+    vote = reverse("compare:vote", args=[comparison.pk, turn.pk])
+    assert as_member.post(vote, {"outcome": "tie"}).status_code == 302  # members vote
+    assert as_outsider.post(vote, {"outcome": "tie"}).status_code == 404
+    events = reverse("compare:events", args=[comparison.pk])
+    assert as_outsider.get(events).status_code == 404
+    assert Comparison.objects.filter(pk=comparison.pk).exists()
+
+
+def test_share_links_are_unguessable_read_only_and_revocable(owner, other_user):
+    comparison, _ = compare(owner, "Share me [sim tokens=3 reasoning=off]", models=MODELS[:2])
+    client = logged_in(owner)
+    client.post(reverse("compare:share", args=[comparison.pk]))
+    link = ShareLink.objects.get()
+    assert len(link.token) >= 32
+    url = reverse("compare:shared", args=[link.token])
+    assert logged_in(other_user).get(url).status_code == 200
+    assert Client().get(url).status_code == 302  # login required unless public
+    client.post(reverse("compare:share", args=[comparison.pk]), {"public": "on"})
+    public = ShareLink.objects.get(public=True)
+    page = Client().get(reverse("compare:shared", args=[public.token]))
+    assert page.status_code == 200 and b"Send to all" not in page.content
+    client.post(reverse("compare:share-revoke", args=[comparison.pk, public.pk]))
+    assert Client().get(reverse("compare:shared", args=[public.token])).status_code == 404
+    assert Client().get(reverse("compare:shared", args=["not-a-token"])).status_code == 404
+
+
+def test_an_image_comparison_runs_through_the_studio_jobs(owner, other_user, run_tasks):
+    client = logged_in(owner)
+    response = client.post(
+        reverse("compare:create"),
+        {
+            "kind": "image",
+            "prompt": "A lighthouse [sim job=0.3]",
+            "image_model_0": "kling-v2-1",
+            "image_model_1": "gemini-2.5-flash-image",
+            "blind": "on",
+        },
+    )
+    assert response.status_code == 302
+    comparison = Comparison.objects.get()
+    generations = Generation.objects.filter(owner=owner)
+    assert generations.count() == 2
+    run_tasks(lambda: not any(g.is_active for g in generations.all()))
+    page = client.get(reverse("compare:comparison", args=[comparison.pk])).content.decode()
+    images = re.findall(r'src="(/compare/\d+/media/\d+/)"', page)
+    assert len(images) == 2
+    assert client.get(images[0]).status_code == 200
+    assert logged_in(other_user).get(images[0]).status_code == 404
+    assert "Which is best?" in page
+
+
+def test_export_has_every_columns_settings_and_metrics(owner):
+    comparison, _ = compare(
+        owner,
+        "Export me [sim tokens=5 reasoning=off]",
+        models=MODELS[:2],
+        **{"c0-p_temperature": "0.3"},
+    )
+    client = logged_in(owner)
+    data = json.loads(client.get(reverse("compare:export", args=[comparison.pk, "json"])).content)
+    assert [c["model"] for c in data["columns"]] == MODELS[:2]
+    assert data["columns"][0]["settings"] == {"temperature": "0.3"}
+    answers = data["turns"][0]["answers"]
+    assert all(a["metrics"]["output_tokens"] == 5 for a in answers)
+    markdown = client.get(reverse("compare:export", args=[comparison.pk, "md"])).content.decode()
+    assert "deepseek-v3 (temperature=0.3)" in markdown and "output tokens 5" in markdown
+
+
+def test_bad_input_is_explained(owner):
+    client = logged_in(owner)
+    one_model = client.post(reverse("compare:create"), form("hi", models=MODELS[:1]))
+    assert one_model.status_code == 400 and b"between 2 and 6" in one_model.content
+    no_prompt = client.post(reverse("compare:create"), form(""))
+    assert no_prompt.status_code == 400 and b"Type a prompt first." in no_prompt.content
+    bad_setting = client.post(reverse("compare:create"), form("hi", **{"c0-p_temperature": "9"}))
+    assert bad_setting.status_code == 400 and b"Temperature must be between" in bad_setting.content
+    assert not Comparison.objects.exists()
