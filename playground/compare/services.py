@@ -121,6 +121,20 @@ def turn_create(*, comparison: Comparison, prompt: str) -> list[Run]:
     return runs
 
 
+@transaction.atomic
+def entry_retry(*, entry: Entry) -> Run:
+    """A new attempt at one column's failed or stopped answer; the others stay as they are."""
+    try:
+        run = chat_services.run_retry(run=entry.run)
+    except chat_services.ConversationBusy as busy:
+        raise CompareError("This column is still answering.") from busy
+    except chat_services.NotRetryable as refused:
+        raise CompareError("Only the column's latest answer can be tried again.") from refused
+    entry.run = run
+    entry.save(update_fields=["run"])
+    return run
+
+
 def vote_cast(*, user, turn: Turn, outcome: str, winner: Column | None, blind: bool) -> Vote:
     if outcome == Vote.Outcome.WINNER and (
         winner is None or winner.comparison_id != turn.comparison_id

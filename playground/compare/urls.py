@@ -14,6 +14,7 @@ urlpatterns = [
     path("compare/<int:pk>/turn/", views.turn_create, name="turn"),
     path("compare/<int:pk>/cell/<int:entry_id>/", views.entry_cell, name="cell"),
     path("compare/<int:pk>/media/<int:output_id>/", views.entry_media, name="media"),
+    path("compare/<int:pk>/retry/<int:entry_id>/", views.entry_retry, name="retry"),
     path("compare/<int:pk>/vote/<int:turn_id>/", views.vote, name="vote"),
     path("compare/<int:pk>/share/", views.share_create, name="share"),
     path("compare/<int:pk>/share/<int:link_id>/revoke/", views.share_revoke, name="share-revoke"),

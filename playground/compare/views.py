@@ -164,7 +164,7 @@ async def comparison_events(request, pk: int):
     await sync_to_async(close_old_connections)()
 
     async def render_final(run_id: int) -> str:
-        return await runs.db(_cell_html)(run_id=run_id, revealed=revealed)
+        return await runs.db(_cell_html)(run_id=run_id, revealed=revealed, can_edit=access.can_edit)
 
     return StreamingHttpResponse(
         run_stream.runs_event_stream(active, render_final=render_final),
@@ -184,11 +184,16 @@ def _active_runs(comparison: Comparison) -> list[Run]:
     ]
 
 
-def _cell_html(*, run_id: int, revealed: bool) -> str:
+def _cell_html(*, run_id: int, revealed: bool, can_edit: bool) -> str:
     entry = Entry.objects.select_related("run__message", "column", "turn__comparison").get(
         run_id=run_id
     )
-    context = {"entry": entry, "revealed": revealed, "comparison": entry.turn.comparison}
+    context = {
+        "entry": entry,
+        "revealed": revealed,
+        "comparison": entry.turn.comparison,
+        "can_edit": can_edit,
+    }
     return render_to_string(f"{TEMPLATE}#cell", context)
 
 
@@ -202,7 +207,12 @@ def entry_cell(request, pk: int, entry_id: int):
         turn__comparison=access.comparison,
     )
     revealed = selectors.revealed_for(user=request.user, comparison=access.comparison)
-    context = {"entry": entry, "revealed": revealed, "comparison": access.comparison}
+    context = {
+        "entry": entry,
+        "revealed": revealed,
+        "comparison": access.comparison,
+        "can_edit": access.can_edit,
+    }
     return render(request, f"{TEMPLATE}#cell", context)
 
 
@@ -251,6 +261,29 @@ def _refused(request, message: str, *, status: int = 400) -> HttpResponse:
     if request.htmx:
         return render(request, f"{TEMPLATE}#notice", {"notice": message}, status=status)
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+@require_POST
+async def entry_retry(request, pk: int, entry_id: int):
+    response, run_id = await sync_to_async(_entry_retry)(request, pk, entry_id)
+    if run_id is not None:
+        await runs.run_start(run_id)
+    return response
+
+
+def _entry_retry(request, pk: int, entry_id: int):
+    comparison = selectors.comparison_owned(user=request.user, pk=pk)
+    entry = get_object_or_404(
+        Entry.objects.select_related("run"), pk=entry_id, turn__comparison=comparison
+    )
+    if entry.run is None:
+        raise Http404
+    try:
+        run = services.entry_retry(entry=entry)
+    except services.CompareError as error:
+        return _refused(request, error.message, status=409), None
+    url = reverse("compare:comparison", args=[pk])
+    return (HttpResponseClientRedirect(url) if request.htmx else redirect(url)), run.pk
 
 
 @require_POST
@@ -346,6 +379,8 @@ def _ranking_votes(votes) -> list[ranking.Vote]:
     result = []
     for vote in votes:
         models = tuple(entry.column.model for entry in vote.turn.entries.all())
+        if len(set(models)) != len(models):
+            continue  # one model against itself (other settings) says nothing about models
         outcome = vote.winner.model if vote.winner_id else vote.outcome
         result.append(ranking.Vote(models=models, outcome=outcome))
     return result

@@ -284,3 +284,37 @@ def test_bad_input_is_explained(owner):
     bad_setting = client.post(reverse("compare:create"), form("hi", **{"c0-p_temperature": "9"}))
     assert bad_setting.status_code == 400 and b"Temperature must be between" in bad_setting.content
     assert not Comparison.objects.exists()
+
+
+def test_stop_and_retry_one_column(owner):
+    async def scenario():
+        client = AsyncClient()
+        await client.aforce_login(owner)
+        await client.post(
+            reverse("compare:create"),
+            form("Slow one [sim tokens=40 rate=20 reasoning=off]", models=MODELS[:2]),
+        )
+        comparison = await Comparison.objects.alatest("id")
+        turn = await comparison.turns.aget()
+        entries = [e async for e in turn.entries.select_related("run")]
+        stopped = await client.post(reverse("chat:run-stop", args=[entries[0].run_id]))
+        assert stopped.status_code == 302
+        await _follow(client, comparison.pk)
+        retry = await client.post(reverse("compare:retry", args=[comparison.pk, entries[0].pk]))
+        assert retry.status_code == 302
+        await _follow(client, comparison.pk)
+        return entries
+
+    entries = async_to_sync(scenario)()
+    first, second = (entry.refresh_from_db() or entry for entry in entries)
+    assert first.run.status == Run.Status.DONE  # the retried attempt
+    assert first.run.message.parent.run.status == Run.Status.STOPPED  # the stopped one stays
+    assert second.run.status == Run.Status.DONE
+
+
+def test_the_leaderboard_of_a_team_is_for_its_members_only(owner, other_user):
+    team = team_create(user=owner, name="Private")
+    url = reverse("compare:leaderboard")
+    assert logged_in(owner).get(url, {"team": team.pk}).status_code == 200
+    assert logged_in(other_user).get(url, {"team": team.pk}).status_code == 404
+    assert Client().get(url).status_code == 302
