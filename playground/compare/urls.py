@@ -21,4 +21,5 @@ urlpatterns = [
     path("compare/<int:pk>/delete/", views.comparison_delete, name="delete"),
     path("compare/<int:pk>/export.<str:file_format>", views.comparison_export, name="export"),
     path("s/<str:token>/", views.shared, name="shared"),
+    path("s/<str:token>/media/<int:output_id>/", views.shared_media, name="shared-media"),
 ]

@@ -99,7 +99,8 @@ def _page_context(request, comparison: Comparison, *, can_edit: bool, can_vote: 
         "revealed": revealed,
         "can_edit": can_edit,
         "can_vote": can_vote and user.is_authenticated,
-        "streaming": bool(active),
+        # Live updates need the comparison's own access rules; a share link shows a snapshot.
+        "streaming": bool(active) and link is None,
         "charts": _charts(latest, columns, revealed) if latest else [],
         "share_links": selectors.active_share_links(comparison=comparison) if can_edit else [],
         "share_link": link,
@@ -228,6 +229,19 @@ def entry_media(request, pk: int, output_id: int):
     )
     content_type = "image/webp" if field == output.preview else output.content_type
     return stored_file_response(field, content_type, filename="image")
+
+
+@login_not_required
+@require_GET
+def shared_media(request, token: str, output_id: int):
+    """An image of a comparison opened through a share link (same rules as the link)."""
+    link = selectors.share_link_get(token=token)
+    if not link.public and not request.user.is_authenticated:
+        raise Http404
+    output = get_object_or_404(
+        Output, pk=output_id, generation__in=_comparison_generations(link.comparison)
+    )
+    return stored_file_response(output.file, output.content_type, filename="image")
 
 
 def _comparison_generations(comparison: Comparison):

@@ -318,3 +318,28 @@ def test_the_leaderboard_of_a_team_is_for_its_members_only(owner, other_user):
     assert logged_in(owner).get(url, {"team": team.pk}).status_code == 200
     assert logged_in(other_user).get(url, {"team": team.pk}).status_code == 404
     assert Client().get(url).status_code == 302
+
+
+def test_images_show_through_a_share_link_and_only_there(owner, other_user, run_tasks):
+    client = logged_in(owner)
+    client.post(
+        reverse("compare:create"),
+        {
+            "kind": "image",
+            "prompt": "A kite [sim job=0.2]",
+            "image_model_0": "kling-v2-1",
+            "image_model_1": "kling-v1",
+        },
+    )
+    comparison = Comparison.objects.get()
+    run_tasks(lambda: not any(g.is_active for g in Generation.objects.all()))
+    client.post(reverse("compare:share", args=[comparison.pk]), {"public": "on"})
+    link = ShareLink.objects.get()
+    page = Client().get(reverse("compare:shared", args=[link.token])).content.decode()
+    images = re.findall(rf'src="(/s/{link.token}/media/\d+/)"', page)
+    assert len(images) == 2
+    assert Client().get(images[0]).status_code == 200
+    services_revoke = reverse("compare:share-revoke", args=[comparison.pk, link.pk])
+    client.post(services_revoke)
+    assert Client().get(images[0]).status_code == 404
+    assert logged_in(other_user).get(images[0]).status_code == 404
