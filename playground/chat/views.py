@@ -102,6 +102,10 @@ def composer_options(request):
         protocol=request.GET.get("protocol", ""),
         values=panel.raw_values(request.GET, model),
     )
+    # The system prompt lives in the same panel: keep what was typed in it.
+    context["form"] = MessageForm(
+        initial={"system_prompt": request.GET.get("system_prompt", "")}, model_ids=[model_id]
+    )
     return render(request, f"{TEMPLATE}#composer-options", context)
 
 

@@ -345,3 +345,13 @@ def test_audio_goes_as_input_audio(owner):
     audio = next(part for part in content if part["type"] == "input_audio")
     assert audio["input_audio"]["format"] == "wav"
     assert base64.b64decode(audio["input_audio"]["data"]).startswith(b"RIFF")
+
+
+def test_changing_model_keeps_the_system_prompt_and_settings(owner):
+    page = logged_in(owner).get(
+        reverse("chat:composer-options"),
+        {"model": "claude-4.5-sonnet", "system_prompt": "Be a pirate.", "p_temperature": "0.7"},
+    )
+    html = page.content.decode()
+    assert "Be a pirate.</textarea>" in html and 'value="0.7"' in html
+    assert "System prompt" in html
