@@ -10,7 +10,7 @@ from asgiref.sync import async_to_sync
 from django.test import AsyncClient, Client
 from django.urls import reverse
 
-from playground.chat.models import Run
+from playground.chat.models import ModelPrice, Run
 from playground.compare.models import Comparison, ShareLink, Vote
 from playground.simulator.app import application as simulator
 from playground.studio.models import Generation
@@ -109,12 +109,17 @@ def test_a_follow_up_sends_each_model_its_own_thread(owner):
 
 
 def test_metrics_and_a_server_drawn_chart(owner):
+    ModelPrice.objects.create(model="deepseek-v3", input_per_million=1, output_per_million=2)
     comparison, _ = compare(owner, "Compare me [sim tokens=10 reasoning=off]")
     page = (
         logged_in(owner).get(reverse("compare:comparison", args=[comparison.pk])).content.decode()
     )
     assert page.count("First token") == 3 and page.count("tokens/s") >= 3
     assert page.count("10 out") == 3
+    assert page.count("<dt>Cost</dt>") == 1  # only the priced model
+    assert page.count("<dt>Duration</dt>") == 3
+    for column in comparison.columns.all():  # each column can go on alone as a chat
+        assert reverse("chat:conversation", args=[column.conversation_id]) in page
     svg = re.findall(r"<svg[^>]*>", page)
     assert svg and 'role="img"' in svg[0]
     assert "<script" not in page.split("<svg", 1)[1].split("</svg>", 1)[0]
