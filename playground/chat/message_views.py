@@ -20,9 +20,11 @@ def _thread_response(request, conversation: Conversation, *, status: int = 200) 
     conversation.refresh_from_db(fields=["current_leaf"])
     if not request.htmx:
         return redirect("chat:conversation", pk=conversation.pk)
+    thread = selectors.conversation_thread(conversation=conversation)
     context = {
         "conversation": conversation,
-        "thread": selectors.conversation_thread(conversation=conversation),
+        "thread": thread,
+        "leaf_id": thread[-1].message.pk if thread else None,
     }
     return render(request, f"{TEMPLATE}#thread", context, status=status)
 

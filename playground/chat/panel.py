@@ -121,7 +121,8 @@ def attachments_from(request, model: ChatModel) -> tuple[list[NewAttachment], di
             items.append(NewAttachment(kind="video", url=video_url, name=video_url[:200]))
         except ValidationError:
             errors["video_url"] = "The video link must be an http(s) address."
-    for document in ready_files(user=request.user).filter(pk__in=file_ids):
+    documents = ready_files(user=request.user).filter(pk__in=file_ids) if file_ids else []
+    for document in documents:
         items.append(
             NewAttachment(
                 kind="document",

@@ -123,5 +123,10 @@ async def _final_html(run_id: int) -> str:
     if run.is_active and not await get_broker().is_live(run_id):
         await runs.db(services.run_mark_interrupted)(run=run)
     entry = await runs.db(selectors.message_entry)(message=run.message)
-    context = {"message": run.message, "conversation": run.message.conversation, "entry": entry}
+    context = {
+        "message": run.message,
+        "conversation": run.message.conversation,
+        "entry": entry,
+        "leaf_id": run.message_id,  # an answer that just ended is the newest message
+    }
     return render_to_string(MESSAGE_TEMPLATE, context)

@@ -107,7 +107,6 @@ def _load(run_id: int) -> tuple[Run, WireRequest]:
         params=params,
         reasoning=model.reasoning,
     )
-    services.run_mark_started(run=run, request=request)
     return run, request
 
 
@@ -149,6 +148,18 @@ class _Answer:
                 self.run.finish_reason = reason or ""
             case StreamError(error=error):
                 raise error
+
+    def mark_started(self, request: WireRequest) -> None:
+        """Record that the request goes out, without holding it up: the write runs beside
+        the upstream call, and every later write waits for it."""
+        self.run.status = Run.Status.STREAMING
+        self.run.started_at = timezone.now()
+        self.run.request = services.request_record(request)
+        self._pending_write = asyncio.ensure_future(
+            db(services.run_save_started)(
+                run_id=self.run.pk, started_at=self.run.started_at, request=self.run.request
+            )
+        )
 
     def record(self, sse: SSEEvent) -> None:
         """Keep the raw exchange for "inspect" (written once, with the final text)."""
@@ -238,6 +249,7 @@ async def _execute(run_id: int) -> None:
         await _finish(_Answer(run))
         raise
     answer = _Answer(run)
+    answer.mark_started(request)
 
     def on_retry(attempt: int, delay: float, error: NexconnError) -> None:
         notice = f"{error.message_for_user} Retrying in {delay:.0f} s…"

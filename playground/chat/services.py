@@ -77,23 +77,35 @@ def _locked(conversation: Conversation) -> Conversation:
     return conversation
 
 
-def _answer_create(*, conversation: Conversation, parent: Message) -> Run:
-    """An empty answer after `parent`, with its queued Run; it becomes the branch on show."""
+def leaf_id(conversation: Conversation) -> int | None:
+    """The last message of the branch on show. `current_leaf` stays empty for as long as a
+    conversation never branched (its newest message is then the leaf): one write less for
+    every message sent."""
+    if conversation.current_leaf_id is not None:
+        return conversation.current_leaf_id
+    newest = conversation.messages.order_by("-id").values_list("id", flat=True).first()
+    return newest
+
+
+def _answer_create(*, conversation: Conversation, parent: Message, show: bool = True) -> Run:
+    """An empty answer after `parent`, with its queued Run; with `show` it becomes the
+    branch on show (the caller saves nothing more)."""
     answer = Message.objects.create(
         conversation=conversation, role=Message.Role.ASSISTANT, parent=parent
     )
-    conversation.current_leaf = answer
-    conversation.save(update_fields=["current_leaf", "updated_at"])
+    if show:
+        conversation.current_leaf = answer
+        conversation.save(update_fields=["current_leaf", "updated_at"])
     return Run.objects.create(
         message=answer, model=conversation.model, protocol=conversation.protocol
     )
 
 
 def _question_create(
-    *, conversation: Conversation, parent: Message | None, text: str, attachments=()
+    *, conversation: Conversation, parent_id: int | None, text: str, attachments=()
 ) -> Message:
     question = Message.objects.create(
-        conversation=conversation, role=Message.Role.USER, content=text, parent=parent
+        conversation=conversation, role=Message.Role.USER, content=text, parent_id=parent_id
     )
     for position, item in enumerate(attachments):
         attachment = Attachment(
@@ -123,7 +135,8 @@ def message_send(
 ) -> tuple[Message, Run]:
     """Store the user's message (after the branch on show) and an empty answer with its
     queued Run; return both. The caller starts the Run. One answer at a time."""
-    if conversation is None:
+    new = conversation is None
+    if new:
         conversation = Conversation(owner=user, title=title_from_message(text))
     else:
         conversation = _locked(conversation)
@@ -131,21 +144,26 @@ def message_send(
     conversation.protocol = chat.protocol
     conversation.system_prompt = chat.system_prompt
     conversation.params = chat.params
-    conversation.save()
+    if new:
+        conversation.save()
+    parent_id = None if new else leaf_id(conversation)
     question = _question_create(
-        conversation=conversation,
-        parent=conversation.current_leaf,
-        text=text,
-        attachments=attachments,
+        conversation=conversation, parent_id=parent_id, text=text, attachments=attachments
     )
-    return question, _answer_create(conversation=conversation, parent=question)
+    branched = conversation.current_leaf_id is not None
+    run = _answer_create(conversation=conversation, parent=question, show=False)
+    if branched:
+        conversation.current_leaf = run.message
+    if not new or branched:
+        conversation.save()  # the settings, and the leaf when it is kept: one write
+    return question, run
 
 
 @transaction.atomic
 def run_retry(*, run: Run) -> Run:
     """A new attempt at an answer that failed or was stopped; the old one stays visible."""
     conversation = _locked(Conversation.objects.get(messages__run=run))
-    if run.status not in RETRYABLE or conversation.current_leaf_id != run.message_id:
+    if run.status not in RETRYABLE or leaf_id(conversation) != run.message_id:
         raise NotRetryable
     return _answer_create(conversation=conversation, parent=run.message)
 
@@ -162,7 +180,7 @@ def message_edit(*, message: Message, text: str) -> tuple[Message, Run]:
     """An edited question as a new branch beside the original (with the same attachments),
     and its answer."""
     conversation = _locked(message.conversation)
-    question = _question_create(conversation=conversation, parent=message.parent, text=text)
+    question = _question_create(conversation=conversation, parent_id=message.parent_id, text=text)
     for original in message.attachments.filter(is_output=False):
         copy = Attachment(
             message=question,
@@ -185,7 +203,7 @@ def message_edit(*, message: Message, text: str) -> tuple[Message, Run]:
 def tool_results_submit(*, message: Message, results: dict[str, str]) -> Run:
     """The user's results for the model's tool calls, then the model's next answer."""
     conversation = _locked(message.conversation)
-    if conversation.current_leaf_id != message.pk:
+    if leaf_id(conversation) != message.pk:
         raise NotRetryable
     parent = message
     for call in message.tool_calls:
@@ -235,20 +253,19 @@ def conversation_delete(*, conversation: Conversation) -> None:
 # --- Run progress, written by the run executor -------------------------------------
 
 
-def run_mark_started(*, run: Run, request: WireRequest) -> None:
-    """The answer is being asked for; the request is kept for "view code", with base64
-    attachments shortened to markers (the files themselves are stored once, elsewhere)."""
-    run.status = Run.Status.STREAMING
-    run.started_at = timezone.now()
-    run.request = {
-        "method": request.method,
-        "path": request.path,
-        "body": shorten_base64(request.body),
-    }
+def request_record(request: WireRequest) -> dict:
+    """The request as kept for "view code": base64 attachments shortened to markers (the
+    files themselves are stored once, elsewhere); never the key."""
+    record = {"method": request.method, "path": request.path, "body": shorten_base64(request.body)}
     if request.headers:
-        run.request["headers"] = request.headers
-    Run.objects.filter(pk=run.pk).update(
-        status=run.status, started_at=run.started_at, request=run.request
+        record["headers"] = request.headers
+    return record
+
+
+def run_save_started(*, run_id: int, started_at, request: dict) -> None:
+    """The answer is being asked for (written while the upstream is already at work)."""
+    Run.objects.filter(pk=run_id).update(
+        status=Run.Status.STREAMING, started_at=started_at, request=request
     )
 
 

@@ -20,7 +20,7 @@ from playground.core.files import stored_file_response
 from playground.core.sse import SSE_HEADERS
 from playground.files.selectors import ready_files
 from playground.nexconn import catalog, snippets
-from playground.nexconn.protocols import default_protocol_for
+from playground.nexconn.protocols import default_protocol_for, protocols_for
 
 CONVERSATIONS_PER_PAGE = 30
 TEMPLATE = "chat/chat.html"
@@ -74,6 +74,7 @@ def _chat_page(request, conversation: Conversation | None):
         {
             "conversation": conversation,
             "thread": thread,
+            "leaf_id": thread[-1].message.pk if thread else None,
             "totals": selectors.conversation_totals(conversation=conversation)
             if conversation
             else None,
@@ -154,48 +155,50 @@ def conversation_item(request, pk: int):
 
 @require_POST
 async def message_send(request):
-    """Store the message, start the answer, and return both for the page to append."""
-    response, run_id = await sync_to_async(_message_send)(request)
-    if run_id is not None:
-        await runs.run_start(run_id)
-    return response
+    """Store the message, start the answer, and return both for the page to append.
+
+    The answer starts before the response is drawn: drawing is not on the way to the
+    first token."""
+    refused, sent = await sync_to_async(_message_send)(request)
+    if refused is not None:
+        return refused
+    question, run, new_conversation = sent
+    await runs.run_start(run.pk)
+    return await sync_to_async(_sent_response)(request, question, run, new_conversation)
 
 
-def _message_send(request) -> tuple[HttpResponse, int | None]:
+def _message_send(request) -> tuple[HttpResponse | None, tuple | None]:
     conversation = _posted_conversation(request)
     model_ids, _, _ = _model_ids(conversation)
     form = MessageForm(request.POST, model_ids=model_ids)
     model_id = request.POST.get("model", "")
     model = catalog.chat_model(model_id)
     values = panel.raw_values(request.POST, model)
-    composer = _composer_context(
-        user=request.user,
-        model_id=model_id,
-        protocol=request.POST.get("protocol", ""),
-        values=values,
-    )
+    protocol = request.POST.get("protocol", "")
+
+    def refuse(status: int, errors=None, attachment_errors=None) -> HttpResponse:
+        composer = _composer_context(
+            user=request.user, model_id=model_id, protocol=protocol, values=values, errors=errors
+        )
+        composer["attachment_errors"] = attachment_errors or {}
+        return _composer_error(request, form, conversation, composer, status=status)
+
     if not form.is_valid():
-        return _composer_error(request, form, conversation, composer, status=422), None
+        return refuse(422), None
     _, param_errors = model.clean_params(values)
     attachments, attachment_errors = panel.attachments_from(request, model)
     if param_errors or attachment_errors:
-        composer = _composer_context(
-            user=request.user,
-            model_id=model_id,
-            protocol=composer["protocol"],
-            values=values,
-            errors=param_errors,
-        )
-        composer["attachment_errors"] = attachment_errors
         for message in attachment_errors.values():
             form.add_error(None, message)
         if param_errors:
             form.add_error(None, "Please check the highlighted settings.")
-        return _composer_error(request, form, conversation, composer, status=422), None
+        return refuse(422, param_errors, attachment_errors), None
     data = form.cleaned_data
+    if protocol not in {p.id for p in protocols_for(model_id)}:
+        protocol = default_protocol_for(model_id)
     chat = services.ChatSettings(
         model=data["model"],
-        protocol=composer["protocol"],
+        protocol=protocol,
         system_prompt=data["system_prompt"],
         params=values,
     )
@@ -213,13 +216,15 @@ def _message_send(request) -> tuple[HttpResponse, int | None]:
         if not _release_if_orphaned(busy.run):
             form.add_error(None, "The answer to your last message is still being written. "
                            "Stop it or wait for it to finish, then send again.")  # fmt: skip
-            return _composer_error(request, form, conversation, composer, status=409), None
+            return refuse(409), None
         question, run = send()
+    return None, (question, run, conversation is None)
 
-    new_conversation = conversation is None
+
+def _sent_response(request, question, run, new_conversation: bool) -> HttpResponse:
     conversation = run.message.conversation
     if not request.htmx:
-        return redirect("chat:conversation", pk=conversation.pk), run.pk
+        return redirect("chat:conversation", pk=conversation.pk)
     # The composer stays as it is (the page clears the text); a new conversation only
     # needs its id in the form and its entry in the sidebar.
     response = render(
@@ -234,7 +239,7 @@ def _message_send(request) -> tuple[HttpResponse, int | None]:
     )
     if new_conversation:
         response["HX-Push-Url"] = reverse("chat:conversation", args=[conversation.pk])
-    return response, run.pk
+    return response
 
 
 def _posted_conversation(request) -> Conversation | None:
@@ -258,6 +263,7 @@ def _composer_error(request, form, conversation, composer: dict, *, status: int)
                 "thread": selectors.conversation_thread(conversation=conversation)
                 if conversation
                 else [],
+                "leaf_id": None,
                 "form": form,
                 "conversations": _sidebar_page(request),
                 **composer,
