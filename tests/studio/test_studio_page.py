@@ -89,3 +89,23 @@ def test_a_job_lost_while_submitting_is_failed_not_resent(owner_client, owner):
     job.refresh_from_db()
     assert job.status == Generation.Status.FAILED
     assert "not sent again" in job.error_message
+
+
+def test_a_job_lost_while_saving_is_polled_again(owner_client, owner):
+    from django_tasks_db.models import DBTaskResult
+
+    job = Generation.objects.create(
+        owner=owner,
+        kind="video",
+        model="sora-2",
+        mode="text",
+        status="saving",
+        upstream_task_id="abc",
+        polls=3,
+    )
+    Generation.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(hours=1))
+    owner_client.get(reverse("studio:studio"))
+    job.refresh_from_db()
+    assert job.status == Generation.Status.RUNNING
+    task = DBTaskResult.objects.get()
+    assert task.task_path.endswith("poll_generation") and task.args_kwargs["args"] == [job.pk, 3]
