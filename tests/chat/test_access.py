@@ -1,11 +1,17 @@
 """Every URL that takes an object id answers 404 to anyone but the owner."""
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from playground.chat.models import Conversation, Message, Run
+from playground.chat.models import Attachment, Conversation, Message, Run
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
 
 
 @pytest.fixture
@@ -23,8 +29,21 @@ def conversation(owner):
 
 def _urls(conversation):
     run = Run.objects.get(message__conversation=conversation)
+    question = Message.objects.get(conversation=conversation, role="user")
+    attachment = Attachment(message=question, kind="image", content_type="image/png")
+    attachment.file.save("a.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=True)
     pk = conversation.pk
     return [
+        ("get", reverse("chat:conversation-export", args=[pk, "md"])),
+        ("get", reverse("chat:conversation-export", args=[pk, "json"])),
+        ("get", reverse("chat:run-inspect", args=[run.pk])),
+        ("get", reverse("chat:message-edit", args=[question.pk])),
+        ("post", reverse("chat:message-edit", args=[question.pk])),
+        ("post", reverse("chat:message-regenerate", args=[run.message_id])),
+        ("post", reverse("chat:message-show", args=[question.pk])),
+        ("post", reverse("chat:message-delete", args=[question.pk])),
+        ("post", reverse("chat:tool-results", args=[run.message_id])),
+        ("get", reverse("chat:attachment", args=[attachment.pk])),
         ("get", reverse("chat:conversation", args=[pk])),
         ("get", reverse("chat:conversation-item", args=[pk])),
         ("get", reverse("chat:conversation-rename", args=[pk])),
