@@ -40,17 +40,21 @@ INSTALLED_APPS = [
     "django_tasks_db",
 ]
 
+# Django's own middleware; where a hook does no I/O it runs in the event loop instead of
+# hopping to a worker thread (playground/core/middleware.py): same behaviour, same order.
+# Security, sessions, CSRF and X-Frame-Options stay Django's own classes: `check --deploy`
+# looks for them by name.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "playground.core.middleware.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "playground.core.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "playground.core.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "playground.core.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "playground.core.middleware.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
