@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from playground.chat import runs, selectors, services
 from playground.chat.models import Conversation, Message, Run
+from playground.core.responses import refusal
 
 TEMPLATE = "chat/chat.html"
 MAX_TOOL_RESULT_CHARS = 100_000
@@ -29,12 +30,6 @@ def _thread_response(request, conversation: Conversation, *, status: int = 200) 
     return render(request, f"{TEMPLATE}#thread", context, status=status)
 
 
-def _refused(request, reason: str) -> HttpResponse:
-    if request.htmx:
-        return render(request, f"{TEMPLATE}#notice", {"notice": reason}, status=409)
-    return HttpResponse(reason, status=409, content_type="text/plain; charset=utf-8")
-
-
 async def _then_start(response_and_run: tuple[HttpResponse, Run | None]) -> HttpResponse:
     response, run = response_and_run
     if run is not None:
@@ -47,11 +42,11 @@ def _busy_guarded(request, action):
     try:
         return action(), None
     except services.ConversationBusy:
-        return None, _refused(
+        return None, refusal(
             request, "An answer is still being written. Stop it or wait, then try again."
         )
     except services.NotRetryable:
-        return None, _refused(request, "That can only be done on the latest message.")
+        return None, refusal(request, "That can only be done on the latest message.")
 
 
 @require_http_methods(["GET", "POST"])
@@ -62,7 +57,7 @@ async def message_edit(request, pk: int):
 def _message_edit(request, pk: int):
     message = selectors.message_get(user=request.user, pk=pk)
     if message.role != Message.Role.USER:
-        return _refused(request, "Only your own messages can be edited."), None
+        return refusal(request, "Only your own messages can be edited."), None
     if request.method == "GET":
         return render(request, f"{TEMPLATE}#edit-form", {"message": message}), None
     text = request.POST.get("text", "").strip()
@@ -86,7 +81,7 @@ async def message_regenerate(request, pk: int):
 def _message_regenerate(request, pk: int):
     message = selectors.message_get(user=request.user, pk=pk)
     if message.role != Message.Role.ASSISTANT:
-        return _refused(request, "Only an answer can be regenerated."), None
+        return refusal(request, "Only an answer can be regenerated."), None
     run, refused = _busy_guarded(request, lambda: services.answer_regenerate(message=message))
     if refused:
         return refused, None
@@ -117,12 +112,12 @@ async def tool_results(request, pk: int):
 def _tool_results(request, pk: int):
     message = selectors.message_get(user=request.user, pk=pk)
     if not message.tool_calls:
-        return _refused(request, "This answer did not call any tool."), None
+        return refusal(request, "This answer did not call any tool."), None
     results = {}
     for call in message.tool_calls:
         value = request.POST.get(f"result-{call['id']}", "")
         if len(value) > MAX_TOOL_RESULT_CHARS:
-            return _refused(request, f"The result for {call['name']} is too long."), None
+            return refusal(request, f"The result for {call['name']} is too long."), None
         results[call["id"]] = value
     run, refused = _busy_guarded(
         request, lambda: services.tool_results_submit(message=message, results=results)

@@ -1,7 +1,7 @@
-import uuid
-
 from django.conf import settings
 from django.db import models
+
+from playground.core.files import random_upload_path
 
 
 class Conversation(models.Model):
@@ -122,9 +122,7 @@ class Run(models.Model):
 
 
 def attachment_path(instance, filename):
-    """A random name: stored files are never reachable by guessing a path."""
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"chat/{uuid.uuid4().hex}.{extension}"
+    return random_upload_path("chat", filename)
 
 
 class Attachment(models.Model):

@@ -11,13 +11,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from playground.chat.services import NewAttachment
-from playground.core.downloads import sniff_content_type
+from playground.core.files import checked_upload
 from playground.files.selectors import ready_files
 from playground.nexconn.catalog import ChatModel, ParamField
 from playground.nexconn.protocols import protocols_for
 
 PREFIX = "p_"
-IMAGE_TYPES = {"image/png", "image/jpeg", "image/webp", "image/gif"}
+IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WebP", "image/gif": "GIF"}
 MAX_ATTACHMENTS = 10
 
 
@@ -88,13 +88,10 @@ def attachments_from(request, model: ChatModel) -> tuple[list[NewAttachment], di
     if errors:
         return [], errors
     for upload in images:
-        head = upload.read(16)
-        upload.seek(0)
-        content_type = sniff_content_type(head)
-        if upload.size > limit_mb * 1024 * 1024:
-            errors["images"] = f"“{upload.name}” is larger than {limit_mb} MB."
-        elif content_type not in IMAGE_TYPES:
-            errors["images"] = f"“{upload.name}” is not a PNG, JPEG, WebP or GIF image."
+        try:
+            content_type = checked_upload(upload, limit_mb=limit_mb, allowed=IMAGE_TYPES)
+        except ValidationError as error:
+            errors["images"] = error.message
         else:
             items.append(NewAttachment(kind="image", upload=upload, content_type=content_type))
     validate = URLValidator(schemes=["http", "https"])

@@ -17,6 +17,7 @@ from playground.chat.broker import get_broker
 from playground.chat.forms import MessageForm, RenameForm, message_form_initial
 from playground.chat.models import Conversation, Run
 from playground.core.files import stored_file_response
+from playground.core.responses import refusal
 from playground.core.sse import SSE_HEADERS
 from playground.files.selectors import ready_files
 from playground.nexconn import catalog, snippets
@@ -372,19 +373,13 @@ def _run_retry(request, pk: int) -> tuple[HttpResponse, int | None]:
         new_run = services.run_retry(run=run)
     except services.ConversationBusy as busy:
         if not _release_if_orphaned(busy.run):
-            return _run_refused(request, "Another answer is still being written."), None
+            return refusal(request, "Another answer is still being written."), None
         new_run = services.run_retry(run=run)
     except services.NotRetryable:
-        return _run_refused(request, "Only the latest answer can be tried again."), None
+        return refusal(request, "Only the latest answer can be tried again."), None
     if not request.htmx:
         return redirect("chat:conversation", pk=conversation_id), new_run.pk
     return render(request, f"{TEMPLATE}#message", {"message": new_run.message}), new_run.pk
-
-
-def _run_refused(request, reason: str) -> HttpResponse:
-    if request.htmx:
-        return render(request, f"{TEMPLATE}#notice", {"notice": reason}, status=409)
-    return HttpResponse(reason, status=409, content_type="text/plain; charset=utf-8")
 
 
 @require_GET

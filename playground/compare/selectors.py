@@ -55,7 +55,8 @@ def comparison_turns(*, comparison: Comparison) -> list[Turn]:
     )
     return list(
         comparison.turns.prefetch_related(
-            Prefetch("entries", queryset=entries), Prefetch("votes", queryset=Vote.objects.all())
+            Prefetch("entries", queryset=entries),
+            Prefetch("votes", queryset=Vote.objects.select_related("winner")),
         ).order_by("index")
     )
 

@@ -18,6 +18,7 @@ from playground.compare import charts, export, ranking, selectors, services
 from playground.compare.forms import ComparisonForm, column_options
 from playground.compare.models import Comparison, Entry, ShareLink, Turn, Vote
 from playground.core.files import stored_file_response
+from playground.core.responses import refusal
 from playground.core.sse import SSE_HEADERS
 from playground.studio.models import Output
 from playground.teams.selectors import teams_for
@@ -260,21 +261,15 @@ def _turn_create(request, pk: int):
     comparison = selectors.comparison_owned(user=request.user, pk=pk)
     prompt = request.POST.get("prompt", "").strip()
     if not prompt:
-        return _refused(request, "Type a prompt first."), []
+        return refusal(request, "Type a prompt first.", status=400), []
     try:
         started = services.turn_create(comparison=comparison, prompt=prompt)
     except services.CompareError as error:
-        return _refused(request, error.message, status=409), []
+        return refusal(request, error.message, status=409), []
     url = reverse("compare:comparison", args=[pk])
     if request.htmx:
         return HttpResponseClientRedirect(url), [run.pk for run in started]
     return redirect(url), [run.pk for run in started]
-
-
-def _refused(request, message: str, *, status: int = 400) -> HttpResponse:
-    if request.htmx:
-        return render(request, f"{TEMPLATE}#notice", {"notice": message}, status=status)
-    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
 @require_POST
@@ -295,7 +290,7 @@ def _entry_retry(request, pk: int, entry_id: int):
     try:
         run = services.entry_retry(entry=entry)
     except services.CompareError as error:
-        return _refused(request, error.message, status=409), None
+        return refusal(request, error.message, status=409), None
     url = reverse("compare:comparison", args=[pk])
     return (HttpResponseClientRedirect(url) if request.htmx else redirect(url)), run.pk
 
@@ -306,7 +301,7 @@ def vote(request, pk: int, turn_id: int):
     turn = get_object_or_404(Turn, pk=turn_id, comparison=access.comparison)
     outcome = request.POST.get("outcome", "")
     if outcome not in Vote.Outcome.values:
-        return _refused(request, "Choose the best answer, a tie, or all bad.")
+        return refusal(request, "Choose the best answer, a tie, or all bad.", status=400)
     winner = None
     if outcome == Vote.Outcome.WINNER:
         winner = access.comparison.columns.filter(pk=request.POST.get("winner") or 0).first()
@@ -316,7 +311,7 @@ def vote(request, pk: int, turn_id: int):
             user=request.user, turn=turn, outcome=outcome, winner=winner, blind=blind
         )
     except services.CompareError as error:
-        return _refused(request, error.message, status=409)
+        return refusal(request, error.message, status=409)
     url = reverse("compare:comparison", args=[pk])
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 

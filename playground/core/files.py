@@ -1,6 +1,11 @@
-"""Serving stored files (results, attachments) to their owner, through a view."""
+"""Stored files (results, attachments): random names, and serving them through a view."""
 
+import uuid
+
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
+
+from playground.core.downloads import sniff_content_type
 
 
 def stored_file_response(field, content_type: str, *, download: bool = False, filename: str = ""):
@@ -14,3 +19,24 @@ def stored_file_response(field, content_type: str, *, download: bool = False, fi
     )
     response["Cache-Control"] = "private, max-age=86400"  # names are random and never reused
     return response
+
+
+def random_upload_path(folder: str, filename: str) -> str:
+    """A random name under `folder`: stored files are never reachable by guessing a path."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"{folder}/{uuid.uuid4().hex}.{extension}"
+
+
+def checked_upload(upload, *, limit_mb: int, allowed: dict[str, str]) -> str:
+    """The content type of an uploaded image, read from its bytes (the browser's claim is not
+    trusted); ValidationError naming the file when it is too big or not of an allowed type.
+    `allowed` maps content types to the names the message lists."""
+    if upload.size > limit_mb * 1024 * 1024:
+        raise ValidationError(f"“{upload.name}” is larger than {limit_mb} MB.")
+    head = upload.read(16)
+    upload.seek(0)
+    content_type = sniff_content_type(head)
+    if content_type not in allowed:
+        names = ", ".join(allowed.values())
+        raise ValidationError(f"“{upload.name}” is not one of these images: {names}.")
+    return content_type

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
-from playground.core.downloads import sniff_content_type
+from playground.core.files import checked_upload
 from playground.nexconn.media.catalog import (
     MediaField,
     MediaModel,
@@ -19,7 +19,7 @@ from playground.studio.services import InputSpec
 # Model choices are "<kind>:<id>": one id (kling-v2-1) names both an image and a video model.
 DEFAULT_IMAGE_MODEL = "image:gemini-2.5-flash-image"
 DEFAULT_VIDEO_MODEL = "video:kling-v2-5-turbo"
-UPLOAD_TYPES = {"image/png", "image/jpeg", "image/webp"}
+UPLOAD_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WebP"}
 _OPTION_PREFIX = "opt_"
 _STORED_IMAGE = "data:image/png;base64,AA=="
 
@@ -229,15 +229,9 @@ class GenerationForm(forms.Form):
 
 
 def _checked_upload(upload):
-    limit = settings.STUDIO_MAX_UPLOAD_MB
-    if upload.size > limit * 1024 * 1024:
-        raise ValidationError(f"“{upload.name}” is larger than {limit} MB.")
-    head = upload.read(16)
-    upload.seek(0)
-    content_type = sniff_content_type(head)
-    if content_type not in UPLOAD_TYPES:
-        raise ValidationError(f"“{upload.name}” is not a PNG, JPEG or WebP image.")
-    upload.content_type = content_type
+    upload.content_type = checked_upload(
+        upload, limit_mb=settings.STUDIO_MAX_UPLOAD_MB, allowed=UPLOAD_TYPES
+    )
     return upload
 
 

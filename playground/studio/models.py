@@ -1,29 +1,24 @@
 import datetime as dt
-import uuid
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from playground.core.files import random_upload_path
+
 WORKER_HINT_SECONDS = 20
 
 
-def _media_path(prefix: str, filename: str) -> str:
-    """A random name: stored files are never reachable by guessing a path."""
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"studio/{prefix}/{uuid.uuid4().hex}.{extension}"
-
-
 def output_path(instance, filename):
-    return _media_path("outputs", filename)
+    return random_upload_path("studio/outputs", filename)
 
 
 def preview_path(instance, filename):
-    return _media_path("previews", filename)
+    return random_upload_path("studio/previews", filename)
 
 
 def input_path(instance, filename):
-    return _media_path("inputs", filename)
+    return random_upload_path("studio/inputs", filename)
 
 
 class Generation(models.Model):
