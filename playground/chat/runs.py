@@ -82,18 +82,28 @@ def release_db_connection() -> None:
     _db_thread.submit(connections.close_all).result()
 
 
-async def run_start(run_id: int) -> None:
-    """Start generating in the background of the current event loop."""
+type Loaded = tuple[Run, WireRequest]
+
+
+async def run_start(run_id: int, *, loaded: Loaded | None = None) -> None:
+    """Start generating in the background of the current event loop.
+
+    `loaded` is what `load(run_id)` returned, when the caller already ran it in its own
+    thread: the upstream request then goes out at once, without a database round trip.
+    """
     # Open the run's feed before the page can ask for it, so it is never taken for dead.
     await get_broker().open(run_id, stop=lambda: _tasks[run_id].cancel())
     # A fresh context: the task must not inherit the request's thread-sensitive context,
     # which is torn down when the request that started it ends.
-    task = asyncio.get_running_loop().create_task(_execute(run_id), context=contextvars.Context())
+    task = asyncio.get_running_loop().create_task(
+        _execute(run_id, loaded), context=contextvars.Context()
+    )
     _tasks[run_id] = task
     task.add_done_callback(lambda _: _tasks.pop(run_id, None))
 
 
-def _load(run_id: int) -> tuple[Run, WireRequest]:
+def load(run_id: int) -> Loaded:
+    """The run and its wire request (sync: the ORM)."""
     run = Run.objects.select_related("message__conversation").get(pk=run_id)
     conversation = run.message.conversation
     model = catalog.chat_model(run.model)
@@ -234,20 +244,22 @@ class _Answer:
         )
 
 
-async def _execute(run_id: int) -> None:
+async def _execute(run_id: int, loaded: Loaded | None) -> None:
     broker = get_broker()
-    loading = asyncio.ensure_future(db(_load)(run_id))
-    try:
-        run, request = await asyncio.shield(loading)
-    except Run.DoesNotExist:  # deleted before it started
-        await broker.close(run_id)
-        return
-    except asyncio.CancelledError:
-        # Stopped before it began: let the load finish so that the stop is recorded.
-        run, request = await loading
-        run.status = Run.Status.STOPPED
-        await _finish(_Answer(run))
-        raise
+    if loaded is None:
+        loading = asyncio.ensure_future(db(load)(run_id))
+        try:
+            loaded = await asyncio.shield(loading)
+        except Run.DoesNotExist:  # deleted before it started
+            await broker.close(run_id)
+            return
+        except asyncio.CancelledError:
+            # Stopped before it began: let the load finish so that the stop is recorded.
+            run, _ = await loading
+            run.status = Run.Status.STOPPED
+            await _finish(_Answer(run))
+            raise
+    run, request = loaded
     answer = _Answer(run)
     answer.mark_started(request)
 

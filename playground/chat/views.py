@@ -163,8 +163,8 @@ async def message_send(request):
     refused, sent = await sync_to_async(_message_send)(request)
     if refused is not None:
         return refused
-    question, run, new_conversation = sent
-    await runs.run_start(run.pk)
+    question, run, new_conversation, loaded = sent
+    await runs.run_start(run.pk, loaded=loaded)
     return await sync_to_async(_sent_response)(request, question, run, new_conversation)
 
 
@@ -219,7 +219,9 @@ def _message_send(request) -> tuple[HttpResponse | None, tuple | None]:
                            "Stop it or wait for it to finish, then send again.")  # fmt: skip
             return refuse(409), None
         question, run = send()
-    return None, (question, run, conversation is None)
+    # The wire request is built here, in this request's thread, so the answer's upstream
+    # request goes out as soon as it starts.
+    return None, (question, run, conversation is None, runs.load(run.pk))
 
 
 def _sent_response(request, question, run, new_conversation: bool) -> HttpResponse:
@@ -328,15 +330,20 @@ async def run_events(request, pk: int):
 
     Read-only and safe to repeat: the browser's EventSource reconnects on its own.
     """
-    user = await request.auser()
-    run = await sync_to_async(selectors.run_get)(user=user, pk=pk)
-    # Let go of the request's database connection before a stream that may last minutes.
-    await sync_to_async(close_old_connections)()
+    run = await sync_to_async(_run_to_follow)(request, pk)
     return StreamingHttpResponse(
         run_stream.run_event_stream(run, last_event_id=_last_event_id(request)),
         content_type="text/event-stream",
         headers=SSE_HEADERS,
     )
+
+
+def _run_to_follow(request, pk: int) -> Run:
+    """The owner's run, in one trip to a thread; the request's database connection is let go
+    before a stream that may last minutes."""
+    run = selectors.run_get(user=request.user, pk=pk)
+    close_old_connections()
+    return run
 
 
 def _last_event_id(request) -> int | None:
