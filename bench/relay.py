@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
@@ -49,6 +49,7 @@ MODEL = "deepseek-v3"  # no reasoning text: the answer is all `text`
 API_KEY = "bench-key"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 RUN_URL = re.compile(r'sse-connect="(/runs/\d+/events/)"')
+RUN_SUFFIX = re.compile(r"-\d+$")  # on a page's stream, `text-12` is run 12's text
 SNAPSHOT_TEXT = re.compile(r'<div id="message-\d+-text" hx-swap-oob="innerHTML">(.*?)</div>', re.S)
 FENCE_INFO = re.compile(r"```[^\n`]+")
 MARKUP = re.compile(r"<[^>]*>")
@@ -203,11 +204,20 @@ class HTTPDecoder:
 class _Stamper(asyncio.Protocol):
     """Keeps every read of a socket with its arrival time, and nothing else."""
 
-    def __init__(self, record: Record, closed: asyncio.Future) -> None:
+    def __init__(self, record: Record, closed: asyncio.Future, until: bytes | None) -> None:
         self.append, self.now, self.closed = record.chunks.append, time.perf_counter, closed
+        self.until, self.tail = until, b""  # a page's stream ends with the answer's `done`
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        self.transport = transport
 
     def data_received(self, data: bytes) -> None:
         self.append((self.now(), data))
+        if self.until is not None:
+            if self.until in self.tail + data:
+                self.transport.close()
+            self.tail = data[-len(self.until) :]
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.closed.done():
@@ -215,7 +225,15 @@ class _Stamper(asyncio.Protocol):
 
 
 async def read_stream(
-    client: httpx.AsyncClient, method: str, path: str, record: Record, *, raw: bool, **kwargs
+    client: httpx.AsyncClient,
+    method: str,
+    path: str,
+    record: Record,
+    *,
+    raw: bool,
+    until: bytes | None = None,
+    opened: asyncio.Event | None = None,
+    **kwargs,
 ) -> None:
     """Read one streamed response into `record.chunks`, stamped as it arrives.
 
@@ -223,6 +241,9 @@ async def read_stream(
     received (head and chunked body) and decoded after the phase; a few µs per read. Else
     httpx (h11), which costs ~100 µs of client CPU per read: at 10,000 reads a second that
     is most of a core, and it skews what is measured on a 2-core machine.
+
+    until: stop reading once these bytes have come (a page's stream does not end by itself).
+    opened: set once the first bytes of the body came (a page's stream says `ready`).
     """
     if not raw:
         async with client.stream(method, path, **kwargs) as response:
@@ -233,6 +254,10 @@ async def read_stream(
             append, now = record.chunks.append, time.perf_counter
             async for chunk in response.aiter_raw():
                 append((now(), chunk))
+                if opened is not None:
+                    opened.set()
+                if until is not None and until in chunk:
+                    break
         return
     request = client.build_request(method, path, **kwargs)
     request.headers["Connection"] = "close"
@@ -243,9 +268,15 @@ async def read_stream(
     loop = asyncio.get_running_loop()
     closed = loop.create_future()
     port = request.url.port
-    transport, _ = await loop.create_connection(lambda: _Stamper(record, closed), HOST, port)
+    transport, _ = await loop.create_connection(lambda: _Stamper(record, closed, until), HOST, port)
     try:
         transport.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+        if opened is not None:
+            while not any(b"event: ready" in data for _, data in record.chunks):
+                if closed.done():
+                    break
+                await asyncio.sleep(0.005)
+            opened.set()
         await closed
     finally:
         transport.close()
@@ -267,7 +298,48 @@ async def direct_stream(client: httpx.AsyncClient, record: Record, raw: bool) ->
         record.end = time.perf_counter()
 
 
+async def app_page_stream(
+    client: httpx.AsyncClient, csrf: str, record: Record, raw: bool, ready: asyncio.Barrier
+) -> None:
+    """As the chat page does: its own stream is open (page load, not timed), then the send."""
+    page = secrets.token_urlsafe(18)
+    opened = asyncio.Event()
+    reading = asyncio.create_task(
+        read_stream(
+            client,
+            "GET",
+            f"/pages/{page}/events/",
+            record,
+            raw=raw,
+            until=b"event: done-",
+            opened=opened,
+            headers={"Accept": "text/event-stream"},
+        )
+    )
+    try:
+        await opened.wait()
+        await ready.wait()  # every page is open: the sends start together
+        record.start = time.perf_counter()
+        response = await client.post(
+            "/send/",
+            data={"text": record.prompt, "model": MODEL, "page": page},
+            headers={"HX-Request": "true", "X-CSRFToken": csrf},
+        )
+        if response.status_code != 200 or "data-page-run" not in response.text:
+            record.error = f"send: HTTP {response.status_code}, not on the page's stream"
+            reading.cancel()
+            return
+        record.posted = time.perf_counter()
+        await reading
+    except (httpx.HTTPError, OSError) as exc:
+        record.error = f"{type(exc).__name__}: {exc}"
+        reading.cancel()
+    finally:
+        record.end = time.perf_counter()
+
+
 async def app_stream(client: httpx.AsyncClient, csrf: str, record: Record, raw: bool) -> None:
+    """The answer's own stream, opened after the send (a page whose stream is down)."""
     record.start = time.perf_counter()
     try:
         response = await client.post(
@@ -340,6 +412,8 @@ def analyse(record: Record, kind: str, expected: str, boundaries: list[int], rat
                 if decoder.status != 200:
                     record.error = record.error or f"HTTP {decoder.status}"
         for event in parser.feed(chunk):
+            if event.event:
+                event = replace(event, event=RUN_SUFFIX.sub("", event.event))
             if kind == "direct":
                 if event.data == "[DONE]":
                     finished = True
@@ -370,7 +444,8 @@ def analyse(record: Record, kind: str, expected: str, boundaries: list[int], rat
                     pieces.append((stamp, len(text)))
     if record.posted:
         result.send = record.posted - record.start
-        result.connect = record.connected - record.posted if record.connected else None
+        if record.connected > record.posted:  # the answer's own stream, opened after the send
+            result.connect = record.connected - record.posted
     result.by_render = rendered
     arrivals, _ = token_arrivals(pieces, boundaries)
     if arrivals:
@@ -477,7 +552,13 @@ async def run_phase(kind, n, args, simulator, app, session) -> Phase:
     else:
         client = client_for(app.url, n, cookies=session["cookies"])
         raw = args.reader == "raw"
-        streams = [app_stream(client, session["csrf"], record, raw) for record in records]
+        if args.stream == "page":
+            ready = asyncio.Barrier(n)
+            streams = [
+                app_page_stream(client, session["csrf"], record, raw, ready) for record in records
+            ]
+        else:
+            streams = [app_stream(client, session["csrf"], record, raw) for record in records]
     before, sim_before, cpu_before = proc_stats(server.pid), proc_stats(simulator.pid), client_cpu()
     started = time.perf_counter()
     async with client:
@@ -724,6 +805,13 @@ def main() -> None:
         default="raw",
         help="how streamed responses are read: a bare socket (default) or httpx",
     )
+    parser.add_argument(
+        "--stream",
+        choices=["page", "run"],
+        default="page",
+        help="app: the page's own stream, open before the send (default), or the answer's "
+        "own stream, opened after the send",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="phases per N, samples pooled")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument(
@@ -796,7 +884,11 @@ def main() -> None:
             simulator.wait_ready("/v1/models")
             app.wait_ready("/healthz")
             print(f"Machine: {machine()}; app code: {code_version()}", flush=True)
-            print(f"Database: {database.split('://')[0]}; reader: {args.reader}", flush=True)
+            print(
+                f"Database: {database.split('://')[0]}; reader: {args.reader}; "
+                f"app stream: {args.stream}",
+                flush=True,
+            )
             print(
                 f"Command: .venv/bin/python -m bench.relay {' '.join(sys.argv[1:])}\n", flush=True
             )

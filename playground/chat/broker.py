@@ -4,6 +4,10 @@ The process that generates an answer publishes each piece of it here; any proces
 that run's SSE stream follows it. Each piece gets a sequence number, so a reconnecting page
 resumes after the last piece it saw (`Last-Event-ID`) or starts from a snapshot.
 
+A chat page also has a stream of its own, opened when the page loads: a send from that page
+announces its run on the page's channel, and the page's stream carries the run from its first
+piece, with no second request on the way to the first token.
+
 Two implementations with one interface: in-process (the default: one server process), and
 Redis (`REDIS_URL`: a run started through one process can be followed from another).
 """
@@ -55,9 +59,33 @@ class _LocalRun:
     stop: Callable[[], None] | None = None
 
 
+type Announcement = tuple[int, int]  # (run id, answer message id)
+
+
 class InProcessBroker:
     def __init__(self):
         self._runs: dict[int, _LocalRun] = {}
+        self._pages: dict[str, set[asyncio.Queue]] = {}
+
+    async def announce(self, channel: str, run_id: int, message_id: int) -> bool:
+        """Tell the page streams on `channel` about a new run; False when none listens."""
+        listeners = self._pages.get(channel, ())
+        for queue in listeners:
+            queue.put_nowait((run_id, message_id))
+        return bool(listeners)
+
+    @asynccontextmanager
+    async def listen(self, channel: str):
+        """A queue of the Announcements made on `channel` while this is open."""
+        queue: asyncio.Queue[Announcement] = asyncio.Queue()
+        self._pages.setdefault(channel, set()).add(queue)
+        try:
+            yield queue
+        finally:
+            listeners = self._pages[channel]
+            listeners.discard(queue)
+            if not listeners:
+                del self._pages[channel]
 
     async def open(self, run_id: int, *, stop: Callable[[], None]) -> None:
         self._runs[run_id] = _LocalRun(stop=stop)

@@ -4,7 +4,8 @@ stopped, through any other.
 Per run: a Redis stream holds the pieces in batches (one XADD per batch, not per token),
 then an end marker; a key with a short expiry says the run is alive, refreshed while it
 runs, so a process that dies leaves runs that are visibly not live. Stop requests go out on
-one pub/sub channel that every process listens to.
+one pub/sub channel that every process listens to. A page's announcements go out on a
+pub/sub channel of that page.
 """
 
 import asyncio
@@ -63,6 +64,9 @@ class RedisBroker:
 
     def _alive_key(self, run_id: int) -> str:
         return f"{self._prefix}:run:{run_id}:alive"
+
+    def _page_channel(self, channel: str) -> str:
+        return f"{self._prefix}:page:{channel}"
 
     @property
     def _stop_channel(self) -> str:
@@ -147,6 +151,33 @@ class RedisBroker:
             return False
         await self._redis().publish(self._stop_channel, str(run_id))
         return True
+
+    async def announce(self, channel: str, run_id: int, message_id: int) -> bool:
+        receivers = await self._redis().publish(
+            self._page_channel(channel), f"{run_id} {message_id}"
+        )
+        return receivers > 0
+
+    @asynccontextmanager
+    async def listen(self, channel: str):
+        queue: asyncio.Queue = asyncio.Queue()
+        async with self._redis().pubsub() as pubsub:
+            await pubsub.subscribe(self._page_channel(channel))
+
+            async def pump() -> None:
+                async for message in pubsub.listen():
+                    if message.get("type") == "message":
+                        with suppress(ValueError):
+                            run_id, message_id = message["data"].split()
+                            queue.put_nowait((int(run_id), int(message_id)))
+
+            task = asyncio.create_task(pump())
+            try:
+                yield queue
+            finally:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
 
     @asynccontextmanager
     async def follow(self, run_id: int):

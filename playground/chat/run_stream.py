@@ -7,6 +7,10 @@ final rendering and closes. Every piece has an id, so EventSource can resume aft
 A page that shows several runs at once (a comparison) follows them all over one connection
 (`runs_event_stream`): each run's events carry its id (`text-12`, `done-12`), and the stream
 ends with `end` once every run has.
+
+A chat page's own stream (`page_event_stream`) is open before anything is sent: it says
+`ready` once it listens, then carries each run announced on it (`run` with "run-id
+message-id", then the run's events with the run's id) from the run's first piece.
 """
 
 import asyncio
@@ -81,6 +85,48 @@ async def runs_event_stream(runs: list[Run], *, render_final: RenderFinal) -> As
     finally:
         for task in tasks:
             task.cancel()
+
+
+def page_channel(user_id: int, page: str) -> str:
+    """A page's channel: the user's id is part of it, so nobody else can listen in."""
+    return f"{user_id}:{page}"
+
+
+async def page_event_stream(channel: str) -> AsyncIterator[bytes]:
+    """The runs announced on a page's channel while it is open, each from its first piece."""
+    out: asyncio.Queue[bytes] = asyncio.Queue()
+    tasks: set[asyncio.Task] = set()
+
+    async def pump(run_id: int, message_id: int) -> None:
+        await out.put(sse_message(f"{run_id} {message_id}", event="run"))
+        run = Run(pk=run_id, message_id=message_id)
+        # From piece 1 on, as plain pieces: the page has shown nothing of this run yet.
+        async for message in run_event_stream(run, last_event_id=0, suffix=f"-{run_id}"):
+            await out.put(message)
+
+    async def follow_announced(announcements: asyncio.Queue) -> None:
+        while True:
+            task = asyncio.create_task(pump(*await announcements.get()))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+    async with get_broker().listen(channel) as announcements:
+        tasks.add(asyncio.create_task(follow_announced(announcements)))
+        try:
+            yield b"retry: 1000\n\n" + sse_message("", event="ready")
+            while True:
+                try:
+                    async with asyncio.timeout(KEEPALIVE_SECONDS):
+                        message = await out.get()
+                except TimeoutError:
+                    yield SSE_KEEPALIVE
+                    continue
+                while not out.empty():  # what piled up goes out in one write
+                    message += out.get_nowait()
+                yield message
+        finally:
+            for task in list(tasks):
+                task.cancel()
 
 
 def _pieces_message(items: list[Piece], *, suffix: str = "") -> bytes:

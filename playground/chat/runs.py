@@ -7,6 +7,7 @@ the end.
 
 import asyncio
 import contextvars
+import copy
 import logging
 import re
 import time
@@ -102,9 +103,14 @@ async def run_start(run_id: int, *, loaded: Loaded | None = None) -> None:
     task.add_done_callback(lambda _: _tasks.pop(run_id, None))
 
 
-def load(run_id: int) -> Loaded:
-    """The run and its wire request (sync: the ORM)."""
-    run = Run.objects.select_related("message__conversation").get(pk=run_id)
+def load(run: Run | int) -> Loaded:
+    """The run (given, with its message and conversation, or read by id) and its wire
+    request (sync: the ORM)."""
+    if isinstance(run, Run):
+        # The run's task changes its copy as the answer grows; the caller's stays as it was.
+        run = copy.deepcopy(run)
+    else:
+        run = Run.objects.select_related("message__conversation").get(pk=run)
     conversation = run.message.conversation
     model = catalog.chat_model(run.model)
     # The panel's values were checked when the message was sent; a model switched since then

@@ -19,6 +19,7 @@ urlpatterns = [
         name="conversation-export",
     ),
     path("runs/<int:pk>/events/", views.run_events, name="run-events"),
+    path("pages/<str:page>/events/", views.page_events, name="page-events"),
     path("runs/<int:pk>/stop/", views.run_stop, name="run-stop"),
     path("runs/<int:pk>/retry/", views.run_retry, name="run-retry"),
     path("runs/<int:pk>/inspect/", views.run_inspect, name="run-inspect"),

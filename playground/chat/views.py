@@ -1,4 +1,6 @@
 import json
+import re
+import secrets
 from functools import partial
 
 from asgiref.sync import async_to_sync, sync_to_async
@@ -24,6 +26,7 @@ from playground.nexconn import catalog, snippets
 from playground.nexconn.protocols import default_protocol_for, protocols_for
 
 CONVERSATIONS_PER_PAGE = 30
+PAGE_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")  # a chat page's stream, see page_events
 TEMPLATE = "chat/chat.html"
 
 
@@ -74,6 +77,7 @@ def _chat_page(request, conversation: Conversation | None):
         TEMPLATE,
         {
             "conversation": conversation,
+            "page_id": secrets.token_urlsafe(18),
             "thread": thread,
             "leaf_id": thread[-1].message.pk if thread else None,
             "totals": selectors.conversation_totals(conversation=conversation)
@@ -165,7 +169,15 @@ async def message_send(request):
         return refused
     question, run, new_conversation, loaded = sent
     await runs.run_start(run.pk, loaded=loaded)
-    return await sync_to_async(_sent_response)(request, question, run, new_conversation)
+    # The page's own stream, when it is open, carries the answer; else the answer in the
+    # response opens a stream of its own.
+    page = request.POST.get("page", "")
+    on_page_stream = bool(PAGE_ID.fullmatch(page)) and await get_broker().announce(
+        run_stream.page_channel(request.user.pk, page), run.pk, run.message_id
+    )
+    return await sync_to_async(_sent_response)(
+        request, question, run, new_conversation, on_page_stream=on_page_stream
+    )
 
 
 def _message_send(request) -> tuple[HttpResponse | None, tuple | None]:
@@ -221,10 +233,12 @@ def _message_send(request) -> tuple[HttpResponse | None, tuple | None]:
         question, run = send()
     # The wire request is built here, in this request's thread, so the answer's upstream
     # request goes out as soon as it starts.
-    return None, (question, run, conversation is None, runs.load(run.pk))
+    return None, (question, run, conversation is None, runs.load(run))
 
 
-def _sent_response(request, question, run, new_conversation: bool) -> HttpResponse:
+def _sent_response(
+    request, question, run, new_conversation: bool, *, on_page_stream: bool
+) -> HttpResponse:
     conversation = run.message.conversation
     if not request.htmx:
         return redirect("chat:conversation", pk=conversation.pk)
@@ -238,6 +252,7 @@ def _sent_response(request, question, run, new_conversation: bool) -> HttpRespon
             "conversation": conversation,
             "new_conversation": new_conversation,
             "item": conversation,
+            "page_streamed": {run.pk} if on_page_stream else set(),
         },
     )
     if new_conversation:
@@ -333,6 +348,20 @@ async def run_events(request, pk: int):
     run = await sync_to_async(_run_to_follow)(request, pk)
     return StreamingHttpResponse(
         run_stream.run_event_stream(run, last_event_id=_last_event_id(request)),
+        content_type="text/event-stream",
+        headers=SSE_HEADERS,
+    )
+
+
+@require_GET
+async def page_events(request, page: str):
+    """SSE: the page's own stream. Answers sent from the page come on it from their first
+    piece (see run_stream.page_event_stream). The channel is the user's own."""
+    if not PAGE_ID.fullmatch(page):
+        raise Http404
+    user = await request.auser()
+    return StreamingHttpResponse(
+        run_stream.page_event_stream(run_stream.page_channel(user.pk, page)),
         content_type="text/event-stream",
         headers=SSE_HEADERS,
     )

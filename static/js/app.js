@@ -54,3 +54,87 @@ document.addEventListener("click", async (event) => {
   button.classList.add("is-done");
   setTimeout(() => { button.setAttribute("aria-label", label); button.classList.remove("is-done"); }, 1500);
 });
+
+// The chat page's own stream, opened when the page loads. An answer sent from this page
+// comes on it from its first piece: no second request stands between sending and the first
+// token. Pieces that arrive before the answer is on the page wait for it. Should the stream
+// drop, each answer it carried switches to a stream of its own, which starts from a snapshot.
+(() => {
+  const log = document.getElementById("messages");
+  const url = log && log.dataset.pageStream;
+  if (!url || !window.EventSource) return;
+  const pageId = url.split("/").filter(Boolean).at(-2);
+  const source = new EventSource(url);
+  const runs = new Map(); // run id -> {messageId, waiting: [[kind, data]], listeners}
+  const kinds = ["text", "reasoning", "status", "done"];
+  let ready = false;
+
+  const box = (runId) => document.querySelector(`.run[data-page-run="${runId}"]`);
+  const part = (messageId, kind) => document.getElementById(`message-${messageId}-${kind}`);
+
+  function forget(runId) {
+    const run = runs.get(runId);
+    if (!run) return;
+    for (const [name, listener] of run.listeners) source.removeEventListener(name, listener);
+    runs.delete(runId);
+  }
+
+  function apply(runId, kind, data) {
+    const run = runs.get(runId);
+    if (!run) return;
+    const message = document.getElementById(`message-${run.messageId}`);
+    if (!message) {
+      run.waiting.push([kind, data]);
+      return;
+    }
+    if (!box(runId)) return forget(runId); // carried by a stream of its own now
+    if (kind === "text" || kind === "reasoning") {
+      part(run.messageId, kind)?.insertAdjacentHTML("beforeend", data); // escaped by the server
+    } else if (kind === "status") {
+      const status = part(run.messageId, "status");
+      if (status) status.innerHTML = data;
+    } else if (kind === "done") {
+      forget(runId);
+      htmx.swap(message, data, { swapStyle: "outerHTML" });
+    }
+    followBottom();
+  }
+
+  function streamOfItsOwn(element) {
+    forget(element.dataset.pageRun);
+    element.removeAttribute("data-page-run");
+    element.setAttribute("hx-ext", "sse");
+    element.setAttribute("sse-connect", element.dataset.eventsUrl);
+    element.setAttribute("sse-close", "done");
+    htmx.process(element);
+  }
+
+  source.addEventListener("ready", () => { ready = true; });
+  source.addEventListener("run", (event) => {
+    const [runId, messageId] = event.data.split(" ");
+    const run = { messageId, waiting: [], listeners: [] };
+    for (const kind of kinds) {
+      const listener = (message) => apply(runId, kind, message.data);
+      run.listeners.push([`${kind}-${runId}`, listener]);
+      source.addEventListener(`${kind}-${runId}`, listener);
+    }
+    runs.set(runId, run);
+  });
+  source.addEventListener("error", () => {
+    ready = false;
+    document.querySelectorAll(".run[data-page-run]").forEach(streamOfItsOwn);
+  });
+  // The answer is on the page now: what waited for it goes in, in order. One that arrives
+  // after the stream dropped gets a stream of its own.
+  document.addEventListener("htmx:afterSwap", () => {
+    for (const [runId, run] of runs) {
+      if (!run.waiting.length || !document.getElementById(`message-${run.messageId}`)) continue;
+      for (const [kind, data] of run.waiting.splice(0)) apply(runId, kind, data);
+    }
+    if (!ready) document.querySelectorAll(".run[data-page-run]").forEach(streamOfItsOwn);
+  });
+  // Only while the stream listens does a send ask to be carried on it.
+  document.addEventListener("htmx:configRequest", (event) => {
+    if (ready && event.detail.elt.id === "composer") event.detail.parameters.page = pageId;
+  });
+})();

@@ -17,6 +17,7 @@ def test_three_columns_stream_interleaved_over_one_event_stream(browser_page):
     )
     signup_in_browser(page)
     page.goto(f"{page.base_url}/compare/")
+    streams.clear()  # the chat page's own stream, opened before, is not this page's
     page.get_by_label("Model 1", exact=True).select_option("deepseek-v3")
     page.get_by_label("Model 2", exact=True).select_option("claude-4.5-sonnet")
     page.get_by_label("Model 3", exact=True).select_option("openai/gpt-5")

@@ -196,3 +196,65 @@ def test_closing_the_tab_mid_answer_does_not_stop_it(browser_page):
     assert the_answer().content == full
     assert chat_requests() == 1
     assert simulator.disconnects == 0
+
+
+def event_streams(page) -> list[str]:
+    """The paths of the SSE streams the page opens from now on."""
+    streams = []
+    page.on(
+        "request",
+        lambda request: (
+            streams.append(request.url.split("/", 3)[3])
+            if request.url.endswith("/events/")
+            else None
+        ),
+    )
+    return streams
+
+
+def test_an_answer_sent_from_the_page_comes_on_the_pages_own_stream(browser_page):
+    """No second request between sending and the first token: the page's stream, opened
+    when the page loaded, carries the answer from its first piece to the end."""
+    page = browser_page
+    simulator.reset()
+    streams = event_streams(page)
+    signup_in_browser(page)
+    text = "Explain how rainbows form [sim tokens=120 rate=60]"
+    full = full_answer(text, tokens=120)
+    send(page, text)
+    streamed = assert_grows_as_a_prefix(page, full, after="")
+    assert_grows_as_a_prefix(page, full, after=streamed)
+
+    answer = page.locator("article.message--assistant").last
+    expect(answer.locator(".message__footer")).to_contain_text("120 out", timeout=15_000)
+    expect(answer.locator(".markdown strong").first).to_have_text("Simulated answer")
+    assert the_answer().content == full
+    assert [path for path in streams if path.startswith("runs/")] == [], streams
+    assert len([path for path in streams if path.startswith("pages/")]) == 1, streams
+    # The page's stream keeps listening: the next answer comes on it too.
+    follow_up = "And why are they curved? [sim tokens=30 rate=200]"
+    page.get_by_label("Message").fill(follow_up)
+    page.get_by_label("Message").press("Enter")
+    expect(page.locator("article.message--assistant .message__footer")).to_have_count(2)
+    expect(page.locator("article.message--assistant").last.locator(".markdown")).to_contain_text(
+        "Simulated answer to"
+    )
+    assert [path for path in streams if path.startswith("runs/")] == [], streams
+
+
+def test_without_the_pages_stream_an_answer_streams_on_its_own(browser_page):
+    page = browser_page
+    simulator.reset()
+    page.route("**/pages/*/events/", lambda route: route.abort())
+    streams = event_streams(page)
+    signup_in_browser(page)
+    text = "Explain how snow forms [sim tokens=80 rate=80]"
+    full = full_answer(text, tokens=80)
+    send(page, text)
+    assert_grows_as_a_prefix(page, full, after="")
+
+    answer = page.locator("article.message--assistant").last
+    expect(answer.locator(".message__footer")).to_contain_text("80 out", timeout=15_000)
+    expect(answer.locator(".markdown strong").first).to_have_text("Simulated answer")
+    assert the_answer().content == full
+    assert len([path for path in streams if path.startswith("runs/")]) == 1, streams
