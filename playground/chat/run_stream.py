@@ -162,13 +162,19 @@ def _snapshot_message(feed: Feed, message_id: int, *, suffix: str = "") -> bytes
 
 
 async def _final_html(run_id: int) -> str:
+    live = await get_broker().is_live(run_id)
+    # Drawn on the runs' database thread, not in the event loop that relays every stream.
+    return await runs.db(_final_message_html)(run_id, live=live)
+
+
+def _final_message_html(run_id: int, *, live: bool) -> str:
     try:
-        run = await runs.db(selectors.run_for_render)(run_id=run_id)
+        run = selectors.run_for_render(run_id=run_id)
     except Run.DoesNotExist:  # the conversation was deleted meanwhile
         return ""
-    if run.is_active and not await get_broker().is_live(run_id):
-        await runs.db(services.run_mark_interrupted)(run=run)
-    entry = await runs.db(selectors.message_entry)(message=run.message)
+    if run.is_active and not live:
+        services.run_mark_interrupted(run=run)
+    entry = selectors.message_entry(message=run.message)
     context = {
         "message": run.message,
         "conversation": run.message.conversation,
