@@ -48,6 +48,7 @@ HOST = "127.0.0.1"
 MODEL = "deepseek-v3"  # no reasoning text: the answer is all `text`
 API_KEY = "bench-key"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+MIN_SAMPLES = 10  # streams per N at least, over the rounds
 RUN_URL = re.compile(r'sse-connect="(/runs/\d+/events/)"')
 RUN_SUFFIX = re.compile(r"-\d+$")  # on a page's stream, `text-12` is run 12's text
 SNAPSHOT_TEXT = re.compile(r'<div id="message-\d+-text" hx-swap-oob="innerHTML">(.*?)</div>', re.S)
@@ -755,7 +756,8 @@ async def bench(args, simulator: Server, app: Server) -> None:
     phases: dict[int, tuple[Phase, Phase]] = {}
     for n in args.n:
         rounds: dict[str, list[Phase]] = {"direct": [], "app": []}
-        for _ in range(args.rounds):
+        # One stream is one sample of time to first token: small N gets more rounds.
+        for _ in range(max(args.rounds, -(-MIN_SAMPLES // n))):
             for kind in ("direct", "app"):
                 rounds[kind].append(await run_phase(kind, n, args, simulator, app, session))
                 await asyncio.sleep(args.pause)
@@ -812,7 +814,12 @@ def main() -> None:
         help="app: the page's own stream, open before the send (default), or the answer's "
         "own stream, opened after the send",
     )
-    parser.add_argument("--rounds", type=int, default=3, help="phases per N, samples pooled")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="phases per N, samples pooled (at least 10 streams per N)",
+    )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument(
         "--redis-url", default="redis://127.0.0.1:6379/0", help="Redis, with --workers above 1"

@@ -14,20 +14,27 @@ _LEFT_OUT = (Run.Status.FAILED, Run.Status.INTERRUPTED)
 _AUDIO_FORMATS = {"audio/mpeg": "mp3", "audio/mp3": "mp3", "audio/wav": "wav", "audio/x-wav": "wav"}
 
 
-def prompt_messages(*, run: Run) -> list[dict]:
+type Branch = list[tuple[Message, list[Attachment]]]
+
+
+def prompt_messages(*, run: Run, branch: Branch | None = None) -> list[dict]:
+    """`branch`: the messages before the answer with their attachments, when the caller
+    has them (the first message of a new conversation): nothing is read then."""
     conversation = run.message.conversation
-    tree = Tree(conversation.messages.select_related("run").prefetch_related("attachments"))
-    path = tree.path_to(tree.by_id[run.message_id])[:-1]
+    if branch is None:
+        tree = Tree(conversation.messages.select_related("run").prefetch_related("attachments"))
+        path = tree.path_to(tree.by_id[run.message_id])[:-1]
+        branch = [(message, list(message.attachments.all())) for message in path]
     messages: list[dict] = []
     if conversation.system_prompt:
         messages.append({"role": "system", "content": conversation.system_prompt})
-    for message in path:
-        if item := _wire_message(message):
+    for message, attachments in branch:
+        if item := _wire_message(message, attachments):
             messages.append(item)
     return messages
 
 
-def _wire_message(message: Message) -> dict | None:
+def _wire_message(message: Message, attachments: list[Attachment]) -> dict | None:
     if message.role == Message.Role.TOOL:
         return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.content}
     if message.role == Message.Role.ASSISTANT:
@@ -47,7 +54,7 @@ def _wire_message(message: Message) -> dict | None:
                 for call in message.tool_calls
             ]
         return item
-    parts = [_part(attachment) for attachment in message.attachments.all()]
+    parts = [_part(attachment) for attachment in attachments]
     parts = [part for part in parts if part]
     if not parts:
         return {"role": "user", "content": message.content}

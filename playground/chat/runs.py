@@ -103,9 +103,9 @@ async def run_start(run_id: int, *, loaded: Loaded | None = None) -> None:
     task.add_done_callback(lambda _: _tasks.pop(run_id, None))
 
 
-def load(run: Run | int) -> Loaded:
+def load(run: Run | int, *, branch: prompts.Branch | None = None) -> Loaded:
     """The run (given, with its message and conversation, or read by id) and its wire
-    request (sync: the ORM)."""
+    request (sync: the ORM). `branch`: see prompts.prompt_messages."""
     if isinstance(run, Run):
         # The run's task changes its copy as the answer grows; the caller's stays as it was.
         run = copy.deepcopy(run)
@@ -119,7 +119,7 @@ def load(run: Run | int) -> Loaded:
     protocol = PROTOCOLS.get(run.protocol) or PROTOCOLS[DEFAULT_PROTOCOL]
     request = protocol.build_request(
         model=run.model,
-        messages=prompts.prompt_messages(run=run),
+        messages=prompts.prompt_messages(run=run, branch=branch),
         params=params,
         reasoning=model.reasoning,
     )

@@ -1,3 +1,4 @@
+import asyncio
 import json
 import re
 import secrets
@@ -169,6 +170,7 @@ async def message_send(request):
         return refused
     question, run, new_conversation, loaded = sent
     await runs.run_start(run.pk, loaded=loaded)
+    await asyncio.sleep(0)  # the answer's upstream request leaves before anything is drawn
     # The page's own stream, when it is open, carries the answer; else the answer in the
     # response opens a stream of its own.
     page = request.POST.get("page", "")
@@ -232,8 +234,10 @@ def _message_send(request) -> tuple[HttpResponse | None, tuple | None]:
             return refuse(409), None
         question, run = send()
     # The wire request is built here, in this request's thread, so the answer's upstream
-    # request goes out as soon as it starts.
-    return None, (question, run, conversation is None, runs.load(run))
+    # request goes out as soon as it starts. A new conversation's first message is the
+    # whole branch; with no attachments there is nothing more to read for it.
+    branch = [(question, [])] if conversation is None and not attachments else None
+    return None, (question, run, conversation is None, runs.load(run, branch=branch))
 
 
 def _sent_response(
