@@ -63,8 +63,10 @@ class NexconnClient:
             ),
             transport=transport,
             # Every running answer holds one upstream connection for its whole length;
-            # httpx's default pool of 100 would make answer 101 wait for a free one.
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=100),
+            # httpx's default pool of 100 would make answer 101 wait for a free one. Idle
+            # connections are kept for as many answers as run at once at peak (up to 1,000),
+            # so the next burst does not pay a new connection (and TLS handshake) each.
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=1000),
         )
 
     @asynccontextmanager
