@@ -10,12 +10,15 @@ ends with `end` once every run has.
 
 A chat page's own stream (`page_event_stream`) is open before anything is sent: it says
 `ready` once it listens, then carries each run announced on it (`run` with "run-id
-message-id", then the run's events with the run's id) from the run's first piece.
+message-id", then the run's events with the run's id) from the run's first piece. It ends
+after PAGE_STREAM_SECONDS; the page reconnects, and a run it was carrying goes on over the
+run's own stream.
 """
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.html import escape
 
@@ -110,13 +113,15 @@ async def page_event_stream(channel: str) -> AsyncIterator[bytes]:
             tasks.add(task)
             task.add_done_callback(tasks.discard)
 
+    loop = asyncio.get_running_loop()
+    ends_at = loop.time() + settings.PAGE_STREAM_SECONDS
     async with get_broker().listen(channel) as announcements:
         tasks.add(asyncio.create_task(follow_announced(announcements)))
         try:
             yield b"retry: 1000\n\n" + sse_message("", event="ready")
-            while True:
+            while (left := ends_at - loop.time()) > 0:
                 try:
-                    async with asyncio.timeout(KEEPALIVE_SECONDS):
+                    async with asyncio.timeout(min(KEEPALIVE_SECONDS, left)):
                         message = await out.get()
                 except TimeoutError:
                     yield SSE_KEEPALIVE

@@ -102,11 +102,14 @@ document.addEventListener("click", async (event) => {
 
   function streamOfItsOwn(element) {
     forget(element.dataset.pageRun);
-    element.removeAttribute("data-page-run");
-    element.setAttribute("hx-ext", "sse");
-    element.setAttribute("sse-connect", element.dataset.eventsUrl);
-    element.setAttribute("sse-close", "done");
-    htmx.process(element);
+    // A fresh copy: htmx registers the SSE targets inside only on nodes it has not seen.
+    const copy = element.cloneNode(true);
+    copy.removeAttribute("data-page-run");
+    copy.setAttribute("hx-ext", "sse");
+    copy.setAttribute("sse-connect", element.dataset.eventsUrl);
+    copy.setAttribute("sse-close", "done");
+    element.replaceWith(copy);
+    htmx.process(copy);
   }
 
   source.addEventListener("ready", () => { ready = true; });

@@ -258,3 +258,30 @@ def test_without_the_pages_stream_an_answer_streams_on_its_own(browser_page):
     expect(answer.locator(".markdown strong").first).to_have_text("Simulated answer")
     assert the_answer().content == full
     assert len([path for path in streams if path.startswith("runs/")]) == 1, streams
+
+
+def test_when_the_pages_stream_ends_mid_answer_nothing_is_lost(browser_page, settings):
+    """The page's stream ends (its time is up, as a dropped connection would end it); the
+    answer goes on in the server, and the page picks it up again over a stream of its own,
+    from a snapshot: no gap, nothing twice."""
+    settings.PAGE_STREAM_SECONDS = 2.5
+    page = browser_page
+    simulator.reset()
+    streams = event_streams(page)
+    signup_in_browser(page)
+    text = "Explain how glaciers move [sim tokens=200 rate=50]"
+    full = full_answer(text, tokens=200)
+    send(page, text)
+    before = wait_for_text(page, at_least=30)
+    assert not [path for path in streams if path.startswith("runs/")], streams
+
+    # Sampled while the page's stream ends and the answer's own stream takes over.
+    shown = before
+    for _ in range(12):
+        shown = assert_grows_as_a_prefix(page, full, after=shown, timeout=3.0)
+
+    answer = page.locator("article.message--assistant").last
+    expect(answer.locator(".message__footer")).to_contain_text("200 out", timeout=15_000)
+    assert the_answer().content == full
+    assert chat_requests() == 1 and simulator.disconnects == 0
+    assert [path for path in streams if path.startswith("runs/")], "no stream of its own"

@@ -126,3 +126,17 @@ def test_a_page_id_that_is_not_one_is_not_found(owner_client, page):
 def test_the_pages_stream_needs_a_login(client):
     response = client.get(reverse("chat:page-events", args=[PAGE]))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_pages_stream_ends_when_its_time_is_up(owner, settings):
+    settings.PAGE_STREAM_SECONDS = 0.3
+
+    async def scenario():
+        stream = await open_page_stream(await logged_in(owner))
+        try:
+            await stream.next(within=5.0)
+        except StopAsyncIteration:
+            return True
+        return False
+
+    assert run_async(scenario), "the page's stream went on past its time"
