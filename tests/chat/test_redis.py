@@ -1,6 +1,7 @@
 """With REDIS_URL, an answer started through one server process is followed live, and
 stopped, through another."""
 
+import html
 import os
 import time
 import uuid
@@ -10,6 +11,7 @@ import redis
 
 from playground.chat import broker
 from playground.chat.models import Run
+from playground.nexconn.sse import SSEParser
 from tests.chat.servers import logged_in_http, read_events, start_server
 from tests.chat.streaming import RUN_URL, open_events, read_all, send_message, text_of
 from tests.chat.test_runs import logged_in, run_async
@@ -58,6 +60,30 @@ def test_an_answer_started_in_one_process_is_followed_live_in_another(owner, two
     assert len(live) >= 3, "pieces arrived live through the other process"
     assert events[0].event == "snapshot" and events[-1].event == "done"
     assert text_of(events) == run.message.content
+
+
+def test_a_page_served_by_one_process_carries_an_answer_sent_through_another(owner, two_servers):
+    first_url, second_url = two_servers
+    page_id = "two-processes-page-0123456789"
+    watcher = logged_in_http(owner, second_url)
+    parser, events = SSEParser(), []
+    with watcher.stream("GET", f"/pages/{page_id}/events/", timeout=30) as response:
+        chunks = response.iter_bytes()
+        while not events:  # the page's stream listens once it has said `ready`
+            events.extend(parser.feed(next(chunks)))
+        assert events[0].event == "ready"
+        form = {"text": "Far [sim tokens=60 rate=60]", "model": "deepseek-v3", "page": page_id}
+        sent = logged_in_http(owner, first_url).post("/send/", data=form).text
+        assert "data-page-run" in sent and "sse-connect" not in sent
+        for chunk in chunks:
+            events.extend(parser.feed(chunk))
+            if events[-1].event.startswith("done-"):
+                break
+    run_id = int(events[1].data.split()[0])
+    run = Run.objects.select_related("message").get(pk=run_id)
+    pieces = [e for e in events if e.event == f"text-{run_id}"]
+    assert len(pieces) >= 3, "pieces arrived live through the other process"
+    assert "".join(html.unescape(e.data) for e in pieces) == run.message.content
 
 
 def test_stop_through_another_process_stops_the_answer(owner, two_servers):
