@@ -97,10 +97,13 @@ class Server:
             self.process.wait(5)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
+def free_ports(count: int) -> list[int]:
+    """Distinct free ports: every socket stays bound until all are chosen."""
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind((HOST, 0))
+        return [sock.getsockname()[1] for sock in sockets]
 
 
 @dataclass(frozen=True)
@@ -861,7 +864,7 @@ def main() -> None:
     python = str(ROOT / ".venv" / "bin" / "python")
     with tempfile.TemporaryDirectory(prefix="bench-relay-") as tmp:
         database = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3"
-        sim_port, app_port = free_port(), free_port()
+        sim_port, app_port = free_ports(2)
         env = os.environ | {
             "SECRET_KEY": secrets.token_urlsafe(40),
             "DEBUG": "false",
