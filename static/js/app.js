@@ -67,6 +67,7 @@ document.addEventListener("click", async (event) => {
   const source = new EventSource(url);
   const runs = new Map(); // run id -> {messageId, waiting: [[kind, data]], listeners}
   const kinds = ["text", "reasoning", "status", "done"];
+  const ANNOUNCEMENT_GRACE_MS = 10000;
   let ready = false;
 
   const box = (runId) => document.querySelector(`.run[data-page-run="${runId}"]`);
@@ -127,14 +128,21 @@ document.addEventListener("click", async (event) => {
     ready = false;
     document.querySelectorAll(".run[data-page-run]").forEach(streamOfItsOwn);
   });
-  // The answer is on the page now: what waited for it goes in, in order. One that arrives
-  // after the stream dropped gets a stream of its own.
+  // The answer is on the page now: what waited for it goes in, in order. One the stream has
+  // not announced (it dropped meanwhile) gets a stream of its own: at once when the stream
+  // is down, else after a grace for its announcement to arrive.
   document.addEventListener("htmx:afterSwap", () => {
     for (const [runId, run] of runs) {
       if (!run.waiting.length || !document.getElementById(`message-${run.messageId}`)) continue;
       for (const [kind, data] of run.waiting.splice(0)) apply(runId, kind, data);
     }
-    if (!ready) document.querySelectorAll(".run[data-page-run]").forEach(streamOfItsOwn);
+    for (const element of document.querySelectorAll(".run[data-page-run]")) {
+      if (runs.has(element.dataset.pageRun)) continue;
+      if (!ready) streamOfItsOwn(element);
+      else setTimeout(() => {
+        if (element.isConnected && !runs.has(element.dataset.pageRun)) streamOfItsOwn(element);
+      }, ANNOUNCEMENT_GRACE_MS);
+    }
   });
   // Only while the stream listens does a send ask to be carried on it.
   document.addEventListener("htmx:configRequest", (event) => {
