@@ -31,6 +31,13 @@ def _fresh(settings, tmp_path):
     simulator.reset()
 
 
+def choose_model(page, model):
+    """Pick a model, then wait for the composer's options to be drawn for it (what is set in
+    them before that would be replaced)."""
+    with page.expect_response(lambda response: "/composer/options/" in response.url):
+        page.get_by_label("Model").select_option(model)
+
+
 def send(page, text):
     box = page.get_by_label("Message")
     box.fill(text)
@@ -46,7 +53,7 @@ def test_an_image_goes_with_the_message_and_shows_in_it(browser_page, tmp_path):
     picture = tmp_path / "photo.png"
     picture.write_bytes(png_bytes((90, 60)))
     signup_in_browser(page)
-    page.get_by_label("Model").select_option("openai/gpt-5")
+    choose_model(page, "openai/gpt-5")
     page.get_by_text("Attach").click()
     page.get_by_label("Images (PNG, JPEG, WebP, GIF)").set_input_files(str(picture))
     send(page, "What is in this picture? [sim tokens=6]")
@@ -62,7 +69,7 @@ def test_an_image_goes_with_the_message_and_shows_in_it(browser_page, tmp_path):
 def test_a_tool_call_is_shown_and_its_result_continues_the_answer(browser_page):
     page = browser_page
     signup_in_browser(page)
-    page.get_by_label("Model").select_option("deepseek-v3")
+    choose_model(page, "deepseek-v3")
     page.get_by_text("Settings").click()
     page.get_by_label("Tools", exact=True).fill(json.dumps(WEATHER_TOOL))
     send(page, "What is the weather in Paris? [sim rate=200]")
@@ -79,7 +86,7 @@ def test_a_tool_call_is_shown_and_its_result_continues_the_answer(browser_page):
 def test_regenerate_and_edit_make_versions_to_move_between(browser_page):
     page = browser_page
     signup_in_browser(page)
-    page.get_by_label("Model").select_option("deepseek-v3")
+    choose_model(page, "deepseek-v3")
     send(page, "Name a colour [sim tokens=4]")
     expect(finished_answers(page)).to_have_count(1)
 
@@ -106,7 +113,7 @@ def test_regenerate_and_edit_make_versions_to_move_between(browser_page):
 def test_view_code_from_an_answer(browser_page):
     page = browser_page
     signup_in_browser(page)
-    page.get_by_label("Model").select_option("deepseek-v3")
+    choose_model(page, "deepseek-v3")
     send(page, "Hello [sim tokens=3]")
     expect(finished_answers(page)).to_have_count(1)
     page.get_by_role("link", name="View code").click()
