@@ -208,9 +208,16 @@ class HTTPDecoder:
 class _Stamper(asyncio.Protocol):
     """Keeps every read of a socket with its arrival time, and nothing else."""
 
-    def __init__(self, record: Record, closed: asyncio.Future, until: bytes | None) -> None:
+    def __init__(
+        self,
+        record: Record,
+        closed: asyncio.Future,
+        until: bytes | None,
+        opened: asyncio.Event | None,
+    ) -> None:
         self.append, self.now, self.closed = record.chunks.append, time.perf_counter, closed
         self.until, self.tail = until, b""  # a page's stream ends with the answer's `done`
+        self.opened = opened  # set when a page's stream says `ready` (or the socket closes)
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:
@@ -218,12 +225,16 @@ class _Stamper(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.append((self.now(), data))
+        if self.opened is not None and b"event: ready" in data:
+            self.opened.set()
         if self.until is not None:
             if self.until in self.tail + data:
                 self.transport.close()
             self.tail = data[-len(self.until) :]
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self.opened is not None:
+            self.opened.set()
         if not self.closed.done():
             self.closed.set_result(exc)
 
@@ -247,21 +258,14 @@ async def read_stream(
     is most of a core, and it skews what is measured on a 2-core machine.
 
     until: stop reading once these bytes have come (a page's stream does not end by itself).
-    opened: set once the first bytes of the body came (a page's stream says `ready`).
+    opened: set once a page's stream says `ready` (or the stream is over).
     """
     if not raw:
-        async with client.stream(method, path, **kwargs) as response:
-            record.connected = record.connected or time.perf_counter()
-            if response.status_code != 200:
-                record.error = f"{path}: HTTP {response.status_code}"
-                return
-            append, now = record.chunks.append, time.perf_counter
-            async for chunk in response.aiter_raw():
-                append((now(), chunk))
-                if opened is not None:
-                    opened.set()
-                if until is not None and until in chunk:
-                    break
+        try:
+            await _read_with_httpx(client, method, path, record, until, opened, **kwargs)
+        finally:
+            if opened is not None:
+                opened.set()  # the caller goes on, even when the stream failed
         return
     request = client.build_request(method, path, **kwargs)
     request.headers["Connection"] = "close"
@@ -272,19 +276,30 @@ async def read_stream(
     loop = asyncio.get_running_loop()
     closed = loop.create_future()
     port = request.url.port
-    transport, _ = await loop.create_connection(lambda: _Stamper(record, closed, until), HOST, port)
+    transport, _ = await loop.create_connection(
+        lambda: _Stamper(record, closed, until, opened), HOST, port
+    )
     try:
         transport.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
-        if opened is not None:
-            while not any(b"event: ready" in data for _, data in record.chunks):
-                if closed.done():
-                    break
-                await asyncio.sleep(0.005)
-            opened.set()
         await closed
     finally:
         transport.close()
     record.raw_http = True
+
+
+async def _read_with_httpx(client, method, path, record, until, opened, **kwargs) -> None:
+    async with client.stream(method, path, **kwargs) as response:
+        record.connected = record.connected or time.perf_counter()
+        if response.status_code != 200:
+            record.error = f"{path}: HTTP {response.status_code}"
+            return
+        append, now = record.chunks.append, time.perf_counter
+        async for chunk in response.aiter_raw():
+            append((now(), chunk))
+            if opened is not None and b"event: ready" in chunk:
+                opened.set()
+            if until is not None and until in chunk:
+                break
 
 
 async def direct_stream(client: httpx.AsyncClient, record: Record, raw: bool) -> None:

@@ -67,11 +67,7 @@ async def runs_event_stream(runs: list[Run], *, render_final: RenderFinal) -> As
 
     async def pump(run: Run) -> None:
         try:
-            stream = run_event_stream(
-                run, last_event_id=None, suffix=f"-{run.pk}", render_final=render_final
-            )
-            async for message in stream:
-                await queue.put(message)
+            await _relay(run, queue, last_event_id=None, render_final=render_final)
         finally:
             await queue.put(None)
 
@@ -90,6 +86,21 @@ async def runs_event_stream(runs: list[Run], *, render_final: RenderFinal) -> As
             task.cancel()
 
 
+async def _relay(
+    run: Run,
+    out: asyncio.Queue,
+    *,
+    last_event_id: int | None,
+    render_final: RenderFinal | None = None,
+) -> None:
+    """One run's messages, its id in their event names, into a stream shared with others."""
+    stream = run_event_stream(
+        run, last_event_id=last_event_id, suffix=f"-{run.pk}", render_final=render_final
+    )
+    async for message in stream:
+        await out.put(message)
+
+
 def page_channel(user_id: int, page: str) -> str:
     """A page's channel: the user's id is part of it, so nobody else can listen in."""
     return f"{user_id}:{page}"
@@ -102,10 +113,8 @@ async def page_event_stream(channel: str) -> AsyncIterator[bytes]:
 
     async def pump(run_id: int, message_id: int) -> None:
         await out.put(sse_message(f"{run_id} {message_id}", event="run"))
-        run = Run(pk=run_id, message_id=message_id)
         # From piece 1 on, as plain pieces: the page has shown nothing of this run yet.
-        async for message in run_event_stream(run, last_event_id=0, suffix=f"-{run_id}"):
-            await out.put(message)
+        await _relay(Run(pk=run_id, message_id=message_id), out, last_event_id=0)
 
     async def follow_announced(announcements: asyncio.Queue) -> None:
         while True:
