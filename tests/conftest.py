@@ -11,6 +11,7 @@ import pytest
 import uvicorn
 from django.conf import settings
 from django_tasks_db.management.commands.db_worker import Worker
+from playwright.sync_api import expect
 
 from playground.chat.runs import release_db_connection
 from playground.nexconn.client import reset_clients
@@ -227,3 +228,39 @@ def worker_thread(transactional_db):
     yield worker
     worker.running = False
     thread.join(10)
+
+
+class HeldRequests:
+    """The browser's requests whose URL holds `fragment`, held until `release()`: a slow
+    network, made exact. Playwright hands them over while the test waits on the page."""
+
+    def __init__(self, page, fragment: str):
+        self.page = page
+        self.fragment = fragment
+        self.routes = []
+        page.route(self._matches, self._hold)
+
+    def _matches(self, url: str) -> bool:
+        return self.fragment in url
+
+    def _hold(self, route) -> None:
+        self.routes.append(route)
+
+    def wait_for(self, count: int, *, seconds: float = 10.0) -> None:
+        for _ in range(int(seconds / 0.02)):
+            if len(self.routes) >= count:
+                return
+            self.page.wait_for_timeout(20)
+        raise AssertionError(f"{len(self.routes)} of {count} requests to {self.fragment} came")
+
+    def release(self, *, redrawn: str) -> None:
+        """Answer the held requests in the order they were made, stop holding, and wait until
+        the element `redrawn` (a CSS selector) has been replaced and htmx has no request left
+        in flight."""
+        self.page.locator(redrawn).evaluate("element => { element.dataset.stale = 'yes' }")
+        answers = [(route, route.fetch()) for route in self.routes]
+        for route, answer in answers:
+            route.fulfill(response=answer)
+        self.page.unroute(self._matches)
+        expect(self.page.locator(f"{redrawn}:not([data-stale])")).to_be_attached()
+        self.page.wait_for_function("() => !document.querySelector('.htmx-request')")

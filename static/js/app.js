@@ -149,3 +149,64 @@ document.addEventListener("click", async (event) => {
     if (ready && event.detail.elt.id === "composer") event.detail.parameters.page = pageId;
   });
 })();
+
+// Parts of a form redrawn for a newly chosen model ([data-keeps-edits]) keep what the user
+// did while the redraw was on its way: what was typed or picked goes back into the field of
+// the same name, and a section left open stays open. Of two redraws in flight only the newer
+// one is drawn (the older would detach the element the newer one is meant for).
+(() => {
+  const newest = new Map(); // region id -> its newest redraw request
+  const edits = new Map(); // region id -> Map(field key -> field state)
+  const kept = new Map(); // region id -> what to put back once it is redrawn
+  const keyOf = (field) =>
+    field.type === "checkbox" ? `${field.name}=${field.value}` : field.name;
+
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const region = event.detail.target;
+    if (!region?.matches?.("[data-keeps-edits]")) return;
+    newest.set(region.id, event.detail.xhr);
+    edits.set(region.id, new Map());
+  });
+  document.addEventListener("input", (event) => {
+    const field = event.target;
+    const region = field.closest?.("[data-keeps-edits]");
+    const pending = region && edits.get(region.id);
+    if (!pending || !field.name || field.type === "file") return;
+    pending.set(keyOf(field), { value: field.value, checked: field.checked, type: field.type });
+  });
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const region = event.detail.target;
+    if (!region?.matches?.("[data-keeps-edits]")) return;
+    if (newest.get(region.id) !== event.detail.xhr) {
+      event.detail.shouldSwap = false;
+      return;
+    }
+    newest.delete(region.id);
+    const open = [...region.querySelectorAll("details[open]")].map((details) => details.className);
+    kept.set(region.id, { pending: edits.get(region.id) || new Map(), open });
+    edits.delete(region.id);
+  });
+  // An outerHTML swap announces itself on the new element, which has the old one's id.
+  document.addEventListener("htmx:afterSwap", (event) => {
+    const region = event.target;
+    const { pending, open } = kept.get(region.id) || {};
+    if (!pending) return;
+    kept.delete(region.id);
+    for (const details of region.querySelectorAll("details")) {
+      if (open.includes(details.className)) details.open = true;
+    }
+    for (const [key, state] of pending) {
+      const [name] = key.split("=");
+      for (const field of region.querySelectorAll(`[name="${CSS.escape(name)}"]`)) {
+        if (state.type === "checkbox") {
+          if (keyOf(field) === key) field.checked = state.checked;
+        } else if (state.type === "radio") {
+          if (field.value === state.value) field.checked = true;
+        } else if (field.type !== "file" && field.type !== "radio" && field.type !== "checkbox") {
+          const known = field.tagName !== "SELECT" || [...field.options].some((o) => o.value === state.value);
+          if (known) field.value = state.value;
+        }
+      }
+    }
+  });
+})();

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from playground.simulator.app import application as simulator
-from tests.conftest import signup_in_browser
+from tests.conftest import HeldRequests, signup_in_browser
 from tests.studio.factories import png_bytes
 
 pytestmark = pytest.mark.browser
@@ -123,3 +123,19 @@ def test_view_code_from_an_answer(browser_page):
     page.get_by_text("Python", exact=True).click()
     expect(page.locator("#code-python")).to_contain_text("from openai import")
     expect(page.locator(".exchange")).to_contain_text("[DONE]")
+
+
+def test_settings_typed_while_the_models_options_are_redrawn_are_kept(browser_page):
+    page = browser_page
+    signup_in_browser(page)
+    redraws = HeldRequests(page, "/composer/options/")
+    page.get_by_label("Model").select_option("deepseek-v3")
+    redraws.wait_for(1)
+    page.get_by_text("Settings").click()
+    page.get_by_label("Tools", exact=True).fill(json.dumps(WEATHER_TOOL))
+    redraws.release(redrawn="#composer-options")
+
+    expect(page.get_by_label("Tools", exact=True)).to_have_value(json.dumps(WEATHER_TOOL))
+    expect(page.locator("#composer-options .composer__more")).to_have_attribute("open", "")
+    send(page, "What is the weather in Paris?")
+    expect(page.locator(".tool-call").first).to_contain_text("get_weather", timeout=15_000)

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from playground.simulator.app import application as simulator
 from playground.studio.models import Generation
-from tests.conftest import signup_in_browser
+from tests.conftest import HeldRequests, signup_in_browser
 from tests.studio.factories import png_bytes
 
 pytestmark = pytest.mark.browser
@@ -113,3 +113,26 @@ def test_a_wrong_value_is_explained_and_nothing_typed_is_lost(browser_page):
     expect(page.locator("#generation-form [role=alert]").first).to_be_visible()
     expect(page.get_by_label("Describe what you want")).to_have_value("keep this text")
     assert not Generation.objects.exists()
+
+
+def test_what_is_chosen_and_typed_while_the_options_are_redrawn_is_kept(browser_page):
+    page = browser_page
+    signup_in_browser(page)
+    page.goto(f"{page.base_url}/studio/")
+    redraws = HeldRequests(page, "/studio/options/")
+    page.get_by_label("Model").select_option("image:kling-v2-1")
+    redraws.wait_for(1)
+    page.locator("input[name=mode][value=image]").check()  # before the model's options came
+    redraws.wait_for(2)
+    redraws.release(redrawn="#studio-options")
+    expect(page.locator("input[name=image__files]")).to_be_attached()
+    expect(page.locator("input[name=mode][value=image]")).to_be_checked()
+
+    redraws = HeldRequests(page, "/studio/options/")
+    page.locator("input[name=mode][value=text]").check()
+    redraws.wait_for(1)
+    page.get_by_label("Number of images").fill("3")  # while the options for text are on the way
+    redraws.release(redrawn="#studio-options")
+    expect(page.locator("input[name=image__files]")).not_to_be_attached()
+    expect(page.get_by_label("Number of images")).to_have_value("3")
+    expect(page.get_by_label("Avoid")).to_be_visible()
