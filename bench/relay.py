@@ -725,6 +725,15 @@ def report(direct: Phase, app: Phase, args) -> str:
     )
     rows.append(
         (
+            "server CPU per stream (ms)",
+            f"{direct.server.cpu / n * 1000:.1f}",
+            f"{app.server.cpu / n * 1000:.1f}",
+            "",
+            ratio(app.server.cpu, direct.server.cpu),
+        )
+    )
+    rows.append(
+        (
             "server peak RSS, VmHWM (MiB)",
             f"{direct.server.hwm / mib:.1f}",
             f"{app.server.hwm / mib:.1f}",
