@@ -90,8 +90,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not :memory:, so the server thread and run executors of browser tests
     # see the same test database as the test itself.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
-# Under ASGI, streams hold a request open for minutes: never pin a connection to it.
-DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Requests' sync code runs on a few shared threads (playground.core.asgi), each keeping its
+# database connection between requests.
+REQUEST_THREADS = env.int("REQUEST_THREADS", default=8)
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

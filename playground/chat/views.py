@@ -7,7 +7,6 @@ from functools import partial
 from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db import close_old_connections
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -372,11 +371,8 @@ async def page_events(request, page: str):
 
 
 def _run_to_follow(request, pk: int) -> Run:
-    """The owner's run, in one trip to a thread; the request's database connection is let go
-    before a stream that may last minutes."""
-    run = selectors.run_get(user=request.user, pk=pk)
-    close_old_connections()
-    return run
+    """The owner's run, in one trip to a thread (the user is read there too)."""
+    return selectors.run_get(user=request.user, pk=pk)
 
 
 def _last_event_id(request) -> int | None:

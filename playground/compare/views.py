@@ -3,7 +3,6 @@ import json
 from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
-from django.db import close_old_connections
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -163,7 +162,6 @@ async def comparison_events(request, pk: int):
     access = await sync_to_async(selectors.comparison_access)(user=user, pk=pk)
     active = await sync_to_async(_active_runs)(access.comparison)
     revealed = await sync_to_async(selectors.revealed_for)(user=user, comparison=access.comparison)
-    await sync_to_async(close_old_connections)()
 
     async def render_final(run_id: int) -> str:
         return await runs.db(_cell_html)(run_id=run_id, revealed=revealed, can_edit=access.can_edit)
