@@ -107,8 +107,10 @@ def load(run: Run | int, *, branch: prompts.Branch | None = None) -> Loaded:
     """The run (given, with its message and conversation, or read by id) and its wire
     request (sync: the ORM). `branch`: see prompts.prompt_messages."""
     if isinstance(run, Run):
-        # The run's task changes its copy as the answer grows; the caller's stays as it was.
-        run = copy.deepcopy(run)
+        # The run's task sets fields of its copy as the answer grows; the caller's stays as it
+        # was. Only the Run's own fields change, so its related objects can be shared (a
+        # model's copy has its own state and cache of related objects).
+        run = copy.copy(run)
     else:
         run = Run.objects.select_related("message__conversation").get(pk=run)
     conversation = run.message.conversation
