@@ -210,3 +210,40 @@ document.addEventListener("click", async (event) => {
     }
   });
 })();
+
+// A request that htmx does not draw (a server error, a refusal without a form to show it in,
+// or no answer at all) is said plainly at the bottom of the page. What the user typed stays
+// where it was, so trying again is one click.
+(() => {
+  const box = document.getElementById("request-problem");
+  if (!box) return;
+  const text = box.querySelector(".request-problem__text");
+  const PROBLEMS = {
+    403: "That was refused. Your session may have ended: reload the page, sign in again if asked, and try again.",
+    404: "That is no longer there. It may have been deleted; reload the page to see what is.",
+    413: "That is too large to upload.",
+    429: "Too many requests at once. Wait a moment, then try again.",
+    503: "The server is busy right now. Wait a moment, then try again; nothing you typed was lost.",
+  };
+
+  let failed = null; // the element whose request failed: its next success clears the notice
+
+  function show(message, element) {
+    text.textContent = message;
+    box.hidden = false;
+    failed = element;
+  }
+  box.querySelector(".request-problem__close").addEventListener("click", () => { box.hidden = true; });
+  document.addEventListener("htmx:responseError", (event) => {
+    const status = event.detail.xhr.status;
+    show(PROBLEMS[status] || (status >= 500
+      ? `Something went wrong on our side (error ${status}). Nothing you typed was lost; try again in a moment.`
+      : `That could not be done (error ${status}).`), event.detail.elt);
+  });
+  document.addEventListener("htmx:sendError", (event) => {
+    show("The server could not be reached. Check your connection, then try again; nothing you typed was lost.", event.detail.elt);
+  });
+  document.addEventListener("htmx:afterRequest", (event) => {
+    if (event.detail.successful && event.detail.elt === failed) box.hidden = true;
+  });
+})();

@@ -139,3 +139,28 @@ def test_settings_typed_while_the_models_options_are_redrawn_are_kept(browser_pa
     expect(page.locator("#composer-options .composer__more")).to_have_attribute("open", "")
     send(page, "What is the weather in Paris?")
     expect(page.locator(".tool-call").first).to_contain_text("get_weather", timeout=15_000)
+
+
+def test_a_failed_send_is_explained_and_the_message_is_kept(browser_page):
+    page = browser_page
+    page.expected_problems += ["/send/", "htmx:"]  # the failures brought about below
+    signup_in_browser(page)
+    box = page.get_by_label("Message")
+    problem = page.get_by_role("alert").filter(has_text="nothing you typed was lost")
+
+    page.route("**/send/", lambda route: route.fulfill(status=500, body="boom"))
+    send(page, "Keep this question [sim tokens=3]")
+    expect(problem).to_contain_text("Something went wrong on our side (error 500)")
+    expect(box).to_have_value("Keep this question [sim tokens=3]")
+
+    page.unroute("**/send/")
+    page.route("**/send/", lambda route: route.abort("connectionrefused"))
+    box.press("Enter")
+    expect(problem).to_contain_text("The server could not be reached")
+    expect(box).to_have_value("Keep this question [sim tokens=3]")
+
+    page.unroute("**/send/")
+    box.press("Enter")  # the same message, sent again as it was
+    expect(finished_answers(page)).to_have_count(1)
+    expect(problem).to_be_hidden()
+    expect(page.locator("article.message--user")).to_have_count(1)
