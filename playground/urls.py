@@ -13,3 +13,5 @@ urlpatterns = [
     path("", include("playground.compare.urls")),
     path("", include("playground.chat.urls")),
 ]
+
+handler500 = core_views.server_error

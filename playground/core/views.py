@@ -1,8 +1,13 @@
+import sys
+
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection
+from django.db import OperationalError, connection
 from django.http import JsonResponse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from playground.core.responses import refusal
 
 
 @login_not_required
@@ -16,3 +21,17 @@ def health(request):
     except Exception:  # any database failure means unhealthy
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+def server_error(request):
+    """Django's 500 page, except when the database was too busy to answer in time (SQLite
+    waits `timeout` seconds for its write lock under a burst of writes): then 503, which
+    says to try again. The error is logged either way."""
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError) and "locked" in str(error):
+        response = refusal(
+            request, "The server is busy right now. Wait a moment, then try again.", status=503
+        )
+        response["Retry-After"] = "5"
+        return response
+    return defaults.server_error(request)
