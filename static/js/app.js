@@ -212,7 +212,7 @@ document.addEventListener("click", async (event) => {
 })();
 
 // A request that htmx does not draw (a server error, a refusal without a form to show it in,
-// or no answer at all) is said plainly at the bottom of the page. What the user typed stays
+// or no answer at all) is said plainly at the top of the page. What the user typed stays
 // where it was, so trying again is one click.
 (() => {
   const box = document.getElementById("request-problem");
