@@ -74,13 +74,42 @@ def the_answer() -> Message:
     return Message.objects.get(role=Message.Role.ASSISTANT)
 
 
+def event_streams(page) -> list[str]:
+    """The paths of the SSE streams the page opens from now on."""
+    streams = []
+    page.on(
+        "request",
+        lambda request: (
+            streams.append(request.url.split("/", 3)[3])
+            if request.url.endswith("/events/")
+            else None
+        ),
+    )
+    return streams
+
+
+def start_an_answer(page, text: str, *, tokens: int) -> tuple[list[str], str]:
+    """A fresh simulator, a new account, and `text` sent from the chat page. Returns the SSE
+    streams the page opens (see event_streams) and the answer the simulator will give."""
+    simulator.reset()
+    streams = event_streams(page)
+    signup_in_browser(page)
+    send(page, text)
+    return streams, full_answer(text, tokens=tokens)
+
+
+def assert_finished_as_sent(page, full: str, *, tokens: int) -> None:
+    """The answer ends rendered, with its figures, and what was stored is the whole of it."""
+    answer = page.locator("article.message--assistant").last
+    expect(answer.locator(".message__footer")).to_contain_text(f"{tokens} out", timeout=15_000)
+    expect(answer.locator(".markdown strong").first).to_have_text("Simulated answer")
+    assert the_answer().content == full
+
+
 def test_reloading_mid_answer_shows_it_so_far_and_never_restarts_it(browser_page):
     page = browser_page
-    simulator.reset()
-    signup_in_browser(page)
     text = "Explain how tides work [sim tokens=250 rate=50]"
-    full = full_answer(text, tokens=250)
-    send(page, text)
+    _, full = start_an_answer(page, text, tokens=250)
     wait_for_text(page, at_least=20)
 
     for _ in range(2):
@@ -95,21 +124,16 @@ def test_reloading_mid_answer_shows_it_so_far_and_never_restarts_it(browser_page
         assert_grows_as_a_prefix(page, full, after=after_reload)
         page.wait_for_timeout(1200)  # the second reload comes later, with more text
 
-    answer = page.locator("article.message--assistant").last
-    expect(answer.locator(".message__footer")).to_contain_text("250 out", timeout=15_000)
-    expect(answer.locator(".markdown pre code")).to_be_visible()
-    assert the_answer().content == full
+    assert_finished_as_sent(page, full, tokens=250)
+    expect(page.locator("article.message--assistant .markdown pre code")).to_be_visible()
     assert chat_requests() == 1, simulator.received
     assert simulator.disconnects == 0
 
 
 def test_stop_cancels_the_upstream_and_keeps_the_text_so_far(browser_page):
     page = browser_page
-    simulator.reset()
-    signup_in_browser(page)
     text = "Describe the water cycle [sim tokens=300 rate=40]"
-    full = full_answer(text, tokens=300)
-    send(page, text)
+    _, full = start_an_answer(page, text, tokens=300)
     wait_for_text(page, at_least=40)
 
     answer = page.locator("article.message--assistant").last
@@ -176,11 +200,8 @@ def test_a_notice_says_the_answer_is_being_retried(browser_page):
 
 def test_closing_the_tab_mid_answer_does_not_stop_it(browser_page):
     page = browser_page
-    simulator.reset()
-    signup_in_browser(page)
     text = "How do volcanoes form? [sim tokens=200 rate=50]"
-    full = full_answer(text, tokens=200)
-    send(page, text)
+    _, full = start_an_answer(page, text, tokens=200)
     wait_for_text(page, at_least=20)
 
     second = page.context.new_page()
@@ -198,37 +219,15 @@ def test_closing_the_tab_mid_answer_does_not_stop_it(browser_page):
     assert simulator.disconnects == 0
 
 
-def event_streams(page) -> list[str]:
-    """The paths of the SSE streams the page opens from now on."""
-    streams = []
-    page.on(
-        "request",
-        lambda request: (
-            streams.append(request.url.split("/", 3)[3])
-            if request.url.endswith("/events/")
-            else None
-        ),
-    )
-    return streams
-
-
 def test_an_answer_sent_from_the_page_comes_on_the_pages_own_stream(browser_page):
     """No second request between sending and the first token: the page's stream, opened
     when the page loaded, carries the answer from its first piece to the end."""
     page = browser_page
-    simulator.reset()
-    streams = event_streams(page)
-    signup_in_browser(page)
     text = "Explain how rainbows form [sim tokens=120 rate=60]"
-    full = full_answer(text, tokens=120)
-    send(page, text)
+    streams, full = start_an_answer(page, text, tokens=120)
     streamed = assert_grows_as_a_prefix(page, full, after="")
     assert_grows_as_a_prefix(page, full, after=streamed)
-
-    answer = page.locator("article.message--assistant").last
-    expect(answer.locator(".message__footer")).to_contain_text("120 out", timeout=15_000)
-    expect(answer.locator(".markdown strong").first).to_have_text("Simulated answer")
-    assert the_answer().content == full
+    assert_finished_as_sent(page, full, tokens=120)
     assert [path for path in streams if path.startswith("runs/")] == [], streams
     assert [path for path in streams if path.startswith("pages/")], streams
     # The page's stream keeps listening: the next answer comes on it too.
@@ -244,19 +243,11 @@ def test_an_answer_sent_from_the_page_comes_on_the_pages_own_stream(browser_page
 
 def test_without_the_pages_stream_an_answer_streams_on_its_own(browser_page):
     page = browser_page
-    simulator.reset()
     page.route("**/pages/*/events/", lambda route: route.abort())
-    streams = event_streams(page)
-    signup_in_browser(page)
     text = "Explain how snow forms [sim tokens=80 rate=80]"
-    full = full_answer(text, tokens=80)
-    send(page, text)
+    streams, full = start_an_answer(page, text, tokens=80)
     assert_grows_as_a_prefix(page, full, after="")
-
-    answer = page.locator("article.message--assistant").last
-    expect(answer.locator(".message__footer")).to_contain_text("80 out", timeout=15_000)
-    expect(answer.locator(".markdown strong").first).to_have_text("Simulated answer")
-    assert the_answer().content == full
+    assert_finished_as_sent(page, full, tokens=80)
     assert len([path for path in streams if path.startswith("runs/")]) == 1, streams
 
 
@@ -266,12 +257,8 @@ def test_when_the_pages_stream_ends_mid_answer_nothing_is_lost(browser_page, set
     from a snapshot: no gap, nothing twice."""
     settings.PAGE_STREAM_SECONDS = 2.5
     page = browser_page
-    simulator.reset()
-    streams = event_streams(page)
-    signup_in_browser(page)
     text = "Explain how glaciers move [sim tokens=200 rate=50]"
-    full = full_answer(text, tokens=200)
-    send(page, text)
+    streams, full = start_an_answer(page, text, tokens=200)
     before = wait_for_text(page, at_least=30)
     assert not [path for path in streams if path.startswith("runs/")], streams
 
@@ -280,8 +267,6 @@ def test_when_the_pages_stream_ends_mid_answer_nothing_is_lost(browser_page, set
     for _ in range(12):
         shown = assert_grows_as_a_prefix(page, full, after=shown, timeout=3.0)
 
-    answer = page.locator("article.message--assistant").last
-    expect(answer.locator(".message__footer")).to_contain_text("200 out", timeout=15_000)
-    assert the_answer().content == full
+    assert_finished_as_sent(page, full, tokens=200)
     assert chat_requests() == 1 and simulator.disconnects == 0
     assert [path for path in streams if path.startswith("runs/")], "no stream of its own"
