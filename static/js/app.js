@@ -172,7 +172,8 @@ document.addEventListener("click", async (event) => {
     const region = field.closest?.("[data-keeps-edits]");
     const pending = region && edits.get(region.id);
     if (!pending || !field.name || field.type === "file") return;
-    pending.set(keyOf(field), { value: field.value, checked: field.checked, type: field.type });
+    const { name, value, checked, type } = field;
+    pending.set(keyOf(field), { name, value, checked, type });
   });
   document.addEventListener("htmx:beforeSwap", (event) => {
     const region = event.detail.target;
@@ -195,11 +196,10 @@ document.addEventListener("click", async (event) => {
     for (const details of region.querySelectorAll("details")) {
       if (open.includes(details.className)) details.open = true;
     }
-    for (const [key, state] of pending) {
-      const [name] = key.split("=");
-      for (const field of region.querySelectorAll(`[name="${CSS.escape(name)}"]`)) {
+    for (const state of pending.values()) {
+      for (const field of region.querySelectorAll(`[name="${CSS.escape(state.name)}"]`)) {
         if (state.type === "checkbox") {
-          if (keyOf(field) === key) field.checked = state.checked;
+          if (field.value === state.value) field.checked = state.checked;
         } else if (state.type === "radio") {
           if (field.value === state.value) field.checked = true;
         } else if (field.type !== "file" && field.type !== "radio" && field.type !== "checkbox") {
