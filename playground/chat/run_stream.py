@@ -108,7 +108,7 @@ def page_channel(user_id: int, page: str) -> str:
 
 async def page_event_stream(channel: str) -> AsyncIterator[bytes]:
     """The runs announced on a page's channel while it is open, each from its first piece."""
-    out: asyncio.Queue[bytes] = asyncio.Queue()
+    out: asyncio.Queue[bytes | None] = asyncio.Queue()  # None: time is up
     tasks: set[asyncio.Task] = set()
 
     async def pump(run_id: int, message_id: int) -> None:
@@ -122,23 +122,30 @@ async def page_event_stream(channel: str) -> AsyncIterator[bytes]:
             tasks.add(task)
             task.add_done_callback(tasks.discard)
 
-    loop = asyncio.get_running_loop()
-    ends_at = loop.time() + settings.PAGE_STREAM_SECONDS
+    async def keep_alive() -> None:
+        while True:
+            await asyncio.sleep(KEEPALIVE_SECONDS)
+            out.put_nowait(SSE_KEEPALIVE)
+
+    # Keep-alives and the end come through the queue too: no timer around every piece.
+    time_up = asyncio.get_running_loop().call_later(
+        settings.PAGE_STREAM_SECONDS, out.put_nowait, None
+    )
     async with get_broker().listen(channel) as announcements:
         tasks.add(asyncio.create_task(follow_announced(announcements)))
+        tasks.add(asyncio.create_task(keep_alive()))
         try:
             yield b"retry: 1000\n\n" + sse_message("", event="ready")
-            while (left := ends_at - loop.time()) > 0:
-                try:
-                    async with asyncio.timeout(min(KEEPALIVE_SECONDS, left)):
-                        message = await out.get()
-                except TimeoutError:
-                    yield SSE_KEEPALIVE
-                    continue
+            while (message := await out.get()) is not None:
                 while not out.empty():  # what piled up goes out in one write
-                    message += out.get_nowait()
+                    more = out.get_nowait()
+                    if more is None:
+                        out.put_nowait(None)  # time is up: after this write
+                        break
+                    message += more
                 yield message
         finally:
+            time_up.cancel()
             for task in list(tasks):
                 task.cancel()
 
