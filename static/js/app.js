@@ -113,7 +113,11 @@ document.addEventListener("click", async (event) => {
     htmx.process(copy);
   }
 
-  source.addEventListener("ready", () => { ready = true; });
+  // data-stream-ready says so on the page too (browser tests wait for it before sending).
+  source.addEventListener("ready", () => {
+    ready = true;
+    log.dataset.streamReady = "yes";
+  });
   source.addEventListener("run", (event) => {
     const [runId, messageId] = event.data.split(" ");
     const run = { messageId, waiting: [], listeners: [] };
@@ -126,6 +130,7 @@ document.addEventListener("click", async (event) => {
   });
   source.addEventListener("error", () => {
     ready = false;
+    delete log.dataset.streamReady;
     document.querySelectorAll(".run[data-page-run]").forEach(streamOfItsOwn);
   });
   // The answer is on the page now: what waited for it goes in, in order. One the stream has

@@ -88,12 +88,18 @@ def event_streams(page) -> list[str]:
     return streams
 
 
-def start_an_answer(page, text: str, *, tokens: int) -> tuple[list[str], str]:
-    """A fresh simulator, a new account, and `text` sent from the chat page. Returns the SSE
-    streams the page opens (see event_streams) and the answer the simulator will give."""
+def start_an_answer(
+    page, text: str, *, tokens: int, page_stream: bool = True
+) -> tuple[list[str], str]:
+    """A fresh simulator, a new account, and `text` sent from the chat page, once the page's
+    own stream listens (unless `page_stream` is False: a send before that goes on a stream of
+    its own). Returns the SSE streams the page opens (see event_streams) and the answer the
+    simulator will give."""
     simulator.reset()
     streams = event_streams(page)
     signup_in_browser(page)
+    if page_stream:
+        expect(page.locator("#messages[data-stream-ready]")).to_be_attached()
     send(page, text)
     return streams, full_answer(text, tokens=tokens)
 
@@ -245,7 +251,7 @@ def test_without_the_pages_stream_an_answer_streams_on_its_own(browser_page):
     page = browser_page
     page.route("**/pages/*/events/", lambda route: route.abort())
     text = "Explain how snow forms [sim tokens=80 rate=80]"
-    streams, full = start_an_answer(page, text, tokens=80)
+    streams, full = start_an_answer(page, text, tokens=80, page_stream=False)
     assert_grows_as_a_prefix(page, full, after="")
     assert_finished_as_sent(page, full, tokens=80)
     assert len([path for path in streams if path.startswith("runs/")]) == 1, streams
@@ -255,10 +261,12 @@ def test_when_the_pages_stream_ends_mid_answer_nothing_is_lost(browser_page, set
     """The page's stream ends (its time is up, as a dropped connection would end it); the
     answer goes on in the server, and the page picks it up again over a stream of its own,
     from a snapshot: no gap, nothing twice."""
-    settings.PAGE_STREAM_SECONDS = 2.5
+    # Counted from the page's load: room for the answer to start on it on a slow run, and
+    # the answer (6 s) goes on well after it ends.
+    settings.PAGE_STREAM_SECONDS = 4
     page = browser_page
-    text = "Explain how glaciers move [sim tokens=200 rate=50]"
-    streams, full = start_an_answer(page, text, tokens=200)
+    text = "Explain how glaciers move [sim tokens=300 rate=50]"
+    streams, full = start_an_answer(page, text, tokens=300)
     before = wait_for_text(page, at_least=30)
     assert not [path for path in streams if path.startswith("runs/")], streams
 
@@ -267,6 +275,6 @@ def test_when_the_pages_stream_ends_mid_answer_nothing_is_lost(browser_page, set
     for _ in range(12):
         shown = assert_grows_as_a_prefix(page, full, after=shown, timeout=3.0)
 
-    assert_finished_as_sent(page, full, tokens=200)
+    assert_finished_as_sent(page, full, tokens=300)
     assert chat_requests() == 1 and simulator.disconnects == 0
     assert [path for path in streams if path.startswith("runs/")], "no stream of its own"
