@@ -129,6 +129,20 @@ class NexconnClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    def close_with_loop(self) -> None:
+        """Close this client when the running event loop shuts down (`asyncio.run` and
+        uvicorn finalize a loop's async generators then; a loop of asgiref's `async_to_sync`
+        lives for one call), so no connection is left open behind a dead loop."""
+
+        async def closer() -> AsyncIterator[None]:
+            try:
+                yield
+            finally:
+                await self.aclose()
+
+        self._closer = closer()  # the loop only keeps a weak reference to it
+        self._closer_started = asyncio.ensure_future(anext(self._closer))
+
     async def _send(
         self,
         method: str,
@@ -199,7 +213,8 @@ def get_client() -> NexconnClient:
     loop = asyncio.get_running_loop()
     client = _clients.get(loop)
     if client is None:
-        client = _clients[loop] = client_from_settings()
+        client = _clients[loop] = client_from_settings(for_answers=True)
+        client.close_with_loop()
     return client
 
 
@@ -208,8 +223,12 @@ def reset_clients() -> None:
     _clients.clear()
 
 
-def client_from_settings() -> NexconnClient:
-    """A new client configured from Django settings; the caller closes it."""
+def client_from_settings(*, for_answers: bool = False) -> NexconnClient:
+    """A new client configured from Django settings; the caller closes it.
+
+    `for_answers`: the client that streams chat answers, many at once, over aiohttp (see
+    aiohttp_transport). Files and media keep httpx's own transport, which streams uploads.
+    """
     from django.conf import settings
 
     options = {
@@ -218,6 +237,10 @@ def client_from_settings() -> NexconnClient:
         "max_retries": settings.NEXCONN_MAX_RETRIES,
     }
     if settings.NEXCONN_API_KEY:
+        if for_answers:
+            from playground.nexconn.aiohttp_transport import AiohttpTransport
+
+            options["transport"] = AiohttpTransport()
         return NexconnClient(
             base_url=settings.NEXCONN_BASE_URL, api_key=settings.NEXCONN_API_KEY, **options
         )

@@ -462,7 +462,9 @@ def _key_echo_scenario(owner, chat_response):
     async def scenario():
         client = AsyncClient()
         await client.aforce_login(owner)
-        with respx.mock(assert_all_called=False) as mock:
+        # `using="httpx"`: in front of whatever transport the client has (answers go over
+        # aiohttp, which respx's default, httpcore, never sees).
+        with respx.mock(assert_all_called=False, using="httpx") as mock:
             _echoing_upstream(mock, chat_response)
             response, run_id = await send_message(client, "Hello")
             events_response = await client.get(reverse("chat:run-events", args=[run_id]))
