@@ -129,24 +129,42 @@ class InProcessBroker:
             run.followers.discard(queue)
 
 
+_TICK = object()  # a keep-alive marker in a follower's queue
+
+
 async def _drain_batches(queue: asyncio.Queue, idle: float) -> AsyncIterator[list[Piece]]:
-    """Everything already waiting comes as one batch, so a burst of tokens is one message."""
-    while True:
-        try:
-            item = await asyncio.wait_for(queue.get(), idle)
-        except TimeoutError:
-            yield []
-            continue
-        batch = []
-        while item is not None:
-            batch.append(item)
-            if queue.empty():
-                break
-            item = queue.get_nowait()
-        if batch:
-            yield batch
-        if item is None:
-            return
+    """Everything already waiting comes as one batch, so a burst of tokens is one message.
+
+    A repeating timer drops a marker into the queue every `idle` seconds, and a batch of
+    markers only is yielded empty (a keep-alive): cheaper than a timeout around every wait,
+    which was one timer set and cancelled per piece.
+    """
+    loop = asyncio.get_running_loop()
+
+    def tick() -> None:
+        nonlocal ticker
+        queue.put_nowait(_TICK)
+        ticker = loop.call_later(idle, tick)
+
+    ticker = loop.call_later(idle, tick)
+    try:
+        while True:
+            item = await queue.get()
+            batch, ticked = [], False
+            while item is not None:
+                if item is _TICK:
+                    ticked = True
+                else:
+                    batch.append(item)
+                if queue.empty():
+                    break
+                item = queue.get_nowait()
+            if batch or ticked:
+                yield batch
+            if item is None:
+                return
+    finally:
+        ticker.cancel()
 
 
 @cache

@@ -223,3 +223,23 @@ def test_the_conversation_history_is_sent_with_a_follow_up(owner):
     roles = [m["role"] for m in body["messages"]]
     assert roles == ["user", "assistant", "user"]
     assert body["stream"] is True and body["model"] == "deepseek-v3"
+
+
+def test_a_silent_answer_keeps_its_stream_alive_then_streams_on(owner, monkeypatch):
+    """A model that thinks before its first token: the open stream gets keep-alives, so no
+    proxy takes it for dead, and then every piece."""
+    from playground.chat import run_stream
+
+    monkeypatch.setattr(run_stream, "KEEPALIVE_SECONDS", 0.2)
+
+    async def scenario():
+        client = await logged_in(owner)
+        _, run_id = await send_message(client, "Think first [sim delay=1 tokens=8 rate=0]")
+        response = await open_events(client, run_id)
+        return b"".join([chunk async for chunk in response.streaming_content])
+
+    raw = run_async(scenario)
+    before_the_answer = raw.split(b"event: text", 1)[0]
+    assert before_the_answer.count(b": keep-alive") >= 3
+    assert raw.count(b": keep-alive") <= 8  # about one per 0.2 s, not one per piece
+    assert b"event: done" in raw
