@@ -1,5 +1,6 @@
 """Writes for the chat app, and the upstream reads the pages need."""
 
+import datetime
 from dataclasses import dataclass, field
 
 from asgiref.sync import async_to_sync
@@ -279,11 +280,22 @@ def run_mark_interrupted(*, run: Run) -> None:
     )
 
 
-def run_save_progress(*, run: Run, text: str, reasoning: str, first_write: bool) -> None:
-    """A batch write while the answer streams (never one per token)."""
-    Message.objects.filter(pk=run.message_id).update(content=text, reasoning=reasoning)
-    if first_write:
-        Run.objects.filter(pk=run.pk).update(first_token_at=run.first_token_at)
+@transaction.atomic
+def runs_save_progress(
+    *, texts: dict[int, tuple[str, str]], first_tokens: dict[int, datetime.datetime]
+) -> None:
+    """The growing text of the streaming answers, all in one batch (never a write per token).
+
+    `texts`: message id → (text, reasoning) so far; `first_tokens`: run id → when its first
+    token came, for runs whose first batch this is.
+    """
+    answers = [
+        Message(pk=pk, content=text, reasoning=reasoning) for pk, (text, reasoning) in texts.items()
+    ]
+    Message.objects.bulk_update(answers, ["content", "reasoning"])
+    if first_tokens:
+        runs = [Run(pk=pk, first_token_at=at) for pk, at in first_tokens.items()]
+        Run.objects.bulk_update(runs, ["first_token_at"])
 
 
 @transaction.atomic
