@@ -130,6 +130,9 @@ def split_directive(text: str) -> tuple[str, list[tuple[str, str]]]:
     return _DIRECTIVE.sub("", text).strip(), pairs
 
 
+_SHORT_PAUSE = 0.25  # seconds
+
+
 @dataclass(slots=True)
 class _Connection:
     """Per-request state shared with the task that watches for the client going away."""
@@ -139,8 +142,11 @@ class _Connection:
 
     async def pause(self, seconds: float) -> bool:
         """Sleep, waking early if the client leaves. True if it has left."""
-        if seconds <= 0:
-            await asyncio.sleep(0)  # let the disconnect watcher run
+        if seconds <= _SHORT_PAUSE:
+            # A plain sleep: a gap between tokens is too short for leaving to go unseen, and
+            # a timeout around a wait cost most of the simulator's CPU per token (it is
+            # cancelled, raised and caught every time).
+            await asyncio.sleep(seconds)
             return self.disconnected.is_set()
         try:
             async with asyncio.timeout(seconds):
