@@ -120,20 +120,24 @@ def test_text_is_saved_in_batches_not_per_token(owner, settings):
     async def scenario():
         client = await logged_in(owner)
         _, run_id = await send_message(client, "Batch me [sim tokens=60 rate=30]")
-        message = await Message.objects.aget(run__pk=run_id)
-        stored_states = set()
+        stored_states, first_token_times = set(), set()
 
         async def watch_database():
             while True:
-                stored_states.add((await Message.objects.aget(pk=message.pk)).content)
+                run = await Run.objects.select_related("message").aget(pk=run_id)
+                stored_states.add(run.message.content)
+                if run.message.content and run.status == Run.Status.STREAMING:
+                    first_token_times.add(run.first_token_at)
                 await asyncio.sleep(0.02)
 
         watcher = asyncio.create_task(watch_database())
         events = await read_all(await open_events(client, run_id))
         watcher.cancel()
-        return events, stored_states
+        return events, stored_states, first_token_times
 
-    events, stored_states = run_async(scenario)
+    events, stored_states, first_token_times = run_async(scenario)
+    # The batches also record when the first token came, so a crash keeps that too.
+    assert first_token_times and None not in first_token_times
     final = text_of(events)
     pieces = [e for e in events if e.event == "text"]
     intermediate = stored_states - {"", final}
