@@ -2,8 +2,8 @@
 
 httpx's own transport reads a streamed body through httpcore, h11 (pure Python) and an anyio
 cancel scope around every read. With hundreds of answers streaming at once the app spends
-most of its time there; aiohttp parses HTTP in C and reads with a plain asyncio protocol, at
-well under half the CPU per chunk (see bench/README.md, "aiohttp for the upstream"). The
+most of its time there; aiohttp parses HTTP in C and reads with a plain asyncio protocol
+(bench/README.md, "aiohttp for the upstream"). The
 client keeps httpx's interface (requests, responses, exceptions, respx in tests): only the
 connection underneath changes.
 
