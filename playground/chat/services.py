@@ -349,7 +349,10 @@ def run_finish(
     Run.objects.filter(pk=run.pk).update(
         **{field: getattr(run, field) for field in _RUN_OUTCOME_FIELDS}
     )
-    Conversation.objects.filter(messages__id=run.message_id).update(updated_at=timezone.now())
+    # By the conversation's key: a filter across the messages made Django build (and re-alias)
+    # a subquery for every answer.
+    conversation_id = run.message.conversation_id
+    Conversation.objects.filter(pk=conversation_id).update(updated_at=timezone.now())
 
 
 _RUN_OUTCOME_FIELDS = (

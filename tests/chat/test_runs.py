@@ -40,6 +40,8 @@ def test_answer_streams_in_pieces_then_arrives_rendered_with_figures(owner):
     assert run.output_tokens == 40 and run.input_tokens
     assert run.first_token_at and run.finished_at and run.time_to_first_token_ms is not None
     assert run.message.conversation.title.startswith("Explain recursion")
+    # The sidebar lists conversations by their latest answer.
+    assert run.message.conversation.updated_at >= run.finished_at
     final = events[-1].data
     assert "40 out" in final and "deepseek-v3" in final and "first token" in final
     assert "sse-connect" not in final  # the finished message no longer streams
