@@ -7,10 +7,11 @@ import pytest
 from playwright.sync_api import expect
 
 from playground.chat.models import Message
+from playground.nexconn.client import reset_clients
 from playground.simulator.answers import answer_tokens
 from playground.simulator.app import application as simulator
 from playground.simulator.app import split_directive
-from tests.conftest import signup_in_browser
+from tests.conftest import serve_in_thread, signup_in_browser
 
 pytestmark = pytest.mark.browser
 
@@ -157,6 +158,38 @@ def test_stop_cancels_the_upstream_and_keeps_the_text_so_far(browser_page):
     assert content, "the partial text was not kept"
     assert full.startswith(content) and content != full, content
     assert normalised(answer.locator(".markdown").inner_text())
+    assert chat_requests() == 1
+
+
+@pytest.fixture
+def upstream_over_http(settings):
+    """The app with a key, so answers go over a real connection (aiohttp) to the simulator."""
+    url, stop = serve_in_thread(simulator)
+    settings.NEXCONN_API_KEY, settings.DEMO_MODE = "sk-browser-test", False
+    settings.NEXCONN_BASE_URL = url
+    reset_clients()
+    yield
+    reset_clients()
+    stop()
+
+
+def test_over_a_real_upstream_connection_an_answer_streams_and_stop_hangs_up(
+    upstream_over_http, browser_page
+):
+    page = browser_page
+    text = "Describe the water cycle [sim tokens=300 rate=40]"
+    _, full = start_an_answer(page, text, tokens=300)
+    assert_grows_as_a_prefix(page, full, after=wait_for_text(page, at_least=20))
+
+    answer = page.locator("article.message--assistant").last
+    answer.get_by_role("button", name="■ Stop").click()
+    clicked = time.monotonic()
+    while simulator.disconnects < 1:
+        assert time.monotonic() - clicked < 1.0, "the upstream connection was not closed"
+        time.sleep(0.02)
+    expect(answer.locator(".message__note")).to_have_text("Stopped.")
+    content = the_answer().content
+    assert content and full.startswith(content) and content != full, content
     assert chat_requests() == 1
 
 
