@@ -11,7 +11,6 @@ import copy
 import logging
 import re
 import time
-import weakref
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import aclosing
 from functools import partial
@@ -24,6 +23,7 @@ from playground.chat import prompts, services
 from playground.chat.broker import REASONING, STATUS, TEXT, get_broker
 from playground.chat.models import Run
 from playground.core.downloads import DownloadError, decode_data_url, download
+from playground.core.loops import one_per_event_loop
 from playground.nexconn import catalog
 from playground.nexconn.client import get_client
 from playground.nexconn.errors import NexconnError
@@ -123,18 +123,8 @@ class _ProgressWriter:
         await db(services.runs_save_progress)(texts=texts, first_tokens=first_tokens)
 
 
-# One writer per event loop (tests run several loops; the server has one).
-_progress_writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _ProgressWriter] = (
-    weakref.WeakKeyDictionary()
-)
 _background: set[asyncio.Task] = set()
-
-
-def _progress_writer() -> _ProgressWriter:
-    loop = asyncio.get_running_loop()
-    if (writer := _progress_writers.get(loop)) is None:
-        writer = _progress_writers[loop] = _ProgressWriter()
-    return writer
+_progress_writer = one_per_event_loop(_ProgressWriter)
 
 
 type Loaded = tuple[Run, WireRequest]

@@ -5,13 +5,13 @@ import inspect
 import json as jsonlib
 import random
 import re
-import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 
+from playground.core.loops import one_per_event_loop
 from playground.nexconn.errors import (
     NexconnError,
     error_from_response,
@@ -201,26 +201,18 @@ async def _read_capped(response: httpx.Response) -> bytes:
     return bytes(body[:_ERROR_BODY_LIMIT])
 
 
-# An AsyncClient is bound to the event loop it first ran on, and tests and server threads each
-# run their own loop: keep one client per loop.
-_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, NexconnClient] = (
-    weakref.WeakKeyDictionary()
-)
-
-
+@one_per_event_loop
 def get_client() -> NexconnClient:
-    """The client for the running event loop, configured from Django settings."""
-    loop = asyncio.get_running_loop()
-    client = _clients.get(loop)
-    if client is None:
-        client = _clients[loop] = client_from_settings(for_answers=True)
-        client.close_with_loop()
+    """The answers' client for the running event loop (an AsyncClient is bound to the loop
+    it first ran on), configured from Django settings and closed with the loop."""
+    client = client_from_settings(for_answers=True)
+    client.close_with_loop()
     return client
 
 
 def reset_clients() -> None:
     """Forget all clients (after a settings change, or between tests)."""
-    _clients.clear()
+    get_client.forget_all()
 
 
 def client_from_settings(*, for_answers: bool = False) -> NexconnClient:
