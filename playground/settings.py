@@ -213,6 +213,11 @@ CHAT_MAX_ATTACHMENT_MB = env.int("CHAT_MAX_ATTACHMENT_MB", default=15)
 
 # Runs: how often the growing answer is written to the database while it streams.
 RUN_FLUSH_INTERVAL_SECONDS = env.float("RUN_FLUSH_INTERVAL_SECONDS", default=1.0)
+# While answers stream, a new send waits until the server process uses less than this share
+# of one CPU (its GIL), so that the answers already streaming keep their pace; sends are
+# worked on one at a time. 0 turns this off. After the longest wait a send goes ahead anyway.
+ANSWER_ADMISSION_CPU_SHARE = env.float("ANSWER_ADMISSION_CPU_SHARE", default=0.7)
+ANSWER_ADMISSION_MAX_WAIT_SECONDS = env.float("ANSWER_ADMISSION_MAX_WAIT_SECONDS", default=30.0)
 # A chat page's own stream ends after this long (the page reconnects at once, and an answer
 # it was carrying goes on over a stream of its own): no connection is held forever.
 PAGE_STREAM_SECONDS = env.float("PAGE_STREAM_SECONDS", default=600.0)

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from playground.chat import runs, selectors, services
+from playground.chat.admission import starts_answers
 from playground.chat.models import Conversation, Message, Run
 from playground.core.responses import refusal
 
@@ -50,6 +51,7 @@ def _busy_guarded(request, action):
 
 
 @require_http_methods(["GET", "POST"])
+@starts_answers
 async def message_edit(request, pk: int):
     return await _then_start(await sync_to_async(_message_edit)(request, pk))
 
@@ -74,6 +76,7 @@ def _message_edit(request, pk: int):
 
 
 @require_POST
+@starts_answers
 async def message_regenerate(request, pk: int):
     return await _then_start(await sync_to_async(_message_regenerate)(request, pk))
 
@@ -105,6 +108,7 @@ def message_delete(request, pk: int):
 
 
 @require_POST
+@starts_answers
 async def tool_results(request, pk: int):
     return await _then_start(await sync_to_async(_tool_results)(request, pk))
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from playground.chat import export, panel, run_stream, runs, selectors, services
+from playground.chat.admission import starts_answers
 from playground.chat.broker import get_broker
 from playground.chat.forms import MessageForm, RenameForm, message_form_initial
 from playground.chat.models import Conversation, Run
@@ -159,6 +160,7 @@ def conversation_item(request, pk: int):
 
 
 @require_POST
+@starts_answers
 async def message_send(request):
     """Store the message, start the answer, and return both for the page to append.
 
@@ -394,6 +396,7 @@ async def run_stop(request, pk: int):
 
 
 @require_POST
+@starts_answers
 async def run_retry(request, pk: int):
     """Try an answer again as a new attempt below the failed one."""
     response, run_id = await sync_to_async(_run_retry)(request, pk)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from playground.chat import run_stream, runs
+from playground.chat.admission import starts_answers
 from playground.chat.models import Run
 from playground.compare import charts, export, ranking, selectors, services
 from playground.compare.forms import ComparisonForm, column_options
@@ -50,6 +51,7 @@ def column_settings(request, index: int):
 
 
 @require_POST
+@starts_answers
 async def comparison_create(request):
     response, run_ids = await sync_to_async(_comparison_create)(request)
     for run_id in run_ids:
@@ -248,6 +250,7 @@ def _comparison_generations(comparison: Comparison):
 
 
 @require_POST
+@starts_answers
 async def turn_create(request, pk: int):
     response, run_ids = await sync_to_async(_turn_create)(request, pk)
     for run_id in run_ids:
@@ -271,6 +274,7 @@ def _turn_create(request, pk: int):
 
 
 @require_POST
+@starts_answers
 async def entry_retry(request, pk: int, entry_id: int):
     response, run_id = await sync_to_async(_entry_retry)(request, pk, entry_id)
     if run_id is not None:

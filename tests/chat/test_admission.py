@@ -1,0 +1,104 @@
+"""While answers stream, a new send waits for the server to have CPU to spare."""
+
+import asyncio
+import threading
+import time
+from contextlib import contextmanager
+
+import pytest
+from asgiref.sync import async_to_sync
+from django.test import AsyncClient
+
+from playground.chat.models import Run
+from tests.chat.streaming import open_events, read_all, send_message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+LONG_ANSWER = "Stream for a while [sim tokens=100 rate=40]"
+
+
+@contextmanager
+def busy_process():
+    """Another thread of the server process keeps the CPU (and its GIL) busy."""
+    stop = threading.Event()
+
+    def burn():
+        while not stop.is_set():
+            sum(range(10_000))
+
+    burner = threading.Thread(target=burn)
+    burner.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        burner.join()
+
+
+async def logged_in(user) -> AsyncClient:
+    client = AsyncClient()
+    await client.aforce_login(user)
+    return client
+
+
+async def finish(client, run_id: int) -> None:
+    events = await read_all(await open_events(client, run_id))
+    assert events[-1].event == "done"
+
+
+def test_a_send_waits_while_the_server_is_busy_and_goes_once_it_has_cpu_to_spare(owner):
+    async def scenario():
+        client = await logged_in(owner)
+        _, streaming = await send_message(client, LONG_ANSWER)
+        with busy_process():
+            await asyncio.sleep(0.7)  # the busy time fills the admission's window
+            second = asyncio.create_task(send_message(client, "Next question"))
+            await asyncio.sleep(1.0)
+            assert not second.done(), "the send went ahead while the server was busy"
+            calmed_at = time.monotonic()
+        _, second_run = await asyncio.wait_for(second, timeout=10)
+        waited_after_calm = time.monotonic() - calmed_at
+        await finish(client, streaming)
+        await finish(client, second_run)
+        return second_run, waited_after_calm
+
+    second_run, waited_after_calm = async_to_sync(scenario)()
+    assert waited_after_calm < 5
+    assert Run.objects.get(pk=second_run).status == Run.Status.DONE
+
+
+def test_a_send_goes_ahead_after_the_longest_wait_even_if_the_server_stays_busy(owner, settings):
+    settings.ANSWER_ADMISSION_MAX_WAIT_SECONDS = 0.5
+
+    async def scenario():
+        client = await logged_in(owner)
+        _, streaming = await send_message(client, LONG_ANSWER)
+        with busy_process():
+            await asyncio.sleep(0.7)
+            started = time.monotonic()
+            _, second_run = await asyncio.wait_for(send_message(client, "Next"), timeout=10)
+            waited = time.monotonic() - started
+        await finish(client, streaming)
+        await finish(client, second_run)
+        return waited
+
+    waited = async_to_sync(scenario)()
+    assert 0.5 <= waited < 5
+
+
+def test_with_no_answer_streaming_a_busy_server_takes_a_send_at_once(owner, settings):
+    settings.ANSWER_ADMISSION_MAX_WAIT_SECONDS = 20
+
+    async def scenario():
+        client = await logged_in(owner)
+        _, earlier = await send_message(client, "Hello [sim tokens=5 rate=100]")
+        await finish(client, earlier)
+        with busy_process():
+            await asyncio.sleep(0.7)
+            started = time.monotonic()
+            _, run_id = await asyncio.wait_for(send_message(client, "Again"), timeout=10)
+            waited = time.monotonic() - started
+        await finish(client, run_id)
+        return waited
+
+    assert async_to_sync(scenario)() < 5
