@@ -1,6 +1,7 @@
 """An incremental Server-Sent Events parser (WHATWG HTML, "event stream interpretation"),
 and the loop every streaming wire protocol reads its answer with."""
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator, Callable
@@ -18,6 +19,11 @@ from playground.nexconn.params import WireRequest
 # Line endings are ASCII, and UTF-8 never uses these bytes inside a multi-byte character,
 # so splitting the raw bytes first and decoding whole lines is safe.
 _LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+# After the protocol's last event only the end of the body should follow, at once.
+_END_OF_BODY_WAIT_SECONDS = 0.1
+_END_OF_BODY_MAX_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +168,22 @@ async def stream_events(
                             return
                         yield event
                     if decoder.done:
+                        await _read_to_the_end(chunks)
                         return
     for event in decoder.end():
         yield StreamError(client.redact(event.error)) if isinstance(event, StreamError) else event
+
+
+async def _read_to_the_end(chunks: AsyncIterator[bytes]) -> None:
+    """Read the end of a body whose last event has come. A connection read to its end is
+    kept for the next answer (no new TCP and TLS handshakes on the way to its first token);
+    one left unread is closed. An upstream that goes on sending is cut off."""
+    received = 0
+    try:
+        async with asyncio.timeout(_END_OF_BODY_WAIT_SECONDS):
+            async for chunk in chunks:
+                received += len(chunk)
+                if received > _END_OF_BODY_MAX_BYTES:
+                    return
+    except (TimeoutError, httpx.HTTPError):
+        pass

@@ -239,6 +239,7 @@ class Simulator:
                 "path": path,
                 "headers": {k: v for k, v in headers.items() if k not in _KEY_HEADERS},
                 "json": payload,
+                "client": tuple(scope.get("client") or ()),  # a kept connection keeps its port
             }
         )
         handler, params, known_path = self._resolve(method, path)

@@ -155,3 +155,26 @@ def test_the_answers_client_goes_over_aiohttp_and_closes_with_its_event_loop(
     del client
     gc.collect()  # a session left open behind its loop says so when it is collected
     assert "Unclosed" not in caplog.text
+
+
+def test_an_answer_read_to_its_end_leaves_its_connection_for_the_next_one(upstream, wire):
+    """No new connection (and, in real life, no new TLS handshake) before the next answer's
+    first token."""
+    simulator, url = upstream
+
+    async def main():
+        client = NexconnClient(base_url=url, api_key="sk-test", transport=WIRES[wire]())
+        try:
+            for prompt in ("One [sim tokens=5]", "Two [sim tokens=5]"):
+                request = build_request(
+                    model="deepseek-v3", messages=[{"role": "user", "content": prompt}]
+                )
+                async with aclosing(stream_chat(client, request)) as stream:
+                    assert any([isinstance(event, TextDelta) async for event in stream])
+        finally:
+            await client.aclose()
+
+    simulator.reset()
+    asyncio.run(main())
+    first, second = (seen["client"] for seen in simulator.received)
+    assert first == second
