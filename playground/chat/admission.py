@@ -64,12 +64,17 @@ class _Admission:
 _admission = one_per_event_loop(_Admission)
 
 
+def admitted():
+    """`async with admitted():` around a send's work up to the start of its run."""
+    return _admission().admitted()
+
+
 def starts_answers(view):
     """For an async view that starts answers: it runs once admitted."""
 
     @functools.wraps(view)
     async def admitted_view(request, *args, **kwargs):
-        async with _admission().admitted():
+        async with admitted():
             return await view(request, *args, **kwargs)
 
     return admitted_view

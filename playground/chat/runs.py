@@ -6,6 +6,7 @@ all the answers streaming at once) and once at the end.
 """
 
 import asyncio
+import contextlib
 import contextvars
 import copy
 import logging
@@ -134,22 +135,37 @@ _progress_writer = one_per_event_loop(_ProgressWriter)
 
 type Loaded = tuple[Run, WireRequest]
 
+# Work that takes a thread waits this long at most for the upstream to answer a new run's
+# request: the thread would hold the GIL that the event loop needs to send the request and
+# read the answer (bench/README.md).
+UPSTREAM_ANSWER_WAIT_SECONDS = 0.03
 
-async def run_start(run_id: int, *, loaded: Loaded | None = None) -> None:
+
+async def until_upstream_answered(upstream_answered: asyncio.Event) -> None:
+    """Wait for the event `run_start` returned, at most UPSTREAM_ANSWER_WAIT_SECONDS."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(upstream_answered.wait(), UPSTREAM_ANSWER_WAIT_SECONDS)
+
+
+async def run_start(run_id: int, *, loaded: Loaded | None = None) -> asyncio.Event:
     """Start generating in the background of the current event loop.
 
     `loaded` is what `load(run_id)` returned, when the caller already ran it in its own
     thread: the upstream request then goes out at once, without a database round trip.
+    Returns an event set once the upstream has sent its first event, or the run has ended.
     """
+    upstream_answered = asyncio.Event()
     # Open the run's feed before the page can ask for it, so it is never taken for dead.
     await get_broker().open(run_id, stop=lambda: _tasks[run_id].cancel())
     # A fresh context: the task must not inherit the request's thread-sensitive context,
     # which is torn down when the request that started it ends.
     task = asyncio.get_running_loop().create_task(
-        _execute(run_id, loaded), context=contextvars.Context()
+        _execute(run_id, loaded, upstream_answered), context=contextvars.Context()
     )
     _tasks[run_id] = task
     task.add_done_callback(lambda _: _tasks.pop(run_id, None))
+    task.add_done_callback(lambda _: upstream_answered.set())
+    return upstream_answered
 
 
 def load(run: Run | int, *, branch: prompts.Branch | None = None) -> Loaded:
@@ -216,16 +232,18 @@ class _Answer:
             case StreamError(error=error):
                 raise error
 
-    def mark_started(self, request: WireRequest) -> None:
-        """Record that the request goes out, without holding it up: the write runs beside
-        the upstream call, and later writes follow it (one database thread, in order)."""
+    def mark_started(self, request: WireRequest, upstream_answered: asyncio.Event) -> None:
+        """Record that the request goes out, without holding it up: the write runs once the
+        upstream has answered, and later writes follow it (one database thread, in order)."""
         self.run.status = Run.Status.STREAMING
         self.run.started_at = timezone.now()
         self.run.request = services.request_record(request)
-        self._started_write = asyncio.ensure_future(
-            db(services.run_save_started)(
-                run_id=self.run.pk, started_at=self.run.started_at, request=self.run.request
-            )
+        self._started_write = asyncio.ensure_future(self._write_started(upstream_answered))
+
+    async def _write_started(self, upstream_answered: asyncio.Event) -> None:
+        await until_upstream_answered(upstream_answered)
+        await db(services.run_save_started)(
+            run_id=self.run.pk, started_at=self.run.started_at, request=self.run.request
         )
 
     def record(self, sse: SSEEvent) -> None:
@@ -287,7 +305,7 @@ class _Answer:
         )
 
 
-async def _execute(run_id: int, loaded: Loaded | None) -> None:
+async def _execute(run_id: int, loaded: Loaded | None, upstream_answered: asyncio.Event) -> None:
     broker = get_broker()
     if loaded is None:
         loading = asyncio.ensure_future(db(load)(run_id))
@@ -304,7 +322,11 @@ async def _execute(run_id: int, loaded: Loaded | None) -> None:
             raise
     run, request = loaded
     answer = _Answer(run)
-    answer.mark_started(request)
+    answer.mark_started(request, upstream_answered)
+
+    def on_sse(sse: SSEEvent) -> None:
+        upstream_answered.set()
+        answer.record(sse)
 
     def on_retry(attempt: int, delay: float, error: NexconnError) -> None:
         notice = f"{error.message_for_user} Retrying in {delay:.0f} s…"
@@ -313,9 +335,7 @@ async def _execute(run_id: int, loaded: Loaded | None) -> None:
     run.status = Run.Status.DONE
     try:
         protocol = PROTOCOLS.get(run.protocol) or PROTOCOLS[DEFAULT_PROTOCOL]
-        events = protocol.stream_chat(
-            get_client(), request, on_retry=on_retry, on_sse=answer.record
-        )
+        events = protocol.stream_chat(get_client(), request, on_retry=on_retry, on_sse=on_sse)
         async with aclosing(events):  # leaving early closes the upstream response at once
             async for event in events:
                 answer.apply(event)

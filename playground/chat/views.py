@@ -1,4 +1,3 @@
-import asyncio
 import json
 import re
 import secrets
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from playground.chat import export, panel, run_stream, runs, selectors, services
-from playground.chat.admission import starts_answers
+from playground.chat.admission import admitted, starts_answers
 from playground.chat.broker import get_broker
 from playground.chat.forms import MessageForm, RenameForm, message_form_initial
 from playground.chat.models import Conversation, Run
@@ -160,24 +159,24 @@ def conversation_item(request, pk: int):
 
 
 @require_POST
-@starts_answers
 async def message_send(request):
     """Store the message, start the answer, and return both for the page to append.
 
-    The answer starts before the response is drawn: drawing is not on the way to the
-    first token."""
-    refused, sent = await sync_to_async(_message_send)(request)
-    if refused is not None:
-        return refused
-    question, run, new_conversation, loaded = sent
-    await runs.run_start(run.pk, loaded=loaded)
-    await asyncio.sleep(0)  # the answer's upstream request leaves before anything is drawn
+    The answer starts before the response is drawn, and drawing waits (briefly) for the
+    upstream to answer: drawing is not on the way to the first token."""
+    async with admitted():
+        refused, sent = await sync_to_async(_message_send)(request)
+        if refused is not None:
+            return refused
+        question, run, new_conversation, loaded = sent
+        upstream_answered = await runs.run_start(run.pk, loaded=loaded)
     # The page's own stream, when it is open, carries the answer; else the answer in the
     # response opens a stream of its own.
     page = request.POST.get("page", "")
     on_page_stream = bool(PAGE_ID.fullmatch(page)) and await get_broker().announce(
         run_stream.page_channel(request.user.pk, page), run.pk, run.message_id
     )
+    await runs.until_upstream_answered(upstream_answered)  # drawing takes a thread
     return await sync_to_async(_sent_response)(
         request, question, run, new_conversation, on_page_stream=on_page_stream
     )
