@@ -5,6 +5,7 @@ import shutil
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,25 @@ def owner_client(client, owner):
 def other_client(client, other_user):
     client.force_login(other_user)
     return client
+
+
+@contextmanager
+def busy_process():
+    """Another thread of this process, and so of a server it serves in a thread, keeps the
+    CPU (and its GIL) busy."""
+    stop = threading.Event()
+
+    def burn():
+        while not stop.is_set():
+            sum(range(10_000))
+
+    burner = threading.Thread(target=burn)
+    burner.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        burner.join()
 
 
 def _free_port() -> int:

@@ -26,6 +26,9 @@ _POLL_SECONDS = 0.02  # how often a waiting send looks again
 
 
 class _Admission:
+    """The admission of one event loop: a lock, and the process's CPU time read every
+    _SAMPLE_SECONDS (a timer, so the share is known before the first send waits)."""
+
     def __init__(self) -> None:
         self._one_at_a_time = asyncio.Lock()
         # (wall clock, CPU time of the whole process): every thread holds the same GIL.

@@ -42,6 +42,26 @@ document.addEventListener("htmx:afterRequest", (event) => {
   form.elements.text.focus();
 });
 
+// A send that the server holds back (busy with other answers: chat/admission.py) says so
+// after a moment, until it is answered.
+(() => {
+  let timer = null;
+  const show = (shown) => {
+    const notice = document.getElementById("composer-wait");
+    if (notice) notice.hidden = !shown;
+  };
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    if (event.detail.elt.id !== "composer") return;
+    clearTimeout(timer);
+    timer = setTimeout(() => show(true), 1500);
+  });
+  document.addEventListener("htmx:afterRequest", (event) => {
+    if (event.detail.elt.id !== "composer") return;
+    clearTimeout(timer);
+    show(false);
+  });
+})();
+
 // Copy buttons: data-copy names the element whose text is copied.
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("[data-copy]");

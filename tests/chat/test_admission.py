@@ -1,9 +1,7 @@
 """While answers stream, a new send waits for the server to have CPU to spare."""
 
 import asyncio
-import threading
 import time
-from contextlib import contextmanager
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -11,28 +9,18 @@ from django.test import AsyncClient
 
 from playground.chat.models import Run
 from tests.chat.streaming import open_events, read_all, send_message
+from tests.conftest import busy_process
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 LONG_ANSWER = "Stream for a while [sim tokens=100 rate=40]"
 
 
-@contextmanager
-def busy_process():
-    """Another thread of the server process keeps the CPU (and its GIL) busy."""
-    stop = threading.Event()
-
-    def burn():
-        while not stop.is_set():
-            sum(range(10_000))
-
-    burner = threading.Thread(target=burn)
-    burner.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        burner.join()
+@pytest.fixture(autouse=True)
+def _held_back_at_half_a_cpu(settings):
+    """Busy means more than half a CPU here: the burner gets less than a whole core while
+    other tests run beside these."""
+    settings.ANSWER_ADMISSION_CPU_SHARE = 0.5
 
 
 async def logged_in(user) -> AsyncClient:
