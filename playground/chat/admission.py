@@ -73,10 +73,13 @@ def admitted():
 
 
 def starts_answers(view):
-    """For an async view that starts answers: it runs once admitted."""
+    """For an async view that starts answers: a POST to it runs once admitted (a GET, such
+    as an edit form, starts nothing and goes at once)."""
 
     @functools.wraps(view)
     async def admitted_view(request, *args, **kwargs):
+        if request.method != "POST":
+            return await view(request, *args, **kwargs)
         async with admitted():
             return await view(request, *args, **kwargs)
 

@@ -1,11 +1,13 @@
 """While answers stream, a new send waits for the server to have CPU to spare."""
 
 import asyncio
+import re
 import time
 
 import pytest
 from asgiref.sync import async_to_sync
 from django.test import AsyncClient
+from django.urls import reverse
 
 from playground.chat.models import Run
 from tests.chat.streaming import open_events, read_all, send_message
@@ -93,3 +95,24 @@ def test_with_no_answer_streaming_a_busy_server_takes_a_send_at_once(owner, sett
         return waited
 
     assert async_to_sync(scenario)() < 5
+
+
+def test_opening_an_edit_form_is_not_held_back_by_a_busy_server(owner, settings):
+    settings.ANSWER_ADMISSION_MAX_WAIT_SECONDS = 20
+
+    async def scenario():
+        client = await logged_in(owner)
+        response, streaming = await send_message(client, "Go on [sim tokens=400 rate=40]")
+        question_id = int(re.search(rb'id="message-(\d+)"', response.content).group(1))
+        with busy_process():
+            await asyncio.sleep(0.7)
+            started = time.monotonic()
+            form = await client.get(reverse("chat:message-edit", args=[question_id]))
+            took = time.monotonic() - started
+        await client.post(reverse("chat:run-stop", args=[streaming]))
+        await finish(client, streaming)
+        return form, took
+
+    form, took = async_to_sync(scenario)()
+    assert form.status_code == 200 and b"<textarea" in form.content
+    assert took < 3  # the answer streams for 10 s: held back, the form would wait for it
