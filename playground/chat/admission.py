@@ -47,7 +47,7 @@ class _Admission:
         return (time.process_time() - cpu_then) / (now - then)
 
     def busy(self, max_share: float) -> bool:
-        return runs.answers_streaming() > 0 and self.cpu_share() > max_share
+        return runs.answers_running() > 0 and self.cpu_share() > max_share
 
     @asynccontextmanager
     async def admitted(self):

@@ -55,7 +55,7 @@ def _base64_marker(match: re.Match) -> str:
 _tasks: dict[int, asyncio.Task] = {}
 
 
-def answers_streaming() -> int:
+def answers_running() -> int:
     """How many answers this process is generating now."""
     return len(_tasks)
 
@@ -196,8 +196,10 @@ def load(run: Run | int, *, branch: prompts.Branch | None = None) -> Loaded:
 class _Answer:
     """The answer as it grows, and its batched writes to the database."""
 
-    def __init__(self, run: Run):
+    def __init__(self, run: Run, upstream_answered: asyncio.Event | None = None):
         self.run = run
+        # Set by the upstream's first event (see run_start).
+        self.upstream_answered = upstream_answered or asyncio.Event()
         self.broker = get_broker()
         self.text: list[str] = []
         self.reasoning: list[str] = []
@@ -232,22 +234,24 @@ class _Answer:
             case StreamError(error=error):
                 raise error
 
-    def mark_started(self, request: WireRequest, upstream_answered: asyncio.Event) -> None:
+    def mark_started(self, request: WireRequest) -> None:
         """Record that the request goes out, without holding it up: the write runs once the
         upstream has answered, and later writes follow it (one database thread, in order)."""
         self.run.status = Run.Status.STREAMING
         self.run.started_at = timezone.now()
         self.run.request = services.request_record(request)
-        self._started_write = asyncio.ensure_future(self._write_started(upstream_answered))
+        self._started_write = asyncio.ensure_future(self._write_started())
 
-    async def _write_started(self, upstream_answered: asyncio.Event) -> None:
-        await until_upstream_answered(upstream_answered)
+    async def _write_started(self) -> None:
+        await until_upstream_answered(self.upstream_answered)
         await db(services.run_save_started)(
             run_id=self.run.pk, started_at=self.run.started_at, request=self.run.request
         )
 
     def record(self, sse: SSEEvent) -> None:
-        """Keep the raw exchange for "inspect" (written once, with the final text)."""
+        """Keep the raw exchange for "inspect" (written once, with the final text). The first
+        event also tells that the upstream has answered."""
+        self.upstream_answered.set()
         if self._exchange_size > _EXCHANGE_LIMIT:
             return
         raw = f"event: {sse.event}\n" if sse.event and sse.event != "message" else ""
@@ -321,12 +325,8 @@ async def _execute(run_id: int, loaded: Loaded | None, upstream_answered: asynci
             await _finish(_Answer(run))
             raise
     run, request = loaded
-    answer = _Answer(run)
-    answer.mark_started(request, upstream_answered)
-
-    def on_sse(sse: SSEEvent) -> None:
-        upstream_answered.set()
-        answer.record(sse)
+    answer = _Answer(run, upstream_answered)
+    answer.mark_started(request)
 
     def on_retry(attempt: int, delay: float, error: NexconnError) -> None:
         notice = f"{error.message_for_user} Retrying in {delay:.0f} s…"
@@ -335,7 +335,9 @@ async def _execute(run_id: int, loaded: Loaded | None, upstream_answered: asynci
     run.status = Run.Status.DONE
     try:
         protocol = PROTOCOLS.get(run.protocol) or PROTOCOLS[DEFAULT_PROTOCOL]
-        events = protocol.stream_chat(get_client(), request, on_retry=on_retry, on_sse=on_sse)
+        events = protocol.stream_chat(
+            get_client(), request, on_retry=on_retry, on_sse=answer.record
+        )
         async with aclosing(events):  # leaving early closes the upstream response at once
             async for event in events:
                 answer.apply(event)
