@@ -300,7 +300,8 @@ def test_when_the_pages_stream_ends_mid_answer_nothing_is_lost(browser_page, set
 def test_a_send_the_busy_server_holds_back_says_so_then_goes(browser_page, settings):
     """While answers stream and the server has no CPU to spare, a send waits for its turn
     (chat/admission.py): the page says so instead of looking stuck, and nothing is lost."""
-    settings.ANSWER_ADMISSION_CPU_SHARE = 0.5  # the burner may not get a whole core
+    # Beside another browser on two cores the burner may get far less than a core.
+    settings.ANSWER_ADMISSION_CPU_SHARE = 0.1
     page = browser_page
     start_an_answer(page, "Keep going [sim tokens=400 rate=50]", tokens=400)
     wait_for_text(page, at_least=20)

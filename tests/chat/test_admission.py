@@ -19,10 +19,10 @@ LONG_ANSWER = "Stream for a while [sim tokens=100 rate=40]"
 
 
 @pytest.fixture(autouse=True)
-def _held_back_at_half_a_cpu(settings):
-    """Busy means more than half a CPU here: the burner gets less than a whole core while
-    other tests run beside these."""
-    settings.ANSWER_ADMISSION_CPU_SHARE = 0.5
+def _held_back_at_a_tenth_of_a_cpu(settings):
+    """Busy means more than a tenth of a CPU here: beside other tests (and browsers) on two
+    cores the burner may get far less than a core; calm, the process uses a few percent."""
+    settings.ANSWER_ADMISSION_CPU_SHARE = 0.1
 
 
 async def logged_in(user) -> AsyncClient:
