@@ -3,9 +3,17 @@
 A server process relays every answer it generates through one event loop, under one GIL. A
 send costs far more CPU than a token (the form, the inserts, the prompt, the upstream
 connection, the response), so a burst of sends starved the answers already streaming: their
-tokens came seconds late (bench/README.md). While answers stream, a new send here waits until
-the process has CPU to spare, and sends are worked on one at a time. Nothing is refused: after
+tokens came seconds late (bench/README.md). While answers stream, a new send here waits
+until the process has room, and sends are worked on one at a time. Nothing is refused: after
 ANSWER_ADMISSION_MAX_WAIT_SECONDS a send goes ahead anyway.
+
+Two measures say the process has no room, either one is enough:
+- the event loop runs late: a timer due every _TICK_SECONDS ran more than
+  ANSWER_ADMISSION_LOOP_LAG_MS late in the last half second. A token waits that long before
+  it is relayed, whatever the cause (the process's own work, or other programs on the cores);
+- the process used more than ANSWER_ADMISSION_CPU_SHARE of one CPU over the last half second:
+  its threads take the GIL from the loop in turns of a few milliseconds, which the loop's
+  lateness does not show.
 """
 
 import asyncio
@@ -19,47 +27,63 @@ from django.conf import settings
 from playground.chat import runs
 from playground.core.loops import one_per_event_loop
 
-_SAMPLE_SECONDS = 0.1  # how often the process's CPU time is read
-_SHORTEST_SPAN = 0.01  # less time than this says nothing about the share
-_WINDOW_SAMPLES = 5  # the share is taken over the last half second
+_TICK_SECONDS = 0.02  # how often the loop's lateness and the process's CPU time are read
+_WINDOW_TICKS = 25  # both are judged over the last half second
+_SHORTEST_SPAN = 0.01  # less time than this says nothing about the CPU share
 _POLL_SECONDS = 0.02  # how often a waiting send looks again
 
 
 class _Admission:
-    """The admission of one event loop: a lock, and the process's CPU time read every
-    _SAMPLE_SECONDS (a timer, so the share is known before the first send waits)."""
+    """The admission of one event loop: a lock, and a timer that keeps the last half second
+    of the loop's lateness and of the process's CPU time (known before the first send)."""
 
     def __init__(self) -> None:
         self._one_at_a_time = asyncio.Lock()
+        self._lateness: deque[float] = deque(maxlen=_WINDOW_TICKS)
         # (wall clock, CPU time of the whole process): every thread holds the same GIL.
-        self._samples: deque[tuple[float, float]] = deque(maxlen=_WINDOW_SAMPLES + 1)
-        self._sample()
+        self._cpu: deque[tuple[float, float]] = deque(maxlen=_WINDOW_TICKS + 1)
+        loop = asyncio.get_running_loop()
+        self._due = loop.time()
+        self._tick()
 
-    def _sample(self) -> None:
-        self._samples.append((time.monotonic(), time.process_time()))
-        asyncio.get_running_loop().call_later(_SAMPLE_SECONDS, self._sample)
+    def _tick(self) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        self._lateness.append(now - self._due)
+        self._cpu.append((time.monotonic(), time.process_time()))
+        self._due = now + _TICK_SECONDS
+        loop.call_at(self._due, self._tick)
+
+    def loop_lag(self) -> float:
+        """The longest the loop ran late, in seconds, over the last half second."""
+        return max(self._lateness)
 
     def cpu_share(self) -> float:
         """The share of one CPU the process used over the last half second or so."""
-        (then, cpu_then), now = self._samples[0], time.monotonic()
+        (then, cpu_then), now = self._cpu[0], time.monotonic()
         if now - then < _SHORTEST_SPAN:
             return 0.0
         return (time.process_time() - cpu_then) / (now - then)
 
-    def busy(self, max_share: float) -> bool:
-        return runs.answers_running() > 0 and self.cpu_share() > max_share
+    def busy(self, max_lag: float, max_share: float) -> bool:
+        if not runs.answers_running():
+            return False
+        return bool(max_lag and self.loop_lag() > max_lag) or bool(
+            max_share and self.cpu_share() > max_share
+        )
 
     @asynccontextmanager
     async def admitted(self):
+        max_lag = settings.ANSWER_ADMISSION_LOOP_LAG_MS / 1000
         max_share = settings.ANSWER_ADMISSION_CPU_SHARE
-        if not max_share:
+        if not (max_lag or max_share):
             yield
             return
         loop = asyncio.get_running_loop()
         give_up_at = loop.time() + settings.ANSWER_ADMISSION_MAX_WAIT_SECONDS
         async with self._one_at_a_time:
-            # The CPU share is read, not signalled: nothing to wait on but time.
-            while self.busy(max_share) and loop.time() < give_up_at:  # noqa: ASYNC110
+            # Both measures are read, not signalled: nothing to wait on but time.
+            while self.busy(max_lag, max_share) and loop.time() < give_up_at:  # noqa: ASYNC110
                 await asyncio.sleep(_POLL_SECONDS)
             yield
 

@@ -1,8 +1,10 @@
-"""While answers stream, a new send waits for the server to have CPU to spare."""
+"""While answers stream, a new send waits for the server to have room: CPU to spare, and an
+event loop that keeps time."""
 
 import asyncio
 import re
 import time
+from contextlib import contextmanager
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -40,6 +42,24 @@ async def timed_send_while_busy(client, text: str) -> tuple[int, float]:
     return run_id, time.monotonic() - started
 
 
+@contextmanager
+def late_loop():
+    """The running event loop (the app's, here) is held 30 ms out of every 40, as when the
+    cores are taken by other programs: everything it runs runs late."""
+    loop = asyncio.get_running_loop()
+
+    def hold() -> None:
+        nonlocal holding
+        time.sleep(0.03)
+        holding = loop.call_later(0.01, hold)
+
+    holding = loop.call_soon(hold)
+    try:
+        yield
+    finally:
+        holding.cancel()
+
+
 async def finish(client, run_id: int) -> None:
     events = await read_all(await open_events(client, run_id))
     assert events[-1].event == "done"
@@ -63,6 +83,30 @@ def test_a_send_waits_while_the_server_is_busy_and_goes_once_it_has_cpu_to_spare
 
     second_run, waited_after_calm = async_to_sync(scenario)()
     assert waited_after_calm < 5
+    assert Run.objects.get(pk=second_run).status == Run.Status.DONE
+
+
+def test_a_send_waits_while_the_event_loop_runs_late_and_goes_once_it_keeps_time(owner, settings):
+    settings.ANSWER_ADMISSION_CPU_SHARE = 0  # the loop's lateness alone
+    settings.ANSWER_ADMISSION_LOOP_LAG_MS = 5
+
+    async def scenario():
+        client = await logged_in(owner)
+        _, streaming = await send_message(client, LONG_ANSWER)
+        with late_loop():
+            await asyncio.sleep(0.6)  # the lateness fills the admission's window
+            second = asyncio.create_task(send_message(client, "Next question"))
+            await asyncio.sleep(1.0)
+            assert not second.done(), "the send went ahead while the loop ran late"
+            kept_time_at = time.monotonic()
+        _, second_run = await asyncio.wait_for(second, timeout=10)
+        waited_after = time.monotonic() - kept_time_at
+        await finish(client, streaming)
+        await finish(client, second_run)
+        return second_run, waited_after
+
+    second_run, waited_after = async_to_sync(scenario)()
+    assert waited_after < 5
     assert Run.objects.get(pk=second_run).status == Run.Status.DONE
 
 
