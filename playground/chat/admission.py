@@ -9,8 +9,9 @@ ANSWER_ADMISSION_MAX_WAIT_SECONDS a send goes ahead anyway.
 
 Two measures say the process has no room, either one is enough:
 - the event loop runs late: a timer due every _TICK_SECONDS ran more than
-  ANSWER_ADMISSION_LOOP_LAG_MS late in the last half second. A token waits that long before
-  it is relayed, whatever the cause (the process's own work, or other programs on the cores);
+  ANSWER_ADMISSION_LOOP_LAG_MS late on average over the last half second. A token waits
+  about that long before it is relayed, whatever the cause (the process's own work, or other
+  programs on the cores);
 - the process used more than ANSWER_ADMISSION_CPU_SHARE of one CPU over the last half second:
   its threads take the GIL from the loop in turns of a few milliseconds, which the loop's
   lateness does not show.
@@ -55,8 +56,10 @@ class _Admission:
         loop.call_at(self._due, self._tick)
 
     def loop_lag(self) -> float:
-        """The longest the loop ran late, in seconds, over the last half second."""
-        return max(self._lateness)
+        """How late the loop ran its timer, in seconds, on average over the last half
+        second: one long step (a send's own work, a garbage collection) hardly counts, a
+        loop that has fallen behind does."""
+        return sum(self._lateness) / len(self._lateness)
 
     def cpu_share(self) -> float:
         """The share of one CPU the process used over the last half second or so."""
