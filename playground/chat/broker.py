@@ -13,7 +13,7 @@ Redis (`REDIS_URL`: a run started through one process can be followed from anoth
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -29,14 +29,16 @@ type Piece = tuple[int, str, str]  # (sequence number, kind, text)
 
 @dataclass
 class Feed:
-    """What a follower gets: the pieces so far, then batches of new ones until the end.
+    """What a follower gets: the pieces so far (`log`), then each new one as it comes.
 
-    `batches(idle)` yields an empty batch after `idle` seconds without news, so the caller
-    can keep its connection alive.
+    `await deliver(take)` calls `take(piece)` for every piece published after the log, as it
+    is published, and returns once the run has ended (or its process has gone away). No task
+    wakes per piece on the way: a connection that carries several runs takes their pieces
+    into one buffer and writes them in its own time.
     """
 
     log: list[Piece]
-    batches: Callable[[float], AsyncIterator[list[Piece]]]
+    deliver: Callable[[Callable[[Piece], None]], Awaitable[None]]
 
     def text(self, kind: str) -> str:
         return "".join(piece for _, k, piece in self.log if k == kind)
@@ -52,10 +54,35 @@ class Feed:
 # --- In-process -----------------------------------------------------------------------
 
 
+class _Follower:
+    """One follower of a run generated here. Pieces wait in a list until it delivers them
+    (between its copy of the log and its call to `deliver`), then go straight to its `take`."""
+
+    def __init__(self) -> None:
+        self.waiting: list[Piece] = []
+        self.take: Callable[[Piece], None] | None = None
+        self.ended = asyncio.get_running_loop().create_future()
+
+    def __call__(self, piece: Piece | None) -> None:
+        if piece is None:  # the run has ended
+            if not self.ended.done():
+                self.ended.set_result(None)
+        elif self.take is None:
+            self.waiting.append(piece)
+        else:
+            self.take(piece)
+
+    async def deliver(self, take: Callable[[Piece], None]) -> None:
+        for piece in self.waiting:
+            take(piece)
+        self.waiting, self.take = [], take
+        await self.ended
+
+
 @dataclass
 class _LocalRun:
     log: list[Piece] = field(default_factory=list)
-    followers: set[asyncio.Queue] = field(default_factory=set)
+    followers: set[_Follower] = field(default_factory=set)
     stop: Callable[[], None] | None = None
 
 
@@ -94,14 +121,14 @@ class InProcessBroker:
         run = self._runs[run_id]
         item = (len(run.log) + 1, kind, piece)
         run.log.append(item)
-        for queue in run.followers:
-            queue.put_nowait(item)
+        for follower in run.followers:
+            follower(item)
 
     async def close(self, run_id: int) -> None:
         """The run has ended and its final state is in the database."""
         run = self._runs.pop(run_id, None)
-        for queue in run.followers if run else ():
-            queue.put_nowait(None)
+        for follower in run.followers if run else ():
+            follower(None)
 
     async def is_live(self, run_id: int) -> bool:
         return run_id in self._runs
@@ -121,50 +148,12 @@ class InProcessBroker:
         if run is None:
             yield None
             return
-        queue: asyncio.Queue = asyncio.Queue()
-        run.followers.add(queue)
+        follower = _Follower()
+        run.followers.add(follower)
         try:
-            yield Feed(log=list(run.log), batches=lambda idle: _drain_batches(queue, idle))
+            yield Feed(log=list(run.log), deliver=follower.deliver)
         finally:
-            run.followers.discard(queue)
-
-
-_TICK = object()  # a keep-alive marker in a follower's queue
-
-
-async def _drain_batches(queue: asyncio.Queue, idle: float) -> AsyncIterator[list[Piece]]:
-    """Everything already waiting comes as one batch, so a burst of tokens is one message.
-
-    A repeating timer drops a marker into the queue every `idle` seconds, and a batch of
-    markers only is yielded empty (a keep-alive): cheaper than a timeout around every wait,
-    which was one timer set and cancelled per piece.
-    """
-    loop = asyncio.get_running_loop()
-
-    def tick() -> None:
-        nonlocal ticker
-        queue.put_nowait(_TICK)
-        ticker = loop.call_later(idle, tick)
-
-    ticker = loop.call_later(idle, tick)
-    try:
-        while True:
-            item = await queue.get()
-            batch, ticked = [], False
-            while item is not None:
-                if item is _TICK:
-                    ticked = True
-                else:
-                    batch.append(item)
-                if queue.empty():
-                    break
-                item = queue.get_nowait()
-            if batch or ticked:
-                yield batch
-            if item is None:
-                return
-    finally:
-        ticker.cancel()
+            run.followers.discard(follower)
 
 
 @cache

@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from contextlib import asynccontextmanager, suppress
 
 import redis.asyncio as redis
@@ -26,7 +26,8 @@ ALIVE_SECONDS = 10
 REFRESH_SECONDS = 3
 ENDED_RUN_KEEP_SECONDS = 300
 MAX_CONNECTIONS = 5000
-READ_TIMEOUT_SECONDS = 60  # above the SSE keep-alive interval, the longest XREAD block
+BLOCK_SECONDS = 15  # a follower's longest XREAD block: then it checks the run is still alive
+READ_TIMEOUT_SECONDS = 60  # above the longest XREAD block
 
 
 class _Publisher:
@@ -189,26 +190,25 @@ class RedisBroker:
         log, ended = _pieces(entries)
         last_id = entries[-1][0] if entries else "0-0"
 
-        async def batches(idle: float) -> AsyncIterator[list[Piece]]:
+        async def deliver(take: Callable[[Piece], None]) -> None:
             nonlocal last_id
             if ended:
                 return
             while True:
-                answer = await client.xread({log_key: last_id}, block=int(idle * 1000))
+                answer = await client.xread({log_key: last_id}, block=BLOCK_SECONDS * 1000)
                 if not answer:
                     if not await self.is_live(run_id):
                         return  # its process went away; the caller settles it
-                    yield []
                     continue
                 new_entries = answer[0][1]
                 last_id = new_entries[-1][0]
                 pieces, finished = _pieces(new_entries)
-                if pieces:
-                    yield pieces
+                for piece in pieces:
+                    take(piece)
                 if finished:
                     return
 
-        yield Feed(log=log, batches=batches)
+        yield Feed(log=log, deliver=deliver)
 
 
 def _pieces(entries) -> tuple[list[Piece], bool]:

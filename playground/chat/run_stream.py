@@ -40,65 +40,38 @@ async def run_event_stream(
     last_event_id: int | None,
     suffix: str = "",
     render_final: RenderFinal | None = None,
-):
+) -> AsyncIterator[bytes]:
     """The SSE messages of one run: a snapshot or the missed pieces, live pieces, the end.
 
-    `suffix` is appended to every event name (several runs on one connection);
-    `render_final(run_id)` draws the last event's HTML (the chat message by default).
+    `suffix` is appended to every event name; `render_final(run_id)` draws the last event's
+    HTML (the chat message by default).
     """
-    async with get_broker().follow(run.pk) as feed:
-        if feed is not None:
-            if last_event_id is not None and last_event_id <= feed.seq:
-                backlog = _pieces_message(
-                    [p for p in feed.log if p[0] > last_event_id], suffix=suffix
-                )
-            else:
-                backlog = _snapshot_message(feed, run.message_id, suffix=suffix)
-            yield b"retry: 1000\n\n" + backlog
-            async for batch in feed.batches(KEEPALIVE_SECONDS):
-                yield _pieces_message(batch, suffix=suffix) if batch else SSE_KEEPALIVE
-    final = await (render_final or _final_html)(run.pk)
-    yield sse_message(final, event="done" + suffix)
+    connection = _Connection(render_final)
+    carried = connection.carry(run, last_event_id=last_event_id, suffix=suffix)
+    carried.add_done_callback(lambda _: connection.end())
+    async for write in connection.writes(first=b"retry: 1000\n\n"):
+        yield write
 
 
 async def runs_event_stream(runs: list[Run], *, render_final: RenderFinal) -> AsyncIterator[bytes]:
     """Several runs over one SSE connection, their messages interleaved as they come."""
-    queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+    connection = _Connection(render_final)
+    remaining = len(runs)
 
-    async def pump(run: Run) -> None:
-        try:
-            await _relay(run, queue, last_event_id=None, render_final=render_final)
-        finally:
-            await queue.put(None)
+    def one_more_ended(_=None) -> None:
+        nonlocal remaining
+        remaining -= 1
+        if remaining <= 0:
+            connection.out.put_nowait(sse_message("", event="end"))
+            connection.end()
 
-    tasks = [asyncio.create_task(pump(run)) for run in runs]
-    try:
-        remaining = len(tasks)
-        while remaining:
-            message = await queue.get()
-            if message is None:
-                remaining -= 1
-            else:
-                yield message
-        yield sse_message("", event="end")
-    finally:
-        for task in tasks:
-            task.cancel()
-
-
-async def _relay(
-    run: Run,
-    out: asyncio.Queue,
-    *,
-    last_event_id: int | None,
-    render_final: RenderFinal | None = None,
-) -> None:
-    """One run's messages, its id in their event names, into a stream shared with others."""
-    stream = run_event_stream(
-        run, last_event_id=last_event_id, suffix=f"-{run.pk}", render_final=render_final
-    )
-    async for message in stream:
-        await out.put(message)
+    for run in runs:
+        carried = connection.carry(run, last_event_id=None, suffix=f"-{run.pk}")
+        carried.add_done_callback(one_more_ended)
+    if not runs:
+        one_more_ended()
+    async for write in connection.writes(first=b"retry: 1000\n\n"):
+        yield write
 
 
 def page_channel(user_id: int, page: str) -> str:
@@ -108,45 +81,107 @@ def page_channel(user_id: int, page: str) -> str:
 
 async def page_event_stream(channel: str) -> AsyncIterator[bytes]:
     """The runs announced on a page's channel while it is open, each from its first piece."""
-    out: asyncio.Queue[bytes | None] = asyncio.Queue()  # None: time is up
-    tasks: set[asyncio.Task] = set()
+    connection = _Connection()
 
-    async def pump(run_id: int, message_id: int) -> None:
-        await out.put(sse_message(f"{run_id} {message_id}", event="run"))
-        # From piece 1 on, as plain pieces: the page has shown nothing of this run yet.
-        await _relay(Run(pk=run_id, message_id=message_id), out, last_event_id=0)
-
-    async def follow_announced(announcements: asyncio.Queue) -> None:
+    async def carry_announced(announcements: asyncio.Queue) -> None:
         while True:
-            task = asyncio.create_task(pump(*await announcements.get()))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
+            run_id, message_id = await announcements.get()
+            connection.out.put_nowait(sse_message(f"{run_id} {message_id}", event="run"))
+            # From piece 1 on, as plain pieces: the page has shown nothing of this run yet.
+            run = Run(pk=run_id, message_id=message_id)
+            connection.carry(run, last_event_id=0, suffix=f"-{run_id}")
 
-    async def keep_alive() -> None:
-        while True:
-            await asyncio.sleep(KEEPALIVE_SECONDS)
-            out.put_nowait(SSE_KEEPALIVE)
-
-    # Keep-alives and the end come through the queue too: no timer around every piece.
-    time_up = asyncio.get_running_loop().call_later(
-        settings.PAGE_STREAM_SECONDS, out.put_nowait, None
-    )
+    time_up = asyncio.get_running_loop().call_later(settings.PAGE_STREAM_SECONDS, connection.end)
     async with get_broker().listen(channel) as announcements:
-        tasks.add(asyncio.create_task(follow_announced(announcements)))
-        tasks.add(asyncio.create_task(keep_alive()))
+        carrying = asyncio.create_task(carry_announced(announcements))
         try:
-            yield b"retry: 1000\n\n" + sse_message("", event="ready")
-            while (message := await out.get()) is not None:
-                while not out.empty():  # what piled up goes out in one write
-                    more = out.get_nowait()
-                    if more is None:
-                        out.put_nowait(None)  # time is up: after this write
-                        break
-                    message += more
-                yield message
+            ready = b"retry: 1000\n\n" + sse_message("", event="ready")
+            async for write in connection.writes(first=ready):
+                yield write
         finally:
             time_up.cancel()
-            for task in list(tasks):
+            carrying.cancel()
+
+
+_WAITING = object()  # in a connection's queue: pieces wait in its buffer to be written
+
+
+class _Connection:
+    """One SSE connection that carries one run or several (`carry`), in order.
+
+    A run's pieces go from the broker straight into the connection's buffer, and one marker
+    in `out` says that there is something to write: only the connection's own response task
+    wakes per piece. The other messages (a snapshot, a notice that a run starts, a run's
+    final rendering, keep-alives) go through `out` in the order they come.
+    """
+
+    def __init__(self, render_final: RenderFinal | None = None):
+        self.out: asyncio.Queue[bytes | object | None] = asyncio.Queue()  # None: the end
+        self._waiting: dict[str, list[Piece]] = {}  # by the run's event-name suffix
+        self._render_final = render_final or _final_html
+        self._carrying: set[asyncio.Task] = set()
+
+    def carry(self, run: Run, *, last_event_id: int | None, suffix: str) -> asyncio.Task:
+        """Carry the run from where the page is (see run_event_stream) to its final
+        rendering. The task is asleep while the run streams, and ends with the connection."""
+        task = asyncio.create_task(self._carry(run, last_event_id, suffix))
+        self._carrying.add(task)
+        task.add_done_callback(self._carrying.discard)
+        return task
+
+    def end(self) -> None:
+        self.out.put_nowait(None)
+
+    async def _carry(self, run: Run, last_event_id: int | None, suffix: str) -> None:
+        def take(piece: Piece) -> None:
+            if not self._waiting:
+                self.out.put_nowait(_WAITING)
+            self._waiting.setdefault(suffix, []).append(piece)
+
+        async with get_broker().follow(run.pk) as feed:
+            if feed is not None:
+                if last_event_id is not None and last_event_id <= feed.seq:
+                    for piece in feed.log:
+                        if piece[0] > last_event_id:
+                            take(piece)
+                else:
+                    self.out.put_nowait(_snapshot_message(feed, run.message_id, suffix=suffix))
+                await feed.deliver(take)
+        final = await self._render_final(run.pk)
+        self.out.put_nowait(sse_message(final, event="done" + suffix))
+
+    def _waiting_message(self) -> bytes:
+        waiting, self._waiting = self._waiting, {}
+        return b"".join(_pieces_message(items, suffix=suffix) for suffix, items in waiting.items())
+
+    async def writes(self, *, first: bytes) -> AsyncIterator[bytes]:
+        """`first`, then everything that has piled up in `out` as one write, until the end."""
+        loop = asyncio.get_running_loop()
+
+        def keep_alive() -> None:
+            nonlocal ticker
+            self.out.put_nowait(SSE_KEEPALIVE)
+            ticker = loop.call_later(KEEPALIVE_SECONDS, keep_alive)
+
+        ticker = loop.call_later(KEEPALIVE_SECONDS, keep_alive)
+        try:
+            yield first
+            while True:
+                items = [await self.out.get()]
+                while not self.out.empty():
+                    items.append(self.out.get_nowait())
+                parts = []
+                for item in items:
+                    if item is None:
+                        break
+                    parts.append(self._waiting_message() if item is _WAITING else item)
+                if write := b"".join(parts):
+                    yield write
+                if item is None:
+                    return
+        finally:
+            ticker.cancel()
+            for task in list(self._carrying):
                 task.cancel()
 
 
