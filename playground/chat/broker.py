@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 
@@ -34,11 +35,12 @@ class Feed:
     `await deliver(take)` calls `take(piece)` for every piece published after the log, as it
     is published, and returns once the run has ended (or its process has gone away). No task
     wakes per piece on the way: a connection that carries several runs takes their pieces
-    into one buffer and writes them in its own time.
+    into one buffer and writes them in its own time. It returns what `close` was given (the
+    finished Run) when the run was generated in this process, and None otherwise.
     """
 
     log: list[Piece]
-    deliver: Callable[[Callable[[Piece], None]], Awaitable[None]]
+    deliver: Callable[[Callable[[Piece], None]], Awaitable[Any]]
 
     def text(self, kind: str) -> str:
         return "".join(piece for _, k, piece in self.log if k == kind)
@@ -61,22 +63,23 @@ class _Follower:
     def __init__(self) -> None:
         self.waiting: list[Piece] = []
         self.take: Callable[[Piece], None] | None = None
-        self.ended = asyncio.get_running_loop().create_future()
+        self.ended = asyncio.get_running_loop().create_future()  # set to what close gave
 
-    def __call__(self, piece: Piece | None) -> None:
-        if piece is None:  # the run has ended
-            if not self.ended.done():
-                self.ended.set_result(None)
-        elif self.take is None:
+    def __call__(self, piece: Piece) -> None:
+        if self.take is None:
             self.waiting.append(piece)
         else:
             self.take(piece)
 
-    async def deliver(self, take: Callable[[Piece], None]) -> None:
+    def end(self, finished: Any) -> None:
+        if not self.ended.done():
+            self.ended.set_result(finished)
+
+    async def deliver(self, take: Callable[[Piece], None]) -> Any:
         for piece in self.waiting:
             take(piece)
         self.waiting, self.take = [], take
-        await self.ended
+        return await self.ended
 
 
 @dataclass
@@ -124,11 +127,12 @@ class InProcessBroker:
         for follower in run.followers:
             follower(item)
 
-    async def close(self, run_id: int) -> None:
-        """The run has ended and its final state is in the database."""
+    async def close(self, run_id: int, *, finished: Any = None) -> None:
+        """The run has ended and its final state is in the database. `finished` (the Run as
+        its task left it) goes to the followers here, so they need not read it back."""
         run = self._runs.pop(run_id, None)
         for follower in run.followers if run else ():
-            follower(None)
+            follower.end(finished)
 
     async def is_live(self, run_id: int) -> bool:
         return run_id in self._runs

@@ -86,7 +86,8 @@ class RedisBroker:
         publisher.seq += 1
         publisher.pending.put_nowait((publisher.seq, kind, piece))
 
-    async def close(self, run_id: int) -> None:
+    async def close(self, run_id: int, *, finished: object = None) -> None:
+        """`finished` stays here: followers in other processes read the run back."""
         publisher = self._local.pop(run_id, None)
         if publisher is None or publisher.writer is None:
             return

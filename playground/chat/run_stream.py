@@ -138,6 +138,7 @@ class _Connection:
                 self.out.put_nowait(_WAITING)
             self._waiting.setdefault(suffix, []).append(piece)
 
+        finished = None
         async with get_broker().follow(run.pk) as feed:
             if feed is not None:
                 if last_event_id is not None and last_event_id <= feed.seq:
@@ -146,8 +147,12 @@ class _Connection:
                             take(piece)
                 else:
                     self.out.put_nowait(_snapshot_message(feed, run.message_id, suffix=suffix))
-                await feed.deliver(take)
-        final = await self._render_final(run.pk)
+                finished = await feed.deliver(take)
+        if finished is not None and self._render_final is _final_html:
+            # The run ended here: its message is drawn as the run left it, not read back.
+            final = await runs.db(_message_html)(finished)
+        else:
+            final = await self._render_final(run.pk)
         self.out.put_nowait(sse_message(final, event="done" + suffix))
 
     def _waiting_message(self) -> bytes:
@@ -230,11 +235,16 @@ def _final_message_html(run_id: int, *, live: bool) -> str:
         return ""
     if run.is_active and not live:
         services.run_mark_interrupted(run=run)
-    entry = selectors.message_entry(message=run.message)
+    return _message_html(run)
+
+
+def _message_html(run: Run) -> str:
+    """The run's message as the page shows it once the answer has ended."""
+    message = run.message
     context = {
-        "message": run.message,
-        "conversation": run.message.conversation,
-        "entry": entry,
-        "leaf_id": run.message_id,  # an answer that just ended is the newest message
+        "message": message,
+        "conversation": message.conversation,
+        "entry": selectors.message_entry(message=message),
+        "leaf_id": message.pk,  # an answer that just ended is the newest message
     }
     return render_to_string(MESSAGE_TEMPLATE, context)

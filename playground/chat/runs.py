@@ -172,10 +172,12 @@ def load(run: Run | int, *, branch: prompts.Branch | None = None) -> Loaded:
     """The run (given, with its message and conversation, or read by id) and its wire
     request (sync: the ORM). `branch`: see prompts.prompt_messages."""
     if isinstance(run, Run):
-        # The run's task sets fields of its copy as the answer grows; the caller's stays as it
-        # was. Only the Run's own fields change, so its related objects can be shared (a
+        # The run's task sets fields of its copies of the run and its message as the answer
+        # grows and ends; the caller's stay as they were. The conversation can be shared (a
         # model's copy has its own state and cache of related objects).
+        message = copy.copy(run.message)
         run = copy.copy(run)
+        run.message = message
     else:
         run = Run.objects.select_related("message__conversation").get(pk=run)
     conversation = run.message.conversation
@@ -361,4 +363,5 @@ async def _execute(run_id: int, loaded: Loaded | None, upstream_answered: asynci
 async def _finish(answer: _Answer) -> None:
     await answer.fetch_images()
     await answer.save_final()
-    await get_broker().close(answer.run.pk)
+    # The followers here draw the final message from this run, without reading it back.
+    await get_broker().close(answer.run.pk, finished=answer.run)

@@ -327,12 +327,16 @@ def run_finish(
 ) -> None:
     """The final write: the whole text, the images, the outcome and the usage figures.
 
-    Updates rather than saves: the conversation may have been deleted meanwhile.
+    Updates rather than saves: the conversation may have been deleted meanwhile. The run's
+    message, in memory, then holds what was written, with this run as its run.
     """
     run.finished_at = timezone.now()
     run.cost = run_cost(run)
+    message = run.message
+    message.content, message.reasoning, message.tool_calls = text, reasoning, tool_calls or []
+    message.run = run  # the run may be a copy (runs.load): the message's link follows it
     updated = Message.objects.filter(pk=run.message_id).update(
-        content=text, reasoning=reasoning, tool_calls=tool_calls or []
+        content=text, reasoning=reasoning, tool_calls=message.tool_calls
     )
     for position, (content, content_type) in enumerate(images if updated else ()):
         image = Attachment(
@@ -351,7 +355,7 @@ def run_finish(
     )
     # By the conversation's key: a filter across the messages made Django build (and re-alias)
     # a subquery for every answer.
-    conversation_id = run.message.conversation_id
+    conversation_id = message.conversation_id
     Conversation.objects.filter(pk=conversation_id).update(updated_at=timezone.now())
 
 
