@@ -42,8 +42,8 @@ INSTALLED_APPS = [
 
 # Django's own middleware; where a hook does no I/O it runs in the event loop instead of
 # hopping to a worker thread (playground/core/middleware.py): same behaviour, same order.
-# Security, sessions, CSRF and X-Frame-Options stay Django's own classes: `check --deploy`
-# looks for them by name.
+# Security, sessions, CSRF and X-Frame-Options are named as Django's own classes, because
+# `check --deploy` looks for them by name; the ASGI handler loads their event-loop versions.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "playground.core.middleware.StaticFilesMiddleware",

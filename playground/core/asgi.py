@@ -4,6 +4,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import ThreadSensitiveContext
+from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 from django.db import connections
 
@@ -27,6 +28,19 @@ class ASGIHandlerWithSharedThreads(ASGIHandler):
         super().__init__()
         self.threads = threads
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="request")
+
+    def load_middleware(self, is_async=False):
+        """The middleware settings name, with the versions of Django's security, session,
+        CSRF and X-Frame-Options classes that run their I/O-free hooks in the event loop
+        (`check --deploy` reads the names in settings, so they stay Django's there)."""
+        from playground.core.middleware import loaded_in_event_loop  # needs the apps loaded
+
+        named = settings.MIDDLEWARE
+        settings.MIDDLEWARE = [loaded_in_event_loop(path) for path in named]
+        try:
+            super().load_middleware(is_async)
+        finally:
+            settings.MIDDLEWARE = named
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":

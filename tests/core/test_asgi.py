@@ -3,6 +3,7 @@ database connections, so a crowd of requests neither starts a thread nor opens a
 for each one."""
 
 import asyncio
+import re
 import threading
 
 import httpx
@@ -10,6 +11,9 @@ import pytest
 from django.conf import settings
 from django.db.backends.signals import connection_created
 from django.test import Client
+
+from playground.teams.services import team_create
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -72,3 +76,46 @@ def test_open_streams_hold_no_thread_so_other_requests_still_get_through(live_ap
             return page
 
     assert asyncio.run(scenario()).status_code == 200
+
+
+# Security, sessions, CSRF and X-Frame-Options run in the event loop under the project's
+# handler (the test client uses Django's own classes): the same behaviour, over HTTP.
+
+
+def _csrf_token(page: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+
+
+def test_the_served_app_sends_its_security_headers_and_cookies(live_app, owner):
+    with httpx.Client(base_url=live_app) as browser:
+        login = browser.get("/accounts/login/")
+        assert login.headers["X-Frame-Options"] == "DENY"
+        assert login.headers["X-Content-Type-Options"] == "nosniff"
+        assert login.headers["Referrer-Policy"] == "same-origin"
+        assert login.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+        assert "csrftoken" in browser.cookies
+        form = {"username": owner.username, "password": PASSWORD}
+        signed_in = browser.post(
+            "/accounts/login/", data={**form, "csrfmiddlewaretoken": _csrf_token(login.text)}
+        )
+        assert signed_in.status_code == 302, "the session was saved and the login went through"
+        assert "sessionid" in browser.cookies
+        assert browser.get("/").status_code == 200
+
+
+def test_the_served_app_refuses_a_form_without_its_csrf_token(live_app, owner):
+    with httpx.Client(base_url=live_app, cookies=session_of(owner)) as browser:
+        token = _csrf_token(browser.get("/teams/").text)
+        refused = browser.post("/teams/new/", data={"name": "No token"})
+        assert refused.status_code == 403
+        made = browser.post("/teams/new/", data={"name": "Team A", "csrfmiddlewaretoken": token})
+        assert made.status_code == 302
+
+
+def test_a_notice_left_by_one_request_shows_on_the_next(live_app, owner):
+    team = team_create(user=owner, name="Short-lived")
+    with httpx.Client(base_url=live_app, cookies=session_of(owner)) as browser:
+        token = _csrf_token(browser.get(f"/teams/{team.pk}/").text)
+        deleted = browser.post(f"/teams/{team.pk}/delete/", data={"csrfmiddlewaretoken": token})
+        assert deleted.status_code == 302
+        assert "Deleted the team “Short-lived”." in browser.get(deleted.headers["Location"]).text
