@@ -320,3 +320,24 @@ def test_a_send_the_busy_server_holds_back_says_so_then_goes(browser_page, setti
     answer = other.locator("article.message--assistant")
     expect(answer.locator(".message__footer")).to_contain_text("10 out")
     expect(other.get_by_label("Message")).to_have_value("")
+
+
+def test_a_regenerate_the_busy_server_holds_back_says_so_then_goes(browser_page, settings):
+    """Every action that starts an answer is held back the same way, and says so."""
+    settings.ANSWER_ADMISSION_CPU_SHARE = 0.1  # as above
+    page = browser_page
+    start_an_answer(page, "Name a colour [sim tokens=4]", tokens=4)
+    expect(page.locator("article.message--assistant .message__footer")).to_contain_text("4 out")
+    other = page.context.new_page()  # an answer streams in another conversation meanwhile
+    other.goto(f"{page.base_url}/")
+    expect(other.locator("#messages[data-stream-ready]")).to_be_attached()
+    send(other, "Keep going [sim tokens=400 rate=50]")
+    wait_for_text(other, at_least=20)
+    notice = page.get_by_role("status").filter(has_text="the server is busy")
+    with busy_process():
+        page.wait_for_timeout(700)  # the busy time fills the admission's window
+        page.get_by_role("button", name="Regenerate").click()
+        expect(notice).to_be_visible(timeout=5_000)
+        expect(page.locator(".branch-nav__count")).to_have_count(0)
+    expect(notice).to_be_hidden(timeout=10_000)
+    expect(page.locator(".branch-nav__count")).to_have_text("2/2")
