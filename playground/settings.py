@@ -219,7 +219,7 @@ RUN_FLUSH_INTERVAL_SECONDS = env.float("RUN_FLUSH_INTERVAL_SECONDS", default=1.0
 # worked on one at a time.
 # 0 leaves a measure out; both 0 turn admission off. After the longest wait a send goes ahead.
 ANSWER_ADMISSION_LOOP_LAG_MS = env.float("ANSWER_ADMISSION_LOOP_LAG_MS", default=3.0)
-ANSWER_ADMISSION_CPU_SHARE = env.float("ANSWER_ADMISSION_CPU_SHARE", default=0.8)
+ANSWER_ADMISSION_CPU_SHARE = env.float("ANSWER_ADMISSION_CPU_SHARE", default=0.7)
 ANSWER_ADMISSION_MAX_WAIT_SECONDS = env.float("ANSWER_ADMISSION_MAX_WAIT_SECONDS", default=30.0)
 # A chat page's own stream ends after this long (the page reconnects at once, and an answer
 # it was carrying goes on over a stream of its own): no connection is held forever.
