@@ -71,9 +71,9 @@ class _Admission:
     def busy(self, max_lag: float, max_share: float) -> bool:
         if not runs.answers_running():
             return False
-        return bool(max_lag and self.loop_lag() > max_lag) or bool(
-            max_share and self.cpu_share() > max_share
-        )
+        too_late = bool(max_lag) and self.loop_lag() > max_lag
+        too_busy = bool(max_share) and self.cpu_share() > max_share
+        return too_late or too_busy
 
     @asynccontextmanager
     async def admitted(self):

@@ -118,7 +118,7 @@ class _Connection:
     def __init__(self, render_final: RenderFinal | None = None):
         self.out: asyncio.Queue[bytes | object | None] = asyncio.Queue()  # None: the end
         self._waiting: dict[str, list[Piece]] = {}  # by the run's event-name suffix
-        self._render_final = render_final or _final_html
+        self._render_final = render_final  # None: the chat message
         self._carrying: set[asyncio.Task] = set()
 
     def carry(self, run: Run, *, last_event_id: int | None, suffix: str) -> asyncio.Task:
@@ -148,11 +148,11 @@ class _Connection:
                 else:
                     self.out.put_nowait(_snapshot_message(feed, run.message_id, suffix=suffix))
                 finished = await feed.deliver(take)
-        if finished is not None and self._render_final is _final_html:
+        if finished is not None and self._render_final is None:
             # The run ended here: its message is drawn as the run left it, not read back.
             final = await runs.db(_message_html)(finished)
         else:
-            final = await self._render_final(run.pk)
+            final = await (self._render_final or _final_html)(run.pk)
         self.out.put_nowait(sse_message(final, event="done" + suffix))
 
     def _waiting_message(self) -> bytes:
@@ -175,14 +175,13 @@ class _Connection:
                 items = [await self.out.get()]
                 while not self.out.empty():
                     items.append(self.out.get_nowait())
-                parts = []
-                for item in items:
-                    if item is None:
-                        break
-                    parts.append(self._waiting_message() if item is _WAITING else item)
+                ended = None in items
+                if ended:  # what came after the end is not written
+                    items = items[: items.index(None)]
+                parts = [self._waiting_message() if item is _WAITING else item for item in items]
                 if write := b"".join(parts):
                     yield write
-                if item is None:
+                if ended:
                     return
         finally:
             ticker.cancel()
