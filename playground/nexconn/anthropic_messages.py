@@ -313,10 +313,12 @@ class _ToolBlock:
 
 class _Decoder:
     """Typed events (`event:` lines; the data's `type` is read, so either will do), ended by
-    message_stop. No [DONE]."""
+    message_stop. No [DONE]. A stream that ends after the stop_reason (message_delta) is
+    complete without message_stop, as with chat completions' [DONE] (chat.md §6.2, §7.2)."""
 
     def __init__(self) -> None:
         self.done = False
+        self._finished = False
         self._usage: dict[str, Any] = {}
         self._tools: dict[int, _ToolBlock] = {}  # content block index -> tool call
 
@@ -349,7 +351,9 @@ class _Decoder:
         return []
 
     def end(self) -> list[ChatEvent]:
-        return [StreamError(cut_off_error("the stream ended without message_stop"))]
+        if self._finished:
+            return []
+        return [StreamError(cut_off_error("the stream ended before a stop_reason"))]
 
     def _delta(self, index: Any, delta: Mapping[str, Any]) -> list[ChatEvent]:
         match delta.get("type"):
@@ -367,6 +371,7 @@ class _Decoder:
         events: list[ChatEvent] = []
         delta = payload.get("delta")
         if isinstance(delta, Mapping) and (reason := delta.get("stop_reason")):
+            self._finished = True
             events.append(Finish(FINISH_REASONS.get(reason, reason)))
         if isinstance(usage := payload.get("usage"), Mapping):
             # message_delta counts are running totals; those it leaves out keep their value.

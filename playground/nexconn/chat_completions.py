@@ -116,19 +116,25 @@ def _reasoning_fields(params: ChatParams, reasoning: ReasoningStyle | None) -> d
 
 
 class _Decoder:
-    """Data-only chunks, ended by `data: [DONE]`."""
+    """Data-only chunks, ended by `data: [DONE]`. Several gateways never send it: a stream
+    that ends after its finish reason is complete all the same (chat.md §6.2)."""
 
     def __init__(self) -> None:
         self.done = False
+        self._finished = False
 
     def feed(self, sse: SSEEvent) -> list[ChatEvent]:
         if sse.data.strip() == "[DONE]":
             self.done = True
             return []
-        return _events_from_sse_data(sse)
+        events = _events_from_sse_data(sse)
+        self._finished = self._finished or any(isinstance(event, Finish) for event in events)
+        return events
 
     def end(self) -> list[ChatEvent]:
-        return [StreamError(cut_off_error())]
+        if self._finished:
+            return []
+        return [StreamError(cut_off_error("the stream ended before a finish_reason"))]
 
 
 def _events_from_sse_data(sse: SSEEvent) -> list[ChatEvent]:

@@ -146,7 +146,7 @@ def malformed_body_error(detail: str = "") -> NexconnError:
     )
 
 
-def cut_off_error(detail: str = "the stream ended without [DONE]") -> NexconnError:
+def cut_off_error(detail: str = "the stream ended before the answer finished") -> NexconnError:
     return NexconnError(
         "protocol",
         "The answer was cut off before it finished. Try again.",

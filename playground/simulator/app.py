@@ -82,6 +82,10 @@ KNOBS: dict[str, Callable[[str], Any]] = {
     "fail_times": _count,  # with error: only the first K requests with this directive fail
     "delay": _seconds,  # seconds before the response headers
     "cut": _count,  # the body ends after N text tokens, without [DONE]
+    # The body ends after the finish reason, without the protocol's terminator (chat
+    # completions' [DONE], Anthropic's message_stop), as several gateways end it. Gemini and
+    # Responses have none after their finish event.
+    "no_done": _switch,
     "stall": _count,  # after N text tokens the stream stays open, silent
     "malformed": _count,  # a chunk of invalid JSON after N text tokens
     "stream_error": _count,  # after N text tokens, the protocol's error event ends the stream
@@ -101,6 +105,7 @@ class Scenario:
     fail_times: int | None = None
     delay: float = 0.0
     cut: int | None = None
+    no_done: bool = False
     stall: int | None = None
     malformed: int | None = None
     stream_error: int | None = None

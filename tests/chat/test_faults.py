@@ -1,13 +1,17 @@
 """Every upstream fault ends the answer with a plain-language message, the partial text kept
 and a Retry button; 429 and 5xx before the first byte are retried first (the page is told)."""
 
+import json
+
 import pytest
 
 from playground.chat.models import Run
 from playground.nexconn.client import reset_clients
+from playground.simulator.app import Simulator
 from playground.simulator.app import application as simulator
 from tests.chat.streaming import open_events, read_all, send_message, text_of
 from tests.chat.test_runs import logged_in, run_async
+from tests.conftest import serve_in_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -89,3 +93,76 @@ def test_faults_after_the_first_byte_are_not_retried(owner, quick_upstream):
 
     run_async(scenario)
     assert len(chat_requests()) == 1
+
+
+@pytest.fixture
+def upstream_over_http(settings):
+    """A simulator of its own over real HTTP, as a Nexconn endpoint with a key."""
+    upstream = Simulator(token_rate=0)
+    url, stop = serve_in_thread(upstream)
+    settings.NEXCONN_API_KEY, settings.NEXCONN_BASE_URL = "sk-test", url
+    reset_clients()
+    yield upstream
+    reset_clients()
+    stop()
+
+
+PROTOCOL_MODELS = {
+    "chat_completions": "deepseek-v3",
+    "anthropic": "claude-4.5-sonnet",
+    "anthropic_bypass": "claude-4.5-sonnet",
+    "gemini": "gemini-2.5-flash",
+    "responses": "openai/gpt-5",
+}
+
+
+def assistant_turns(body: dict) -> list[str]:
+    """The earlier answers a request sends back, whatever the protocol's shape."""
+    turns = body.get("messages") or body.get("contents") or body.get("input")
+    return [json.dumps(turn) for turn in turns if turn.get("role") in ("assistant", "model")]
+
+
+@pytest.mark.parametrize("protocol", PROTOCOL_MODELS)
+def test_an_answer_whose_finish_came_is_complete_without_the_streams_terminator(
+    owner, upstream_over_http, protocol
+):
+    """Several gateways never send the terminator after the finish reason (`data: [DONE]`,
+    Anthropic's message_stop): the answer is complete and goes into the next turn's prompt.
+    One that ends before its finish reason is cut off and left out."""
+    extra = {"protocol": protocol}
+
+    async def scenario():
+        client = await logged_in(owner)
+        response, first_id = await send_message(
+            client,
+            "Tides [sim no_done tokens=8 reasoning=off]",
+            model=PROTOCOL_MODELS[protocol],
+            extra=extra,
+        )
+        first = await read_all(await open_events(client, first_id))
+        conversation_id = int(response["HX-Push-Url"].strip("/").split("/")[-1])
+        turns = []
+        for text in ("Waves [sim cut=6 tokens=12 reasoning=off]", "Wind [sim tokens=3]"):
+            _, run_id = await send_message(
+                client,
+                text,
+                model=PROTOCOL_MODELS[protocol],
+                conversation_id=conversation_id,
+                extra=extra,
+            )
+            turns.append((run_id, await read_all(await open_events(client, run_id))))
+        return (first_id, first), turns[0]
+
+    (first_id, first), (cut_id, cut) = run_async(scenario)
+    complete = Run.objects.select_related("message").get(pk=first_id)
+    assert complete.status == Run.Status.DONE, complete.error_message
+    assert complete.finish_reason == "stop" and complete.output_tokens == 8
+    assert first[-1].event == "done" and "Tides" in first[-1].data
+    assert "cut off" not in first[-1].data
+    cut_off = Run.objects.select_related("message").get(pk=cut_id)
+    assert cut_off.status == Run.Status.FAILED and "cut off" in cut_off.error_message
+    assert cut_off.message.content and "cut off" in cut[-1].data
+    follow_up = upstream_over_http.received[-1]["json"]
+    answers = assistant_turns(follow_up)
+    assert len(answers) == 1, "the complete answer is sent back, the cut-off one is not"
+    assert json.dumps(complete.message.content)[1:-1] in answers[0]

@@ -331,14 +331,33 @@ def test_the_same_events_from_every_protocol(protocol):
     assert usage == EXPECTED_USAGE
 
 
+# Chat completions and Anthropic end with a terminator after the finish marker ([DONE],
+# message_stop), which several gateways leave out; Gemini's and Responses' finish marker is
+# the stream's last event (chat.md §6.2, §7.2-7.4).
+FINISH_BEFORE_THE_ENDING = {"chat_completions", "anthropic"}
+
+
 @pytest.mark.parametrize("protocol", CASES)
-def test_a_stream_without_its_ending_is_cut_off(protocol):
+def test_a_stream_that_ends_after_its_finish_marker_is_complete(protocol):
+    module, path, body, ending, _ = CASES[protocol]
+    unterminated = body if protocol in FINISH_BEFORE_THE_ENDING else body + ending
+    events = stream(module, unterminated, path)
+    assert not any(isinstance(event, StreamError) for event in events)
+    assert events[-2:] == [Finish("tool_calls"), EXPECTED_USAGE]
+    assert [type(event) for event in events] == [
+        type(event) for event in stream(module, body + ending, path)
+    ]
+
+
+@pytest.mark.parametrize("protocol", CASES)
+def test_a_stream_that_ends_before_its_finish_marker_is_cut_off(protocol):
     module, path, body, _, _ = CASES[protocol]
-    events = stream(module, body, path)
+    up_to_hello = body[: body.index("\n\n", body.index('"Hello"')) + 2]
+    events = stream(module, up_to_hello, path)
+    assert events[:-1] == [ReasoningDelta("Hmm."), TextDelta("Hello")]
     assert isinstance(events[-1], StreamError)
     assert events[-1].error.kind == "protocol"
     assert "cut off" in events[-1].error.message_for_user
-    assert TextDelta("Hello") in events
 
 
 @pytest.mark.parametrize("protocol", CASES)

@@ -320,7 +320,7 @@ async def stream(send: Send, encoder: Encoder, scenario: Scenario, connection: _
         if await connection.pause(interval) or not await emit(encoder.image(index, picture)):
             return
     if await emit(encoder.finish()):
-        await close(encoder.end())
+        await close(b"" if scenario.no_done else encoder.end())
 
 
 async def respond(
