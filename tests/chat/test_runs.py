@@ -160,6 +160,34 @@ def test_sse_text_is_escaped_html(owner):
     assert "<i hx-get" not in events[-1].data  # the final Markdown has no raw HTML either
 
 
+def test_line_breaks_in_the_answer_cannot_forge_an_event_for_the_page(owner):
+    """A lone CR ends an SSE line as LF does: model text with one must not start an `event:`
+    or `id:` field of its own, neither live nor in the snapshot of a reopened page."""
+    forged = "AAA\revent: x\rid: 99999\rdata: y\r\n\rz"
+    filler = " and more" * 30
+
+    async def scenario():
+        client = await logged_in(owner)
+        _, run_id = await send_message(client, f"[sim echo rate=40] {forged}{filler}")
+        live = []
+        async for event in iter_events(await open_events(client, run_id)):
+            live.append(event)
+            if len(text_of(live)) > len(forged):  # past the forged part, far from the end
+                break
+        # A new connection (a reload) starts with a snapshot of the text so far.
+        return live, await read_all(await open_events(client, run_id))
+
+    live, reopened = run_async(scenario)
+    assert Message.objects.get(role="assistant").content == forged + filler
+    for event in live + reopened:
+        assert event.event in {"text", "snapshot", "done", "status"}, event
+        assert event.id != "99999", event
+    assert reopened[0].event == "snapshot"
+    normalised = "AAA\nevent: x\nid: 99999\ndata: y\n\nz"
+    assert text_of(live).startswith(normalised)
+    assert text_of(reopened) == normalised + filler
+
+
 @pytest.mark.parametrize(
     ("knob", "expected"),
     [
