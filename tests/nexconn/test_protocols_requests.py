@@ -471,6 +471,8 @@ def test_responses_translation():
         "temperature": 0.5,
         "max_output_tokens": 1000,
         "reasoning": {"effort": "high", "summary": "auto"},
+        "store": False,
+        "include": ["reasoning.encrypted_content"],
         "tools": [
             {
                 "type": "function",

@@ -38,6 +38,8 @@ STATUSES = {
     504: "DEADLINE_EXCEEDED",
 }
 FINISH_REASONS = {"stop": "STOP", "length": "MAX_TOKENS", "tool_calls": "STOP"}
+# Google documents this stand-in for a signature that was not kept; it passes validation.
+SKIP_SIGNATURE = "skip_thought_signature_validator"
 _MODES = {"AUTO": "auto", "NONE": "none", "ANY": "required", "VALIDATED": "auto"}
 
 
@@ -58,6 +60,7 @@ def parse(request: _Request, *, stream: bool) -> Ask:
     thinking = _get(config, "thinkingConfig", "thinking_config") or {}
     image = _get(config, "imageConfig", "image_config") or {}
     max_tokens = _get(config, "maxOutputTokens", "max_output_tokens")
+    _check_thought_signatures(request.params["model"], contents)
     return Ask(
         model=request.params["model"],
         prompt=prompt,
@@ -71,6 +74,61 @@ def parse(request: _Request, *, stream: bool) -> Ask:
         aspect_ratio=_get(image, "aspectRatio", "aspect_ratio"),
         image_size=_get(image, "imageSize", "image_size"),
     )
+
+
+def _check_thought_signatures(model: str, contents: list[dict[str, Any]]) -> None:
+    """Gemini 3 validates thought signatures on function calls: in the current turn (since
+    the last user text), the first call of each model step must carry the signature it came
+    with; any signature given must be one the model made (or Google's stand-in)."""
+    current = max(
+        (
+            i
+            for i, content in enumerate(contents)
+            if content.get("role", "user") == "user" and _text(content)
+        ),
+        default=0,
+    )
+    for position, content in enumerate(contents):
+        if content.get("role") != "model":
+            continue
+        calls = [
+            part
+            for part in content.get("parts") or ()
+            if isinstance(part, dict) and isinstance(_call(part), dict)
+        ]
+        for part in calls:
+            signature = _get(part, "thoughtSignature", "thought_signature")
+            if signature is not None and signature not in (SKIP_SIGNATURE, _signature(_call(part))):
+                raise BadRequest(
+                    f"Thought signature is not valid for function call `{_call(part).get('name')}`"
+                    f", position {position + 1}."
+                )
+        first = calls[0] if calls else None
+        if (
+            model.startswith("gemini-3")
+            and position > current
+            and first is not None
+            and not _get(first, "thoughtSignature", "thought_signature")
+        ):
+            raise BadRequest(
+                "Function call is missing a thought_signature in functionCall parts. This is "
+                "required for tools to work correctly, and missing thought_signature may lead "
+                "to degraded model performance. Additional data, function call "
+                f"`default_api:{_call(first).get('name')}` , position {position + 1}. Please "
+                "refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more "
+                "details."
+            )
+
+
+def _call(part: dict[str, Any]) -> Any:
+    return _get(part, "functionCall", "function_call")
+
+
+def _signature(call: dict[str, Any]) -> str:
+    """Stands in for the opaque signature Gemini puts on a function call: made from the
+    call itself, so that a replayed one can be checked."""
+    made = f"{call.get('name')}|{json.dumps(call.get('args') or {}, sort_keys=True)}"
+    return base64.b64encode(hashlib.sha256(made.encode()).digest()).decode()
 
 
 def _text(content: Any) -> str:
@@ -197,11 +255,8 @@ class GeminiEncoder(Encoder):
     def _call_part(self) -> dict[str, Any]:
         call = self.turn.tool_call
         assert call is not None
-        signature = base64.b64encode(hashlib.sha256(self.turn.id.encode()).digest()).decode()
-        return {
-            "functionCall": {"name": call.name, "args": json.loads(call.arguments)},
-            "thoughtSignature": signature,
-        }
+        function_call = {"name": call.name, "args": json.loads(call.arguments)}
+        return {"functionCall": function_call, "thoughtSignature": _signature(function_call)}
 
 
 async def send_error(send: Send, status: int, message: str | None, headers: dict[str, str]) -> None:
