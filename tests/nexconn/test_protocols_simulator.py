@@ -132,9 +132,7 @@ def test_the_same_prompt_gives_the_same_answer_through_every_protocol(simulator,
         usage = events[-1]
         assert isinstance(usage, Usage), protocol
         assert events[-2] == Finish("stop"), protocol
-        # Anthropic counts thinking in output_tokens only.
-        thinking = None if protocol.startswith("anthropic") else 6
-        assert (usage.output_tokens, usage.reasoning_tokens) == (36, thinking), protocol
+        assert (usage.output_tokens, usage.reasoning_tokens) == (36, 6), protocol
         assert usage.input_tokens > 0
         answers[protocol] = (reasoning_of(events), text_of(events))
     assert len(set(answers.values())) == 1, answers

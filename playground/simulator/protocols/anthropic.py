@@ -243,13 +243,15 @@ class MessagesEncoder(Encoder):
         }
 
     def _usage(self, *, output_tokens: int) -> dict[str, Any]:
-        # Only Anthropic's fields: thinking is counted in output_tokens, not apart.
-        return {
+        usage: dict[str, Any] = {
             "input_tokens": self.turn.input_tokens,
             "cache_creation_input_tokens": 0,
             "cache_read_input_tokens": 0,
             "output_tokens": output_tokens,
         }
+        if self.turn.reasoning and output_tokens > 1:
+            usage["output_tokens_details"] = {"thinking_tokens": len(self.turn.reasoning)}
+        return usage
 
     def _open(self, kind: str, block: dict[str, Any]) -> bytes:
         if self._block == kind:
