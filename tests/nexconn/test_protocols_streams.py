@@ -337,6 +337,23 @@ def test_the_same_events_from_every_protocol(protocol):
     assert usage == EXPECTED_USAGE
 
 
+KEPT = {
+    "chat_completions": [],
+    "anthropic": [
+        ReplayState("thinking_blocks", {"type": "thinking", "thinking": "Hmm.", "signature": "sig"})
+    ],
+    "gemini": [ReplayState("thought_signatures", {"call": 0, "signature": "sig"})],
+    "responses": [ReplayState("call_item_ids", {"call": 0, "id": "fc"})],
+}
+
+
+@pytest.mark.parametrize("protocol", CASES)
+def test_what_goes_back_to_the_model_is_kept_from_a_stream(protocol):
+    module, path, body, ending, _ = CASES[protocol]
+    events = stream(module, body + ending, path)
+    assert [event for event in events if isinstance(event, ReplayState)] == KEPT[protocol]
+
+
 @pytest.mark.parametrize("protocol", CASES)
 def test_a_stream_without_its_ending_is_cut_off(protocol):
     module, path, body, _, _ = CASES[protocol]

@@ -100,8 +100,8 @@ def _check_thought_signatures(model: str, contents: list[dict[str, Any]]) -> Non
             signature = _get(part, "thoughtSignature", "thought_signature")
             if signature is not None and signature not in (SKIP_SIGNATURE, _signature(_call(part))):
                 raise BadRequest(
-                    f"Thought signature is not valid for function call `{_call(part).get('name')}`"
-                    f", position {position + 1}."
+                    "Unable to submit request because it has an invalid thought signature "
+                    f"for content at index {position}"
                 )
         first = calls[0] if calls else None
         if (
