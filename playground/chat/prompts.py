@@ -42,11 +42,19 @@ def _wire_message(
         return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.content}
     if message.role == Message.Role.ASSISTANT:
         run = getattr(message, "run", None)
+        images = [a for a in attachments if a.kind == Attachment.Kind.IMAGE and a.is_output]
         if (run is not None and run.status in _LEFT_OUT) or not (
-            message.content or message.tool_calls
+            message.content or message.tool_calls or images
         ):
             return None
         item: dict = {"role": "assistant", "content": message.content}
+        if images:
+            # The pictures an image model drew go back with its turn, so that it can change
+            # them (chat.md §4.2, `images` of an assistant message).
+            item["images"] = [
+                {"type": "image_url", "image_url": {"url": _data_url(image)}, "index": index}
+                for index, image in enumerate(images)
+            ]
         if message.tool_calls:
             item["tool_calls"] = [
                 {
@@ -87,7 +95,7 @@ def _same_source(earlier: Run, answering: Run) -> bool:
 def _add_replay_state(item: dict, state: dict) -> None:
     """The stored state, in the keys each protocol module reads from an assistant message:
     `thinking_blocks` (Anthropic, chat.md §4.2), a Gemini thought signature in
-    `extra_content.google` (on a tool call, or on the message for its text), Responses
+    `extra_content.google` (on a tool call, an image, or the message for its text), Responses
     `reasoning_items` and each call's output item id (`item_id`)."""
     if blocks := state.get("thinking_blocks"):
         item["thinking_blocks"] = blocks
@@ -97,11 +105,15 @@ def _add_replay_state(item: dict, state: dict) -> None:
     for found in state.get("call_item_ids") or ():
         if 0 <= found["call"] < len(calls):
             calls[found["call"]]["item_id"] = found["id"]
+    images = item.get("images") or []
     for signed in state.get("thought_signatures") or ():
         google = {"google": {"thought_signature": signed["signature"]}}
         if "call" in signed:
             if 0 <= signed["call"] < len(calls):
                 calls[signed["call"]]["extra_content"] = google
+        elif "image" in signed:
+            if 0 <= signed["image"] < len(images):
+                images[signed["image"]]["extra_content"] = google
         elif "text" in signed:
             item["extra_content"] = google
 
@@ -111,13 +123,15 @@ def _file_data(attachment: Attachment) -> str:
         return base64.b64encode(stored.read()).decode("ascii")
 
 
+def _data_url(image: Attachment) -> str:
+    """An image's link, or its stored file as a data URL."""
+    return image.url or f"data:{image.content_type};base64,{_file_data(image)}"
+
+
 def _part(attachment: Attachment) -> dict | None:
     match attachment.kind:
         case Attachment.Kind.IMAGE:
-            url = attachment.url or (
-                f"data:{attachment.content_type};base64,{_file_data(attachment)}"
-            )
-            return {"type": "image_url", "image_url": {"url": url}}
+            return {"type": "image_url", "image_url": {"url": _data_url(attachment)}}
         case Attachment.Kind.AUDIO if attachment.file:
             audio_format = _AUDIO_FORMATS.get(attachment.content_type, "mp3")
             return {

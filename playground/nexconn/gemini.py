@@ -245,6 +245,11 @@ def _model_parts(message: Mapping[str, Any]) -> list[dict[str, Any]]:
     parts: list[dict[str, Any]] = []
     if text := content_text(message.get("content")):
         parts.append({"text": text} | _signature(message))
+    for image in message.get("images") or ():
+        if isinstance(image, Mapping) and (url := _url(image, "image_url")):
+            # Gemini 3 image models check the signature of every picture they drew.
+            signature = _signature(image) or {"thoughtSignature": UNKNOWN_SIGNATURE}
+            parts.append(_media(url, "image/png") | signature)
     calls = [
         call
         for call in message.get("tool_calls") or ()
@@ -315,6 +320,7 @@ class _Decoder:
         self.done = False  # the stream ends by closing; `end` tells a cut from a finish
         self._finished = False
         self._tool_calls = 0
+        self._images = 0
         self._usage: Mapping[str, Any] | None = None
 
     def feed(self, sse: SSEEvent) -> list[ChatEvent]:
@@ -385,7 +391,12 @@ class _Decoder:
         if isinstance(inline := _get(part, "inlineData", "inline_data"), Mapping):
             mime = _get(inline, "mimeType", "mime_type") or "image/png"
             if mime.startswith("image/") and inline.get("data"):
-                return [ImageOutput(f"data:{mime};base64,{inline['data']}")]
+                events = [ImageOutput(f"data:{mime};base64,{inline['data']}")]
+                if isinstance(signature, str) and signature:
+                    item = {"image": self._images, "signature": signature}
+                    events.append(ReplayState("thought_signatures", item))
+                self._images += 1
+                return events
         if isinstance(file := _get(part, "fileData", "file_data"), Mapping):
             mime = _get(file, "mimeType", "mime_type") or ""
             if mime.startswith("image/") and (uri := _get(file, "fileUri", "file_uri")):

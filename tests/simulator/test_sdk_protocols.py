@@ -548,3 +548,26 @@ def test_gemini_3_tool_round_trip_needs_the_thought_signature(base_url, method):
     assert forged.status_code == 400
     skipped = follow_up(unsigned | {"thoughtSignature": "skip_thought_signature_validator"})
     assert skipped.status_code == 200
+
+
+def test_gemini_3_image_models_check_the_signature_of_their_pictures(base_url):
+    SIMULATOR.reset()
+    url = f"{base_url}/bypass/vertex/v1/models/gemini-3.1-flash-image-preview:generateContent"
+    headers = {"Authorization": "Bearer sk-test"}
+    question = {"role": "user", "parts": [{"text": "A lighthouse at dusk"}]}
+    first = httpx.post(url, json={"contents": [question]}, headers=headers)
+    parts = first.json()["candidates"][0]["content"]["parts"]
+    [picture] = [part for part in parts if "inlineData" in part]
+    assert picture["thoughtSignature"]
+    edit = {"role": "user", "parts": [{"text": "Now paint it red"}]}
+
+    def follow_up(part):
+        contents = [question, {"role": "model", "parts": [part]}, edit]
+        return httpx.post(url, json={"contents": contents}, headers=headers)
+
+    assert follow_up(picture).status_code == 200
+    unsigned = {"inlineData": picture["inlineData"]}
+    refused = follow_up(unsigned)
+    assert refused.status_code == 400
+    assert "missing a thought_signature" in refused.json()["error"]["message"]
+    assert follow_up(unsigned | {"thoughtSignature": "c2lnbmVk"}).status_code == 400

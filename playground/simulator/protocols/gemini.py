@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from playground.simulator.app import ERRORS, Send, _Request, _send_json
+from playground.simulator.media.routes import GEMINI_IMAGE_MODELS
 from playground.simulator.protocols.engine import (
     Api,
     Ask,
@@ -61,6 +62,7 @@ def parse(request: _Request, *, stream: bool) -> Ask:
     image = _get(config, "imageConfig", "image_config") or {}
     max_tokens = _get(config, "maxOutputTokens", "max_output_tokens")
     _check_thought_signatures(request.params["model"], contents)
+    _check_image_signatures(request.params["model"], contents)
     return Ask(
         model=request.params["model"],
         prompt=prompt,
@@ -118,6 +120,37 @@ def _check_thought_signatures(model: str, contents: list[dict[str, Any]]) -> Non
                 "refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more "
                 "details."
             )
+
+
+def _check_image_signatures(model: str, contents: list[dict[str, Any]]) -> None:
+    """Gemini 3 image models check the signature of every picture of theirs given back (an
+    edit continues from the picture); a signature given must be theirs (or the stand-in)."""
+    if not model.startswith("gemini-3") or model not in GEMINI_IMAGE_MODELS:
+        return
+    for position, content in enumerate(contents):
+        if content.get("role") != "model":
+            continue
+        for part in content.get("parts") or ():
+            inline = _get(part, "inlineData", "inline_data")
+            if not isinstance(inline, dict) or part.get("thought"):
+                continue
+            signature = _get(part, "thoughtSignature", "thought_signature")
+            if not signature:
+                raise BadRequest(
+                    "Image part is missing a thought_signature in content at index "
+                    f"{position}. Please refer to "
+                    "https://ai.google.dev/gemini-api/docs/thought-signatures for more details."
+                )
+            if signature not in (SKIP_SIGNATURE, _image_signature(inline)):
+                raise BadRequest(
+                    "Unable to submit request because it has an invalid thought signature "
+                    f"for content at index {position}"
+                )
+
+
+def _image_signature(inline: dict[str, Any]) -> str:
+    made = f"image|{inline.get('data')}"
+    return base64.b64encode(hashlib.sha256(made.encode()).digest()).decode()
 
 
 def _call(part: dict[str, Any]) -> Any:
@@ -205,7 +238,7 @@ class GeminiEncoder(Encoder):
         return self._chunk([self._call_part()])
 
     def image(self, index: int, png_base64: str) -> bytes:
-        return self._chunk([{"inlineData": {"mimeType": "image/png", "data": png_base64}}])
+        return self._chunk([self._image_part(png_base64)])
 
     def finish(self) -> bytes:
         return self._chunk([{"text": ""}], final=True)
@@ -226,7 +259,7 @@ class GeminiEncoder(Encoder):
             parts.append({"text": "".join(turn.text)})
         if turn.tool_call:
             parts.append(self._call_part())
-        parts += [{"inlineData": {"mimeType": "image/png", "data": data}} for data in turn.images]
+        parts += [self._image_part(data) for data in turn.images]
         return self._response(parts, final=True)
 
     def _chunk(self, parts: list[dict[str, Any]], *, final: bool = False) -> bytes:
@@ -251,6 +284,12 @@ class GeminiEncoder(Encoder):
             "createTime": created,
             "responseId": turn.id[:22],
         }
+
+    def _image_part(self, png_base64: str) -> dict[str, Any]:
+        part: dict[str, Any] = {"inlineData": {"mimeType": "image/png", "data": png_base64}}
+        if self.turn.model.startswith("gemini-3"):  # Gemini 3 signs each picture it draws
+            part["thoughtSignature"] = _image_signature(part["inlineData"])
+        return part
 
     def _call_part(self) -> dict[str, Any]:
         call = self.turn.tool_call
