@@ -88,7 +88,7 @@ def _check_reasoning_items(items: list[dict[str, Any]], *, store: bool) -> None:
                     raise BadRequest(
                         f"The encrypted content for item {item_id} could not be verified."
                     )
-            case "function_call" if reasoning_id := _REASONING_BEFORE.get(item.get("id")):
+            case "function_call" if reasoning_id := _REASONING_BEFORE.get(str(item.get("id"))):
                 before = items[position - 1] if position else {}
                 if before.get("type") != "reasoning" or before.get("id") != reasoning_id:
                     raise BadRequest(
@@ -105,10 +105,10 @@ def _encrypted(text: str) -> str:
 
 def _reasoning_text(encrypted: Any) -> str | None:
     try:
-        check, _, text = base64.b64decode(str(encrypted), validate=True).decode().partition("|")
+        _, _, text = base64.b64decode(str(encrypted), validate=True).decode().partition("|")
     except ValueError:
         return None
-    return text if _encrypted(text) == encrypted and check else None
+    return text if _encrypted(text) == encrypted else None
 
 
 def _text(item: dict[str, Any]) -> str:
