@@ -48,6 +48,9 @@ class Message(models.Model):
     reasoning = models.TextField(blank=True)
     # Assistant: the tool calls the model made, [{"id", "name", "arguments"}].
     tool_calls = models.JSONField(default=list, blank=True)
+    # Assistant: what the protocol that wrote the answer needs back to continue from it
+    # (signed thinking blocks, thought signatures, reasoning items), by key; never shown.
+    replay_state = models.JSONField(default=dict, blank=True)
     # Tool: which call this result answers, and the function's name.
     tool_call_id = models.CharField(max_length=200, blank=True)
     tool_name = models.CharField(max_length=64, blank=True)

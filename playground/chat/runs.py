@@ -32,6 +32,7 @@ from playground.nexconn.events import (
     Finish,
     ImageOutput,
     ReasoningDelta,
+    ReplayState,
     StreamError,
     TextDelta,
     ToolCallDelta,
@@ -207,6 +208,7 @@ class _Answer:
         self.reasoning: list[str] = []
         self.image_links: list[str] = []
         self.tool_calls: dict[int, dict] = {}
+        self.replay_state: dict[str, list[dict]] = {}
         self.exchange: list[list] = []  # [ms since the request, raw SSE message]
         self._exchange_size = 0
         self._started = time.monotonic()
@@ -233,6 +235,8 @@ class _Answer:
                 self.broker.publish(self.run.pk, STATUS, "An image arrived; it shows at the end.")
             case Finish(reason=reason):
                 self.run.finish_reason = reason or ""
+            case ReplayState(key=key, item=item):
+                self.replay_state.setdefault(key, []).append(item)
             case StreamError(error=error):
                 raise error
 
@@ -308,6 +312,7 @@ class _Answer:
                 {**call, "id": call["id"] or f"call_{index}"}
                 for index, call in sorted(self.tool_calls.items())
             ],
+            replay_state=self.replay_state,
         )
 
 

@@ -324,6 +324,7 @@ def run_finish(
     reasoning: str,
     images: list[tuple[bytes, str]] = (),
     tool_calls: list[dict] | None = None,
+    replay_state: dict | None = None,
 ) -> None:
     """The final write: the whole text, the images, the outcome and the usage figures.
 
@@ -334,9 +335,13 @@ def run_finish(
     run.cost = run_cost(run)
     message = run.message
     message.content, message.reasoning, message.tool_calls = text, reasoning, tool_calls or []
+    message.replay_state = replay_state or {}
     message.run = run  # the run may be a copy (runs.load): the message's link follows it
     updated = Message.objects.filter(pk=run.message_id).update(
-        content=text, reasoning=reasoning, tool_calls=message.tool_calls
+        content=text,
+        reasoning=reasoning,
+        tool_calls=message.tool_calls,
+        replay_state=message.replay_state,
     )
     for position, (content, content_type) in enumerate(images if updated else ()):
         image = Attachment(

@@ -29,6 +29,7 @@ from playground.nexconn.events import (
     Finish,
     ImageOutput,
     ReasoningDelta,
+    ReplayState,
     StreamError,
     TextDelta,
     ToolCallDelta,
@@ -172,7 +173,7 @@ async def complete_chat(
             events.append(ToolCallDelta(tools, block.get("id"), block.get("name"), arguments))
             tools += 1
         else:
-            events += _block_events(block)
+            events += _block_events(block) + _replay_events(block)
     if reason := data.get("stop_reason"):
         events.append(Finish(FINISH_REASONS.get(reason, reason)))
     if isinstance(usage := data.get("usage"), Mapping):
@@ -290,6 +291,20 @@ def _block_events(block: Mapping[str, Any]) -> list[ChatEvent]:
     return []
 
 
+def _replay_events(block: Mapping[str, Any]) -> list[ChatEvent]:
+    """A whole thinking block goes back with its signature, as it came: Anthropic refuses a
+    tool use turn with thinking on that lacks it (chat.md §11)."""
+    match block.get("type"):
+        case "thinking" if block.get("signature"):
+            kept = {"type": "thinking", "thinking": block.get("thinking") or ""}
+            return [ReplayState("thinking_blocks", kept | {"signature": block["signature"]})]
+        case "redacted_thinking" if block.get("data"):
+            return [
+                ReplayState("thinking_blocks", {"type": "redacted_thinking", "data": block["data"]})
+            ]
+    return []
+
+
 def _usage(usage: Mapping[str, Any]) -> Usage:
     # Anthropic counts cached input apart from input_tokens; the app counts all input.
     cache_read = optional_int(usage.get("cache_read_input_tokens"))
@@ -321,6 +336,7 @@ class _Decoder:
         self._finished = False
         self._usage: dict[str, Any] = {}
         self._tools: dict[int, _ToolBlock] = {}  # content block index -> tool call
+        self._thinking: dict[int, dict[str, Any]] = {}  # index -> thinking block so far
 
     def feed(self, sse: SSEEvent) -> list[ChatEvent]:
         payload = json_data(sse)
@@ -336,9 +352,14 @@ class _Decoder:
                 if block.get("type") == "tool_use":
                     tool = self._tools[index] = _ToolBlock(len(self._tools), block.get("input"))
                     return [ToolCallDelta(tool.index, block.get("id"), block.get("name"), "")]
-                return _block_events(block)
+                if block.get("type") == "thinking":
+                    self._thinking[index] = dict(block)
+                    return _block_events(block)
+                return _block_events(block) + _replay_events(block)
             case "content_block_delta" if isinstance(delta := payload.get("delta"), Mapping):
                 return self._delta(index, delta)
+            case "content_block_stop" if thinking := self._thinking.pop(index, None):
+                return _replay_events(thinking)
             case "content_block_stop" if (tool := self._tools.get(index)) and not tool.streamed:
                 if tool.start_input:
                     return [ToolCallDelta(tool.index, None, None, json.dumps(tool.start_input))]
@@ -360,7 +381,13 @@ class _Decoder:
             case "text_delta" if delta.get("text"):
                 return [TextDelta(delta["text"])]
             case "thinking_delta" if delta.get("thinking"):
+                if (thinking := self._thinking.get(index)) is not None:
+                    thinking["thinking"] = (thinking.get("thinking") or "") + delta["thinking"]
                 return [ReasoningDelta(delta["thinking"])]
+            case "signature_delta" if (thinking := self._thinking.get(index)) is not None:
+                thinking["signature"] = (thinking.get("signature") or "") + (
+                    delta.get("signature") or ""
+                )
             case "input_json_delta" if (tool := self._tools.get(index)) is not None:
                 tool.streamed = True
                 if partial := delta.get("partial_json"):

@@ -20,6 +20,7 @@ from playground.nexconn.events import (
     Finish,
     ImageOutput,
     ReasoningDelta,
+    ReplayState,
     StreamError,
     TextDelta,
     ToolCallDelta,
@@ -173,14 +174,25 @@ def _events_from_message(part: Mapping[str, Any]) -> list[ChatEvent]:
         if not isinstance(call, Mapping):
             continue
         function = call.get("function") if isinstance(call.get("function"), Mapping) else {}
+        index = int(call.get("index", position))
         events.append(
             ToolCallDelta(
-                index=int(call.get("index", position)),
+                index=index,
                 id=call.get("id"),
                 name=function.get("name"),
                 arguments=function.get("arguments") or "",
             )
         )
+        # Gemini through an OpenAI layer signs a call here (Google's shape), to go back on it.
+        extra = call.get("extra_content")
+        google = extra.get("google") if isinstance(extra, Mapping) else None
+        if isinstance(google, Mapping) and (signature := google.get("thought_signature")):
+            item = {"call": index, "signature": signature}
+            events.append(ReplayState("thought_signatures", item))
+    # Claude's signed thinking, to go back as the request's thinking_blocks (chat.md §4.2).
+    for block in part.get("thinking_blocks") or ():
+        if isinstance(block, Mapping) and (block.get("signature") or block.get("data")):
+            events.append(ReplayState("thinking_blocks", dict(block)))
     for image in part.get("images") or ():
         if url := _image_url(image):
             events.append(ImageOutput(url))

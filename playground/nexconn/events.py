@@ -44,6 +44,16 @@ class Finish:
 
 
 @dataclass(frozen=True, slots=True)
+class ReplayState:
+    """Something the protocol needs sent back with this answer to continue from it, never
+    shown: a signed thinking block, a thought signature, a reasoning item. Items with the
+    same key make one list, in the order they came."""
+
+    key: str
+    item: dict
+
+
+@dataclass(frozen=True, slots=True)
 class StreamError:
     """A failure after the answer had started; partial output stays valid."""
 
@@ -51,5 +61,12 @@ class StreamError:
 
 
 type ChatEvent = (
-    TextDelta | ReasoningDelta | ToolCallDelta | ImageOutput | Usage | Finish | StreamError
+    TextDelta
+    | ReasoningDelta
+    | ToolCallDelta
+    | ImageOutput
+    | Usage
+    | Finish
+    | ReplayState
+    | StreamError
 )

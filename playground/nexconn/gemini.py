@@ -33,6 +33,7 @@ from playground.nexconn.events import (
     Finish,
     ImageOutput,
     ReasoningDelta,
+    ReplayState,
     StreamError,
     TextDelta,
     ToolCallDelta,
@@ -238,27 +239,42 @@ def _user_parts(content: Any) -> list[dict[str, Any]]:
 
 
 def _model_parts(message: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """An assistant turn: its text, then its function calls (Vertex has no call ids)."""
+    """An assistant turn: its text, then its function calls (Vertex has no call ids), each
+    part with the thought signature it came with (chat.md §11). Google's OpenAI layer keeps
+    a signature in extra_content.google.thought_signature, on a tool call or the message."""
     parts: list[dict[str, Any]] = []
     if text := content_text(message.get("content")):
-        parts.append({"text": text})
-    for call in message.get("tool_calls") or ():
-        function = call.get("function") if isinstance(call, Mapping) else None
-        if not isinstance(function, Mapping):
-            continue
+        parts.append({"text": text} | _signature(message))
+    for image in message.get("images") or ():
+        if isinstance(image, Mapping) and (url := _url(image, "image_url")):
+            # Gemini 3 image models check the signature of every picture they drew.
+            signature = _signature(image) or {"thoughtSignature": UNKNOWN_SIGNATURE}
+            parts.append(_media(url, "image/png") | signature)
+    calls = [
+        call
+        for call in message.get("tool_calls") or ()
+        if isinstance(call, Mapping) and isinstance(call.get("function"), Mapping)
+    ]
+    for position, call in enumerate(calls):
+        function = call["function"]
         part: dict[str, Any] = {
             "functionCall": {
                 "name": function.get("name"),
                 "args": arguments_object(function.get("arguments")),
             }
-        }
-        if not any("functionCall" in earlier for earlier in parts):
-            # Only the first call of a turn carries the signature (Google's rule); Google's
-            # OpenAI layer keeps it in extra_content.google.thought_signature.
-            google = (call.get("extra_content") or {}).get("google") or {}
-            part["thoughtSignature"] = google.get("thought_signature") or UNKNOWN_SIGNATURE
+        } | _signature(call)
+        if position == 0 and "thoughtSignature" not in part:
+            # Only the first call of a turn carries a signature (Google's rule).
+            part["thoughtSignature"] = UNKNOWN_SIGNATURE
         parts.append(part)
     return parts
+
+
+def _signature(holder: Mapping[str, Any]) -> dict[str, str]:
+    extra = holder.get("extra_content")
+    google = extra.get("google") if isinstance(extra, Mapping) else None
+    signature = google.get("thought_signature") if isinstance(google, Mapping) else None
+    return {"thoughtSignature": signature} if isinstance(signature, str) and signature else {}
 
 
 def _result(content: Any) -> dict[str, Any]:
@@ -304,6 +320,7 @@ class _Decoder:
         self.done = False  # the stream ends by closing; `end` tells a cut from a finish
         self._finished = False
         self._tool_calls = 0
+        self._images = 0
         self._usage: Mapping[str, Any] | None = None
 
     def feed(self, sse: SSEEvent) -> list[ChatEvent]:
@@ -349,22 +366,37 @@ class _Decoder:
 
     def _part_events(self, part: Mapping[str, Any]) -> list[ChatEvent]:
         thought = bool(part.get("thought"))
-        if isinstance(text := part.get("text"), str):
-            if not text:
-                return []
-            return [ReasoningDelta(text) if thought else TextDelta(text)]
+        signature = _get(part, "thoughtSignature", "thought_signature")
         if isinstance(call := _get(part, "functionCall", "function_call"), Mapping):
             index = self._tool_calls
             self._tool_calls += 1
             call_id = call.get("id") or f"call_{uuid.uuid4().hex[:24]}"
             arguments = json.dumps(call.get("args") or {})
-            return [ToolCallDelta(index, call_id, call.get("name"), arguments)]
+            events: list[ChatEvent] = [ToolCallDelta(index, call_id, call.get("name"), arguments)]
+            if isinstance(signature, str) and signature:
+                events.append(
+                    ReplayState("thought_signatures", {"call": index, "signature": signature})
+                )
+            return events
+        if isinstance(text := part.get("text"), str):
+            events = [ReasoningDelta(text) if thought else TextDelta(text)] if text else []
+            if isinstance(signature, str) and signature and not thought:
+                # A signature on the answer's text (or on an empty part after it) goes back
+                # on the text; a later one replaces it.
+                item = {"text": True, "signature": signature}
+                events.append(ReplayState("thought_signatures", item))
+            return events
         if thought:  # Gemini image models also draw interim "thought" images
             return []
         if isinstance(inline := _get(part, "inlineData", "inline_data"), Mapping):
             mime = _get(inline, "mimeType", "mime_type") or "image/png"
             if mime.startswith("image/") and inline.get("data"):
-                return [ImageOutput(f"data:{mime};base64,{inline['data']}")]
+                events = [ImageOutput(f"data:{mime};base64,{inline['data']}")]
+                if isinstance(signature, str) and signature:
+                    item = {"image": self._images, "signature": signature}
+                    events.append(ReplayState("thought_signatures", item))
+                self._images += 1
+                return events
         if isinstance(file := _get(part, "fileData", "file_data"), Mapping):
             mime = _get(file, "mimeType", "mime_type") or ""
             if mime.startswith("image/") and (uri := _get(file, "fileUri", "file_uri")):

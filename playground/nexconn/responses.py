@@ -24,6 +24,7 @@ from playground.nexconn.events import (
     Finish,
     ImageOutput,
     ReasoningDelta,
+    ReplayState,
     StreamError,
     TextDelta,
     ToolCallDelta,
@@ -65,6 +66,11 @@ def build_request(
         body["max_output_tokens"] = params.max_tokens
     if settings := _reasoning(params, reasoning):
         body["reasoning"] = settings
+    if reasoning is not None:
+        # Nothing is kept upstream: each reasoning item comes back encrypted and goes back
+        # with the next request, which a tool call's answer needs to continue its reasoning.
+        body["store"] = False
+        body["include"] = ["reasoning.encrypted_content"]
     if tools := function_tools(params):
         body["tools"] = [
             {
@@ -98,14 +104,22 @@ def translate_messages(messages: list[dict[str, Any]]) -> tuple[str, list[dict[s
             case "user":
                 items.append({"role": "user", "content": _user_content(content)})
             case "assistant":
+                # The answer's reasoning items first, as they came (prompts.py keeps them).
+                items += [
+                    dict(item)
+                    for item in message.get("reasoning_items") or ()
+                    if isinstance(item, Mapping)
+                ]
                 if text := content_text(content):
                     items.append({"role": "assistant", "content": text})
                 for call in message.get("tool_calls") or ():
                     function = call.get("function") if isinstance(call, Mapping) else None
                     if isinstance(function, Mapping):
+                        item_id = call.get("item_id")
                         items.append(
                             {
                                 "type": "function_call",
+                                **({"id": item_id} if item_id else {}),
                                 "call_id": call.get("id"),
                                 "name": function.get("name"),
                                 "arguments": function.get("arguments") or "{}",
@@ -156,6 +170,7 @@ async def complete_chat(
             continue
         match item.get("type"):
             case "reasoning":
+                events += _replay_events(item)
                 texts = [
                     part.get("text") or ""
                     for part in (item.get("summary") or []) + (item.get("content") or [])
@@ -177,6 +192,7 @@ async def complete_chat(
                 events.append(
                     ToolCallDelta(tool_calls, item.get("call_id"), item.get("name"), arguments)
                 )
+                events += _call_item_events(tool_calls, item)
                 tool_calls += 1
             case "image_generation_call" if item.get("result"):
                 events.append(ImageOutput(f"data:image/png;base64,{item['result']}"))
@@ -238,6 +254,24 @@ def _file_fields(file: Mapping[str, Any]) -> dict[str, Any]:
     return {"file_id": file.get("file_id")}
 
 
+def _replay_events(item: Mapping[str, Any]) -> list[ChatEvent]:
+    """A reasoning item, kept to go back with the next request: its id, its summary and its
+    encrypted content (the reasoning itself, which only OpenAI can read)."""
+    if not item.get("id"):
+        return []
+    kept = {"type": "reasoning", "id": item["id"], "summary": item.get("summary") or []}
+    if item.get("encrypted_content"):
+        kept["encrypted_content"] = item["encrypted_content"]
+    return [ReplayState("reasoning_items", kept)]
+
+
+def _call_item_events(index: int, item: Mapping[str, Any]) -> list[ChatEvent]:
+    """A function call's output item id: with it, OpenAI pairs the call with its reasoning."""
+    if not isinstance(item_id := item.get("id"), str) or not item_id:
+        return []
+    return [ReplayState("call_item_ids", {"call": index, "id": item_id})]
+
+
 def _closing_events(response: Mapping[str, Any], *, tool_calls: int) -> list[ChatEvent]:
     """Finish and Usage from a finished response object."""
     details = response.get("incomplete_details")
@@ -294,9 +328,10 @@ class _Decoder:
                 return [ReasoningDelta("\n\n")]  # summary parts are paragraphs
             case "response.output_item.added" if item.get("type") == "function_call":
                 call = self._calls[position] = _Call(len(self._calls), item.get("arguments") or "")
-                return [
-                    ToolCallDelta(call.index, item.get("call_id"), item.get("name"), call.arguments)
-                ]
+                start = ToolCallDelta(
+                    call.index, item.get("call_id"), item.get("name"), call.arguments
+                )
+                return [start, *_call_item_events(call.index, item)]
             case "response.function_call_arguments.delta" if call := self._calls.get(position):
                 call.arguments += delta or ""
                 return [ToolCallDelta(call.index, None, None, delta)] if delta else []
@@ -318,6 +353,8 @@ class _Decoder:
         return [StreamError(cut_off_error("the stream ended without response.completed"))]
 
     def _item_done(self, position: Any, item: Mapping[str, Any]) -> list[ChatEvent]:
+        if item.get("type") == "reasoning":
+            return _replay_events(item)
         if item.get("type") == "image_generation_call" and item.get("result"):
             return [ImageOutput(f"data:image/png;base64,{item['result']}")]
         call = self._calls.get(position)

@@ -59,7 +59,7 @@ def test_sign_up_send_watch_the_answer_grow_then_reload_and_find_it(browser_page
 def test_reasoning_streams_into_a_collapsible_block(browser_page):
     page = browser_page
     signup_in_browser(page)
-    page.get_by_label("Model").select_option("claude-4.5-sonnet")
+    page.get_by_label("Model").select_option("moonshotai/kimi-k2.5")
     page.get_by_label("Message").fill(
         "Why is the sky blue? [sim tokens=30 reasoning_tokens=30 rate=40]"
     )

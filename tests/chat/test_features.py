@@ -223,6 +223,64 @@ def test_a_tool_round_trip(owner):
     assert "21" in text_of(events)
 
 
+THINKING_TOOL_CASES = {
+    "chat_completions": ("deepseek/deepseek-v3.2-251201", {"p_thinking": "true"}),
+    "anthropic": ("claude-4.5-sonnet", {"p_thinking": "true", "p_thinking_budget": "2048"}),
+    "anthropic_bypass": ("claude-4.5-sonnet", {"p_thinking": "true", "p_thinking_budget": "2048"}),
+    "gemini": ("gemini-3.1-pro-preview", {"p_reasoning_effort": "high"}),
+    "responses": ("openai/gpt-5", {"p_reasoning_effort": "high"}),
+}
+
+
+@pytest.mark.parametrize("protocol", THINKING_TOOL_CASES)
+def test_a_tool_round_trip_with_thinking_gives_back_what_the_protocol_needs(owner, protocol):
+    """The simulator refuses, as each real API does, a tool result whose call comes back
+    without its reasoning state; the state is never shown as the answer."""
+    model, thinking = THINKING_TOOL_CASES[protocol]
+    run, _ = ask(
+        owner, "What is the weather in Paris?", model=model, protocol=protocol,
+        p_tools=WEATHER_TOOL, p_tool_choice="auto", p_max_tokens="4096", **thinking,
+    )  # fmt: skip
+    assert run.status == Run.Status.DONE, run.error_message
+    answer = run.message
+    answer.refresh_from_db()
+    [call] = answer.tool_calls
+    assert answer.reasoning and not answer.content
+
+    _, follow_up, events = act(
+        owner,
+        reverse("chat:tool-results", args=[answer.pk]),
+        {f"result-{call['id']}": '{"temperature": 21}'},
+    )
+    assert follow_up.status == Run.Status.DONE, follow_up.error_message
+    assert "21" in text_of(events)
+    first, second = (request["json"] for request in chat_requests()[-2:])
+    match protocol:
+        case "chat_completions":
+            replayed = second["messages"][-2]
+            assert replayed["reasoning_content"] == answer.reasoning
+            kept = None  # the reasoning is shown as reasoning, as always
+        case "anthropic" | "anthropic_bypass":
+            [thinking_block, tool_use] = second["messages"][-2]["content"]
+            assert thinking_block["type"] == "thinking" and tool_use["type"] == "tool_use"
+            assert thinking_block["thinking"] == answer.reasoning
+            kept = thinking_block["signature"]
+        case "gemini":
+            [part] = second["contents"][-2]["parts"]
+            kept = part["thoughtSignature"]
+            assert kept == answer.replay_state["thought_signatures"][0]["signature"]
+            assert kept != "skip_thought_signature_validator"
+        case "responses":
+            assert first["include"] == ["reasoning.encrypted_content"]
+            reasoning_item, call_item = second["input"][-3:-1]
+            assert reasoning_item["type"] == "reasoning"
+            kept = reasoning_item["encrypted_content"]
+            assert (call_item["type"], call_item["call_id"]) == ("function_call", call["id"])
+            assert call_item["id"].startswith("fc_")
+    page = logged_in(owner).get(reverse("chat:conversation", args=[answer.conversation_id]))
+    assert kept is None or kept not in page.content.decode()
+
+
 def test_edit_and_regenerate_make_branches_that_stay_navigable(owner):
     first, _ = ask(owner, "Name a colour [sim tokens=3]")
     conversation = first.message.conversation

@@ -51,7 +51,7 @@ def test_reasoning_streams_before_the_answer_into_its_own_block(owner):
     async def scenario():
         client = await logged_in(owner)
         _, run_id = await send_message(
-            client, "Think first [sim tokens=20 rate=50]", model="claude-4.5-sonnet"
+            client, "Think first [sim tokens=20 rate=50]", model="moonshotai/kimi-k2.5"
         )
         return await read_all(await open_events(client, run_id))
 

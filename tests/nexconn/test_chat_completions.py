@@ -63,7 +63,10 @@ def test_build_request_omits_unset_values():
 def test_stream_reasoning_then_text_then_finish_and_usage():
     simulator = Simulator(token_rate=0)
     body = build_request(
-        model="claude-4.5-sonnet", messages=user("What is SSE? [sim tokens=40 reasoning_tokens=7]")
+        model="claude-4.5-sonnet",
+        messages=user("What is SSE? [sim tokens=40 reasoning_tokens=7]"),
+        params=ChatParams(thinking=True),
+        reasoning="thinking",
     )
 
     async def main():

@@ -471,6 +471,8 @@ def test_responses_translation():
         "temperature": 0.5,
         "max_output_tokens": 1000,
         "reasoning": {"effort": "high", "summary": "auto"},
+        "store": False,
+        "include": ["reasoning.encrypted_content"],
         "tools": [
             {
                 "type": "function",
@@ -595,3 +597,63 @@ def test_registry():
 def test_protocols_for(model, expected):
     assert {protocol.id for protocol in protocols_for(model)} == expected
     assert default_protocol_for(model) == "chat_completions"
+
+
+# What an answer's protocol needs back (prompts.py puts it on the assistant message).
+SIGNED_TURN = [
+    {"role": "user", "content": "Weather in Paris?"},
+    {
+        "role": "assistant",
+        "content": "Let me check.",
+        "reasoning_content": "Paris, so a weather call.",
+        "extra_content": {"google": {"thought_signature": "text-sig"}},
+        "reasoning_items": [
+            {"type": "reasoning", "id": "rs_1", "summary": [], "encrypted_content": "enc"}
+        ],
+        "tool_calls": [
+            {
+                "id": "call_1",
+                "type": "function",
+                "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+                "item_id": "fc_1",
+                "extra_content": {"google": {"thought_signature": "call-sig"}},
+            },
+            {
+                "id": "call_2",
+                "type": "function",
+                "function": {"name": "get_time", "arguments": "{}"},
+                "item_id": "fc_2",
+            },
+        ],
+    },
+    {"role": "tool", "tool_call_id": "call_1", "content": "sunny"},
+    {"role": "tool", "tool_call_id": "call_2", "content": "noon"},
+]
+
+
+def test_gemini_gives_back_each_parts_own_thought_signature():
+    _, contents = gemini.translate_messages(SIGNED_TURN)
+    text, weather, time = contents[1]["parts"]
+    assert text == {"text": "Let me check.", "thoughtSignature": "text-sig"}
+    assert weather["thoughtSignature"] == "call-sig"
+    assert "thoughtSignature" not in time  # Google signs only the first of parallel calls
+
+
+def test_responses_gives_back_reasoning_items_and_call_ids():
+    _, items = responses.translate_messages(SIGNED_TURN)
+    assert [item.get("type", item.get("role")) for item in items] == [
+        "user",
+        "reasoning",
+        "assistant",
+        "function_call",
+        "function_call",
+        "function_call_output",
+        "function_call_output",
+    ]
+    assert items[1] == SIGNED_TURN[1]["reasoning_items"][0]
+    assert [items[3]["id"], items[4]["id"]] == ["fc_1", "fc_2"]
+
+
+def test_chat_completions_sends_reasoning_content_back():
+    request = chat_completions.build_request(model="m", messages=SIGNED_TURN)
+    assert request.body["messages"][1]["reasoning_content"] == "Paris, so a weather call."

@@ -16,6 +16,7 @@ from playground.nexconn.events import (
     Finish,
     ImageOutput,
     ReasoningDelta,
+    ReplayState,
     StreamError,
     TextDelta,
     ToolCallDelta,
@@ -300,6 +301,11 @@ def client() -> NexconnClient:
     return NexconnClient(base_url=BASE, api_key=KEY, max_retries=0)
 
 
+def without_state(events: list) -> list:
+    """The events a user sees; what goes back to the model is tested apart."""
+    return [event for event in events if not isinstance(event, ReplayState)]
+
+
 def stream(module, body: str, path: str) -> list:
     async def main():
         with respx.mock(base_url=BASE) as mock:
@@ -317,7 +323,7 @@ def stream(module, body: str, path: str) -> list:
 @pytest.mark.parametrize("protocol", CASES)
 def test_the_same_events_from_every_protocol(protocol):
     module, path, body, ending, _ = CASES[protocol]
-    events = stream(module, body + ending, path)
+    events = without_state(stream(module, body + ending, path))
     reasoning, text, start, *arguments, image, finish, usage = events
     assert (reasoning, text) == (ReasoningDelta("Hmm."), TextDelta("Hello"))
     assert isinstance(start, ToolCallDelta)
@@ -329,6 +335,23 @@ def test_the_same_events_from_every_protocol(protocol):
     assert image == ImageOutput(IMAGE)
     assert finish == Finish("tool_calls")
     assert usage == EXPECTED_USAGE
+
+
+KEPT = {
+    "chat_completions": [],
+    "anthropic": [
+        ReplayState("thinking_blocks", {"type": "thinking", "thinking": "Hmm.", "signature": "sig"})
+    ],
+    "gemini": [ReplayState("thought_signatures", {"call": 0, "signature": "sig"})],
+    "responses": [ReplayState("call_item_ids", {"call": 0, "id": "fc"})],
+}
+
+
+@pytest.mark.parametrize("protocol", CASES)
+def test_what_goes_back_to_the_model_is_kept_from_a_stream(protocol):
+    module, path, body, ending, _ = CASES[protocol]
+    events = stream(module, body + ending, path)
+    assert [event for event in events if isinstance(event, ReplayState)] == KEPT[protocol]
 
 
 # Chat completions and Anthropic end with a terminator after the finish marker ([DONE],
@@ -353,7 +376,9 @@ def test_a_stream_that_ends_after_its_finish_marker_is_complete(protocol):
 def test_a_stream_that_ends_before_its_finish_marker_is_cut_off(protocol):
     module, path, body, _, _ = CASES[protocol]
     up_to_hello = body[: body.index("\n\n", body.index('"Hello"')) + 2]
-    events = stream(module, up_to_hello, path)
+    events = [
+        event for event in stream(module, up_to_hello, path) if not isinstance(event, ReplayState)
+    ]
     assert events[:-1] == [ReasoningDelta("Hmm."), TextDelta("Hello")]
     assert isinstance(events[-1], StreamError)
     assert events[-1].error.kind == "protocol"
@@ -590,7 +615,7 @@ def test_whole_answers_give_the_same_events(protocol):
             return events, json.loads(route.calls.last.request.content)
 
     events, sent = asyncio.run(main())
-    reasoning, text, call, image, finish, usage = events
+    reasoning, text, call, image, finish, usage = without_state(events)
     assert (reasoning, text, image) == (
         ReasoningDelta("Hmm."),
         TextDelta("Hello"),

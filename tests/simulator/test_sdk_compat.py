@@ -59,7 +59,9 @@ def test_models_list(sdk):
 
 def test_non_streaming(sdk):
     completion = sdk.chat.completions.create(
-        model="claude-4.5-sonnet", messages=user("Why is the sky blue? [sim tokens=25]")
+        model="claude-4.5-sonnet",
+        messages=user("Why is the sky blue? [sim tokens=25]"),
+        extra_body={"thinking": {"type": "enabled", "budget_tokens": 1024}},
     )
     choice = completion.choices[0]
     assert completion.object == "chat.completion"

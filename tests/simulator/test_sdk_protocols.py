@@ -1,6 +1,11 @@
 """The simulator over real HTTP, driven by the official SDKs unchanged: openai (chat
 completions and Responses) and anthropic (Messages, on /v1/messages and the bypass),
-streaming and not, with tool calls, thinking and errors."""
+streaming and not, with tool calls, thinking and errors. google-genai is not among the
+project's packages: the Gemini route is driven over plain HTTP in Google's shapes.
+
+A tool round trip with reasoning on gives back what each API needs to continue (signed
+thinking, reasoning_content, encrypted reasoning items, thought signatures), and the
+simulator refuses, as the real API does, a round trip that drops it."""
 
 import asyncio
 import json
@@ -9,6 +14,7 @@ import threading
 import time
 
 import anthropic
+import httpx
 import openai
 import pytest
 import uvicorn
@@ -66,6 +72,27 @@ def user(prompt: str) -> list[dict]:
     return [{"role": "user", "content": prompt}]
 
 
+def streamed_chat_message(stream) -> dict:
+    """The assistant message a chat completions stream adds up to, as it goes back."""
+    message: dict = {"role": "assistant", "content": "", "reasoning_content": ""}
+    calls: dict[int, dict] = {}
+    for chunk in stream:
+        delta = chunk.choices[0].delta if chunk.choices else None
+        if delta is None:
+            continue
+        message["content"] += delta.content or ""
+        message["reasoning_content"] += getattr(delta, "reasoning_content", None) or ""
+        for piece in delta.tool_calls or ():
+            call = calls.setdefault(
+                piece.index,
+                {"id": "", "type": "function", "function": {"name": "", "arguments": ""}},
+            )
+            call["id"] = piece.id or call["id"]
+            call["function"]["name"] += piece.function.name or ""
+            call["function"]["arguments"] += piece.function.arguments or ""
+    return message | {"tool_calls": [calls[index] for index in sorted(calls)]}
+
+
 # OpenAI chat completions: tool calls and images (plain chat is in test_sdk_compat.py).
 
 CHAT_TOOLS = [
@@ -120,6 +147,47 @@ def test_chat_image_model_streams_an_image_delta(chat):
     [image] = images
     assert image["image_url"]["url"].startswith("data:image/png;base64,iVBOR")
     assert any(getattr(delta, "reasoning_content", None) for delta in deltas)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+def test_chat_tool_round_trip_gives_back_reasoning_content(chat, stream):
+    """DeepSeek, thinking, needs the reasoning of a tool call turn back (its thinking-mode
+    guide); without it the request is refused."""
+    question = user("Weather in Lisbon?")
+    options = {
+        "model": "deepseek/deepseek-v3.2-251201",
+        "tools": CHAT_TOOLS,
+        "extra_body": {"thinking": {"type": "enabled"}},
+    }
+    if stream:
+        turn = streamed_chat_message(
+            chat.chat.completions.create(messages=question, stream=True, **options)
+        )
+    else:
+        first = chat.chat.completions.create(messages=question, **options)
+        turn = first.choices[0].message.model_dump(exclude_none=True)
+    assert turn["reasoning_content"]
+    [call] = turn["tool_calls"]
+    result = {"role": "tool", "tool_call_id": call["id"], "content": "sunny, 25 degrees"}
+
+    answer = chat.chat.completions.create(messages=[*question, turn, result], **options)
+    assert "sunny, 25 degrees" in answer.choices[0].message.content
+
+    dropped = {key: value for key, value in turn.items() if key != "reasoning_content"}
+    with pytest.raises(openai.BadRequestError) as refused:
+        chat.chat.completions.create(messages=[*question, dropped, result], **options)
+    assert "Missing `reasoning_content` field in the assistant message at message index 1" in (
+        refused.value.message
+    )
+
+
+def test_chat_claude_reasons_only_when_asked(chat):
+    completion = chat.chat.completions.create(
+        model="claude-4.5-sonnet", messages=user("Why is the sky blue? [sim tokens=5]")
+    )
+    message = completion.choices[0].message
+    assert getattr(message, "reasoning_content", None) is None
+    assert completion.usage.completion_tokens == 5
 
 
 # OpenAI Responses.
@@ -189,6 +257,47 @@ def test_responses_tool_call_and_its_output(responses):
         tools=tools,
     )
     assert "snow, -3" in answer.output_text
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+def test_responses_tool_round_trip_gives_back_encrypted_reasoning(responses, stream):
+    tools = [{"type": "function", "name": "get_weather", "parameters": WEATHER_SCHEMA}]
+    question = {"role": "user", "content": "Weather in Oslo?"}
+    options = {
+        "model": "openai/gpt-5",
+        "tools": tools,
+        "reasoning": {"effort": "low", "summary": "auto"},
+        "store": False,
+        "include": ["reasoning.encrypted_content"],
+    }
+    if stream:
+        with responses.stream(input=[question], **options) as events:
+            for _ in events:
+                pass
+            first = events.get_final_response()
+    else:
+        first = responses.create(input=[question], **options)
+    reasoning, call = first.output
+    assert (reasoning.type, call.type) == ("reasoning", "function_call")
+    assert reasoning.encrypted_content and reasoning.summary[0].text
+    given_back = [item.model_dump(exclude_none=True) for item in first.output]
+    result = {"type": "function_call_output", "call_id": call.call_id, "output": "snow, -3"}
+
+    answer = responses.create(input=[question, *given_back, result], **options)
+    assert "snow, -3" in answer.output_text
+
+    with pytest.raises(openai.BadRequestError) as without_reasoning:
+        responses.create(input=[question, given_back[1], result], **options)
+    assert f"Item '{call.id}' of type 'function_call' was provided without its required " in (
+        without_reasoning.value.message
+    )
+    by_id_only = {"type": "reasoning", "id": reasoning.id, "summary": []}
+    with pytest.raises(openai.BadRequestError) as not_kept:
+        responses.create(input=[question, by_id_only, given_back[1], result], **options)
+    assert f"Item with id '{reasoning.id}' not found." in not_kept.value.message
+
+    plain = responses.create(model="openai/gpt-5", input="hi", reasoning={"summary": "auto"})
+    assert plain.output[0].encrypted_content is None  # only when `include` asks
 
 
 def test_responses_incomplete_failed_and_errors(responses):
@@ -282,6 +391,72 @@ def test_messages_tool_use_and_tool_result(claude):
     assert "rain" in answer.content[0].text
 
 
+def test_messages_think_only_when_asked(claude):
+    """Extended thinking is off unless the request switches it on: the first block of a
+    plain answer is its text, and the usage has only fields of Anthropic's Usage."""
+    message = claude.messages.create(
+        model="claude-4.5-sonnet", max_tokens=1024, messages=user("Hi there [sim tokens=4]")
+    )
+    assert [block.type for block in message.content] == ["text"]
+    assert message.content[0].text.startswith("**Simulated answer**")
+    assert message.usage.model_extra == {} and message.usage.output_tokens == 4
+    with claude.messages.stream(
+        model="claude-4.6-opus", max_tokens=1024, messages=user("Hi there [sim tokens=4]")
+    ) as stream:
+        kinds = {
+            event.content_block.type for event in stream if event.type == "content_block_start"
+        }
+        final = stream.get_final_message()
+    assert kinds == {"text"} and final.usage.model_extra == {}
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+def test_messages_tool_use_with_thinking_gives_back_the_signed_thinking(claude, stream):
+    """Anthropic's extended thinking with tool use: the turn that called the tool goes back
+    whole, its thinking block and signature first, or the request is refused."""
+    tools = [{"name": "get_weather", "description": "Weather", "input_schema": WEATHER_SCHEMA}]
+    question = user("What is the weather in Kyoto? [sim reasoning_tokens=5]")
+    options = {
+        "model": "claude-4.5-sonnet",
+        "max_tokens": 4096,
+        "tools": tools,
+        "thinking": {"type": "enabled", "budget_tokens": 2048},
+    }
+    if stream:
+        with claude.messages.stream(messages=question, **options) as events:
+            for _ in events:
+                pass
+            first = events.get_final_message()
+    else:
+        first = claude.messages.create(messages=question, **options)
+    thinking, call = first.content
+    assert (thinking.type, call.type) == ("thinking", "tool_use")
+    assert thinking.signature and first.usage.output_tokens_details.thinking_tokens == 5
+    result = {
+        "role": "user",
+        "content": [{"type": "tool_result", "tool_use_id": call.id, "content": "rain"}],
+    }
+    turn = {"role": "assistant", "content": [block.model_dump() for block in first.content]}
+
+    answer = claude.messages.create(messages=[*question, turn, result], **options)
+    assert answer.stop_reason == "end_turn"
+    assert "rain" in answer.content[-1].text
+
+    without_thinking = {"role": "assistant", "content": [call.model_dump()]}
+    with pytest.raises(anthropic.BadRequestError) as refused:
+        claude.messages.create(messages=[*question, without_thinking, result], **options)
+    assert refused.value.body["error"]["message"].startswith(
+        "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found "
+        "`tool_use`. When `thinking` is enabled, a final `assistant` message must start with a "
+        "thinking block"
+    )
+    edited = thinking.model_dump() | {"thinking": "Something else."}
+    forged = {"role": "assistant", "content": [edited, call.model_dump()]}
+    with pytest.raises(anthropic.BadRequestError) as invalid:
+        claude.messages.create(messages=[*question, forged, result], **options)
+    assert "Invalid `signature` in `thinking` block" in invalid.value.body["error"]["message"]
+
+
 def test_messages_async_client(base_url):
     async def main():
         async with (
@@ -331,3 +506,68 @@ def test_messages_error_mid_stream_and_a_missing_max_tokens(claude):
             body={"model": "m", "messages": user("hi")},
             cast_to=anthropic.types.Message,
         )
+
+
+# Gemini (Vertex generateContent), over plain HTTP: google-genai is not installed.
+
+
+@pytest.mark.parametrize("method", ["generateContent", "streamGenerateContent?alt=sse"])
+def test_gemini_3_tool_round_trip_needs_the_thought_signature(base_url, method):
+    SIMULATOR.reset()
+    url = f"{base_url}/bypass/vertex/v1/models/gemini-3.1-pro-preview:{method}"
+    headers = {"Authorization": "Bearer sk-test"}
+    tools = [{"functionDeclarations": [{"name": "get_weather", "parameters": WEATHER_SCHEMA}]}]
+    question = {"role": "user", "parts": [{"text": "Weather in Lima?"}]}
+    config = {"thinkingConfig": {"includeThoughts": True}}
+    body = {"contents": [question], "tools": tools, "generationConfig": config}
+    first = httpx.post(url, json=body, headers=headers)
+    assert first.status_code == 200
+    lines = [line for line in first.text.splitlines() if line.startswith("data: ")]
+    responses = [json.loads(line[6:]) for line in lines] if lines else [first.json()]
+    parts = [p for r in responses for p in r["candidates"][0]["content"]["parts"]]
+    [call] = [part for part in parts if "functionCall" in part]
+    assert call["thoughtSignature"]
+    result = {"functionResponse": {"name": "get_weather", "response": {"sky": "fog"}}}
+
+    def follow_up(model_part):
+        turn = {"role": "model", "parts": [model_part]}
+        contents = [question, turn, {"role": "user", "parts": [result]}]
+        return httpx.post(url, json=body | {"contents": contents}, headers=headers)
+
+    assert follow_up(call).status_code == 200
+    unsigned = {"functionCall": call["functionCall"]}
+    refused = follow_up(unsigned)
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert error["status"] == "INVALID_ARGUMENT"
+    assert error["message"].startswith(
+        "Function call is missing a thought_signature in functionCall parts."
+    )
+    assert "`default_api:get_weather` , position 2" in error["message"]
+    forged = follow_up(unsigned | {"thoughtSignature": "c2lnbmVk"})
+    assert forged.status_code == 400
+    skipped = follow_up(unsigned | {"thoughtSignature": "skip_thought_signature_validator"})
+    assert skipped.status_code == 200
+
+
+def test_gemini_3_image_models_check_the_signature_of_their_pictures(base_url):
+    SIMULATOR.reset()
+    url = f"{base_url}/bypass/vertex/v1/models/gemini-3.1-flash-image-preview:generateContent"
+    headers = {"Authorization": "Bearer sk-test"}
+    question = {"role": "user", "parts": [{"text": "A lighthouse at dusk"}]}
+    first = httpx.post(url, json={"contents": [question]}, headers=headers)
+    parts = first.json()["candidates"][0]["content"]["parts"]
+    [picture] = [part for part in parts if "inlineData" in part]
+    assert picture["thoughtSignature"]
+    edit = {"role": "user", "parts": [{"text": "Now paint it red"}]}
+
+    def follow_up(part):
+        contents = [question, {"role": "model", "parts": [part]}, edit]
+        return httpx.post(url, json={"contents": contents}, headers=headers)
+
+    assert follow_up(picture).status_code == 200
+    unsigned = {"inlineData": picture["inlineData"]}
+    refused = follow_up(unsigned)
+    assert refused.status_code == 400
+    assert "missing a thought_signature" in refused.json()["error"]["message"]
+    assert follow_up(unsigned | {"thoughtSignature": "c2lnbmVk"}).status_code == 400

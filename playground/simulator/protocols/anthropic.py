@@ -66,6 +66,7 @@ def parse(request: _Request) -> Ask:
     )
     thinking = body.get("thinking")
     switch = thinking.get("type") if isinstance(thinking, dict) else None
+    _check_thinking_blocks(messages, thinking_on=switch == "enabled")
     texts = [_text(body.get("system"))] + [_text(m.get("content")) for m in messages]
     return Ask(
         model=body["model"],
@@ -77,6 +78,47 @@ def parse(request: _Request) -> Ask:
         tool_choice=_tool_choice(body.get("tool_choice")),
         tool_result=_tool_result(messages),
         reasoning={"enabled": True, "disabled": False}.get(switch),
+    )
+
+
+def _check_thinking_blocks(messages: list[dict[str, Any]], *, thinking_on: bool) -> None:
+    """Anthropic's rules for thinking replayed in assistant turns (extended thinking with tool
+    use): every thinking block keeps the signature it came with, and with thinking on, the
+    turn that called the tools being answered starts with its thinking."""
+    last_assistant = None
+    for position, message in enumerate(messages):
+        if message.get("role") != "assistant":
+            continue
+        last_assistant = position
+        for index, block in enumerate(_blocks(message)):
+            if block.get("type") == "thinking" and block.get("signature") != _signature(
+                str(block.get("thinking") or "")
+            ):
+                raise BadRequest(
+                    f"messages.{position}.content.{index}: Invalid `signature` in `thinking` block"
+                )
+    if not thinking_on or last_assistant is None or _tool_result(messages[-1:]) is None:
+        return
+    blocks = _blocks(messages[last_assistant])
+    first = blocks[0].get("type") if blocks else "text"
+    if first not in ("thinking", "redacted_thinking"):
+        raise BadRequest(
+            f"messages.{last_assistant}.content.0.type: Expected `thinking` or "
+            f"`redacted_thinking`, but found `{first}`. When `thinking` is enabled, a final "
+            "`assistant` message must start with a thinking block (preceeding the lastmost "
+            "set of `tool_use` and `tool_result` blocks). We recommend you include thinking "
+            "blocks from previous turns. To avoid this requirement, disable `thinking`. Please "
+            "consult our documentation at "
+            "https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+        )
+
+
+def _blocks(message: dict[str, Any]) -> list[dict[str, Any]]:
+    content = message.get("content")
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}]
+    return (
+        [block for block in content if isinstance(block, dict)] if isinstance(content, list) else []
     )
 
 

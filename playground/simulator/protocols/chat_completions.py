@@ -4,6 +4,7 @@
 
 from typing import Any
 
+from playground.nexconn.catalog import chat_model
 from playground.simulator.app import Send, _Request, _send_error
 from playground.simulator.protocols.engine import (
     Api,
@@ -35,6 +36,7 @@ def parse(request: _Request) -> Ask:
         if isinstance(tool, dict) and isinstance(function := tool.get("function"), dict)
     )
     image_config = body.get("image_config") if isinstance(body.get("image_config"), dict) else {}
+    _check_reasoning_replayed(body["model"], messages, _reasoning_switch(body))
     return Ask(
         model=body["model"],
         prompt=next((_message_text(m) for m in reversed(messages) if m.get("role") == "user"), ""),
@@ -48,6 +50,34 @@ def parse(request: _Request) -> Ask:
         aspect_ratio=image_config.get("aspect_ratio"),
         image_size=image_config.get("image_size"),
     )
+
+
+def _check_reasoning_replayed(
+    model: str, messages: list[dict[str, Any]], switch: bool | None
+) -> None:
+    """DeepSeek and Kimi, thinking, refuse an assistant turn with tool calls that comes back
+    without its reasoning_content (DeepSeek's thinking-mode guide: it must be passed back in
+    every later request)."""
+    name = model.lower()
+    family = "deepseek" if "deepseek" in name else "kimi" if "kimi" in name else None
+    thinking = switch if switch is not None else chat_model(model).returns_reasoning_text
+    if family is None or not thinking:
+        return
+    for index, message in enumerate(messages):
+        if message.get("role") != "assistant" or not message.get("tool_calls"):
+            continue
+        if "reasoning_content" in message:
+            continue
+        if family == "kimi":
+            raise BadRequest(
+                "thinking is enabled but reasoning_content is missing in assistant tool call "
+                f"message at index {index}"
+            )
+        raise BadRequest(
+            f"Missing `reasoning_content` field in the assistant message at message index "
+            f"{index}. For more information, please refer to "
+            "https://api-docs.deepseek.com/guides/thinking_mode#tool-calls"
+        )
 
 
 def _message_text(message: dict[str, Any]) -> str:

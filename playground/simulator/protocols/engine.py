@@ -59,6 +59,7 @@ class Ask:
     tool_choice: str | None = None  # auto | none | required | the name of a tool
     tool_result: ToolResult | None = None  # the conversation ends with a tool's output
     reasoning: bool | None = None  # the request's own switch; None: the model's default
+    encrypted_reasoning: bool = False  # Responses: the reasoning items carry it (`include`)
     aspect_ratio: str | None = None  # image models
     image_size: str | None = None
 
@@ -84,6 +85,7 @@ class Turn:
     finish: FinishReason
     input_tokens: int
     image_tokens: int = 0
+    encrypted_reasoning: bool = False
 
     @property
     def output_tokens(self) -> int:
@@ -203,7 +205,9 @@ async def plan(ask: Ask, prompt: str, scenario: Scenario, *, images: bool) -> Tu
     if wants_reasoning is None:
         wants_reasoning = ask.reasoning
     if wants_reasoning is None:
-        wants_reasoning = chat_model(model).returns_reasoning_text
+        # Claude thinks only when the request switches extended thinking on (chat.md §5).
+        entry = chat_model(model)
+        wants_reasoning = entry.returns_reasoning_text and entry.vendor != "Anthropic"
     reasoning = (
         answers.reasoning_tokens(prompt, tokens=scenario.reasoning_tokens)
         if wants_reasoning
@@ -243,6 +247,7 @@ async def plan(ask: Ask, prompt: str, scenario: Scenario, *, images: bool) -> Tu
         finish=finish,
         input_tokens=ask.prompt_tokens,
         image_tokens=IMAGE_TOKENS * len(pictures),
+        encrypted_reasoning=ask.encrypted_reasoning,
     )
 
 

@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from playground.simulator.app import ERRORS, Send, _Request, _send_json
+from playground.simulator.media.routes import GEMINI_IMAGE_MODELS
 from playground.simulator.protocols.engine import (
     Api,
     Ask,
@@ -38,6 +39,8 @@ STATUSES = {
     504: "DEADLINE_EXCEEDED",
 }
 FINISH_REASONS = {"stop": "STOP", "length": "MAX_TOKENS", "tool_calls": "STOP"}
+# Google documents this stand-in for a signature that was not kept; it passes validation.
+SKIP_SIGNATURE = "skip_thought_signature_validator"
 _MODES = {"AUTO": "auto", "NONE": "none", "ANY": "required", "VALIDATED": "auto"}
 
 
@@ -58,6 +61,8 @@ def parse(request: _Request, *, stream: bool) -> Ask:
     thinking = _get(config, "thinkingConfig", "thinking_config") or {}
     image = _get(config, "imageConfig", "image_config") or {}
     max_tokens = _get(config, "maxOutputTokens", "max_output_tokens")
+    _check_thought_signatures(request.params["model"], contents)
+    _check_image_signatures(request.params["model"], contents)
     return Ask(
         model=request.params["model"],
         prompt=prompt,
@@ -71,6 +76,92 @@ def parse(request: _Request, *, stream: bool) -> Ask:
         aspect_ratio=_get(image, "aspectRatio", "aspect_ratio"),
         image_size=_get(image, "imageSize", "image_size"),
     )
+
+
+def _check_thought_signatures(model: str, contents: list[dict[str, Any]]) -> None:
+    """Gemini 3 validates thought signatures on function calls: in the current turn (since
+    the last user text), the first call of each model step must carry the signature it came
+    with; any signature given must be one the model made (or Google's stand-in)."""
+    current = max(
+        (
+            i
+            for i, content in enumerate(contents)
+            if content.get("role", "user") == "user" and _text(content)
+        ),
+        default=0,
+    )
+    for position, content in enumerate(contents):
+        if content.get("role") != "model":
+            continue
+        calls = [
+            part
+            for part in content.get("parts") or ()
+            if isinstance(part, dict) and isinstance(_call(part), dict)
+        ]
+        for part in calls:
+            signature = _get(part, "thoughtSignature", "thought_signature")
+            if signature is not None and signature not in (SKIP_SIGNATURE, _signature(_call(part))):
+                raise BadRequest(
+                    "Unable to submit request because it has an invalid thought signature "
+                    f"for content at index {position}"
+                )
+        first = calls[0] if calls else None
+        if (
+            model.startswith("gemini-3")
+            and position > current
+            and first is not None
+            and not _get(first, "thoughtSignature", "thought_signature")
+        ):
+            raise BadRequest(
+                "Function call is missing a thought_signature in functionCall parts. This is "
+                "required for tools to work correctly, and missing thought_signature may lead "
+                "to degraded model performance. Additional data, function call "
+                f"`default_api:{_call(first).get('name')}` , position {position + 1}. Please "
+                "refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more "
+                "details."
+            )
+
+
+def _check_image_signatures(model: str, contents: list[dict[str, Any]]) -> None:
+    """Gemini 3 image models check the signature of every picture of theirs given back (an
+    edit continues from the picture); a signature given must be theirs (or the stand-in)."""
+    if not model.startswith("gemini-3") or model not in GEMINI_IMAGE_MODELS:
+        return
+    for position, content in enumerate(contents):
+        if content.get("role") != "model":
+            continue
+        for part in content.get("parts") or ():
+            inline = _get(part, "inlineData", "inline_data")
+            if not isinstance(inline, dict) or part.get("thought"):
+                continue
+            signature = _get(part, "thoughtSignature", "thought_signature")
+            if not signature:
+                raise BadRequest(
+                    "Image part is missing a thought_signature in content at index "
+                    f"{position}. Please refer to "
+                    "https://ai.google.dev/gemini-api/docs/thought-signatures for more details."
+                )
+            if signature not in (SKIP_SIGNATURE, _image_signature(inline)):
+                raise BadRequest(
+                    "Unable to submit request because it has an invalid thought signature "
+                    f"for content at index {position}"
+                )
+
+
+def _image_signature(inline: dict[str, Any]) -> str:
+    made = f"image|{inline.get('data')}"
+    return base64.b64encode(hashlib.sha256(made.encode()).digest()).decode()
+
+
+def _call(part: dict[str, Any]) -> Any:
+    return _get(part, "functionCall", "function_call")
+
+
+def _signature(call: dict[str, Any]) -> str:
+    """Stands in for the opaque signature Gemini puts on a function call: made from the
+    call itself, so that a replayed one can be checked."""
+    made = f"{call.get('name')}|{json.dumps(call.get('args') or {}, sort_keys=True)}"
+    return base64.b64encode(hashlib.sha256(made.encode()).digest()).decode()
 
 
 def _text(content: Any) -> str:
@@ -147,7 +238,7 @@ class GeminiEncoder(Encoder):
         return self._chunk([self._call_part()])
 
     def image(self, index: int, png_base64: str) -> bytes:
-        return self._chunk([{"inlineData": {"mimeType": "image/png", "data": png_base64}}])
+        return self._chunk([self._image_part(png_base64)])
 
     def finish(self) -> bytes:
         return self._chunk([{"text": ""}], final=True)
@@ -168,7 +259,7 @@ class GeminiEncoder(Encoder):
             parts.append({"text": "".join(turn.text)})
         if turn.tool_call:
             parts.append(self._call_part())
-        parts += [{"inlineData": {"mimeType": "image/png", "data": data}} for data in turn.images]
+        parts += [self._image_part(data) for data in turn.images]
         return self._response(parts, final=True)
 
     def _chunk(self, parts: list[dict[str, Any]], *, final: bool = False) -> bytes:
@@ -194,14 +285,17 @@ class GeminiEncoder(Encoder):
             "responseId": turn.id[:22],
         }
 
+    def _image_part(self, png_base64: str) -> dict[str, Any]:
+        part: dict[str, Any] = {"inlineData": {"mimeType": "image/png", "data": png_base64}}
+        if self.turn.model.startswith("gemini-3"):  # Gemini 3 signs each picture it draws
+            part["thoughtSignature"] = _image_signature(part["inlineData"])
+        return part
+
     def _call_part(self) -> dict[str, Any]:
         call = self.turn.tool_call
         assert call is not None
-        signature = base64.b64encode(hashlib.sha256(self.turn.id.encode()).digest()).decode()
-        return {
-            "functionCall": {"name": call.name, "args": json.loads(call.arguments)},
-            "thoughtSignature": signature,
-        }
+        function_call = {"name": call.name, "args": json.loads(call.arguments)}
+        return {"functionCall": function_call, "thoughtSignature": _signature(function_call)}
 
 
 async def send_error(send: Send, status: int, message: str | None, headers: dict[str, str]) -> None:

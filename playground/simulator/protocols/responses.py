@@ -4,6 +4,9 @@ call) opened and closed in order, and response.completed (or response.incomplete
 A failure mid-answer is response.failed. Errors before the answer are OpenAI-style.
 """
 
+import base64
+import hashlib
+from collections import OrderedDict
 from typing import Any
 
 from playground.simulator.app import Send, _Request, _send_error
@@ -19,6 +22,10 @@ from playground.simulator.protocols.engine import (
 from playground.simulator.protocols.tools import Tool
 
 _SUMMARIES = ("auto", "concise", "detailed")
+# The function calls answered after reasoning, by output item id -> the reasoning item's id:
+# OpenAI refuses such a call given back with its id but without its reasoning.
+_REASONING_BEFORE: OrderedDict[str, str] = OrderedDict()
+_REMEMBERED = 10_000
 
 
 def parse(request: _Request) -> Ask:
@@ -45,6 +52,8 @@ def parse(request: _Request) -> Ask:
     reasoning = body.get("reasoning") if isinstance(body.get("reasoning"), dict) else {}
     instructions = body.get("instructions") if isinstance(body.get("instructions"), str) else ""
     max_tokens = body.get("max_output_tokens")
+    _check_reasoning_items(items, store=body.get("store") is not False)
+    include = body.get("include") if isinstance(body.get("include"), list) else []
     return Ask(
         model=body["model"],
         prompt=_text(users[-1]) if users else "",
@@ -55,7 +64,51 @@ def parse(request: _Request) -> Ask:
         tool_choice=choice.get("name") if isinstance(choice, dict) else choice,
         tool_result=_tool_result(items),
         reasoning=_reasoning_switch(reasoning),
+        encrypted_reasoning="reasoning.encrypted_content" in include,
     )
+
+
+def _check_reasoning_items(items: list[dict[str, Any]], *, store: bool) -> None:
+    """Reasoning given back: the simulator keeps nothing (its responses say `store: false`),
+    so a reasoning item must carry its encrypted content, and it must be the simulator's; a
+    function call given back with its id needs the reasoning that came before it."""
+    for position, item in enumerate(items):
+        match item.get("type"):
+            case "reasoning":
+                item_id, encrypted = item.get("id"), item.get("encrypted_content")
+                if encrypted is None:
+                    hint = (
+                        ""
+                        if store
+                        else " Items are not persisted when `store` is set to false. Try again"
+                        " with `store` set to true, or remove this item from your input."
+                    )
+                    raise BadRequest(f"Item with id '{item_id}' not found.{hint}")
+                if _reasoning_text(encrypted) is None:
+                    raise BadRequest(
+                        f"The encrypted content for item {item_id} could not be verified."
+                    )
+            case "function_call" if reasoning_id := _REASONING_BEFORE.get(str(item.get("id"))):
+                before = items[position - 1] if position else {}
+                if before.get("type") != "reasoning" or before.get("id") != reasoning_id:
+                    raise BadRequest(
+                        f"Item '{item['id']}' of type 'function_call' was provided without its "
+                        f"required 'reasoning' item: '{reasoning_id}'."
+                    )
+
+
+def _encrypted(text: str) -> str:
+    """Stands in for OpenAI's encrypted reasoning: the text and a check of it."""
+    check = hashlib.sha256(f"reasoning|{text}".encode()).hexdigest()[:32]
+    return base64.b64encode(f"{check}|{text}".encode()).decode()
+
+
+def _reasoning_text(encrypted: Any) -> str | None:
+    try:
+        _, _, text = base64.b64decode(str(encrypted), validate=True).decode().partition("|")
+    except ValueError:
+        return None
+    return text if _encrypted(text) == encrypted else None
 
 
 def _text(item: dict[str, Any]) -> str:
@@ -224,7 +277,10 @@ class ResponsesEncoder(Encoder):
         match kind:
             case "reasoning":
                 text = "".join(turn.reasoning)
-                return item | {"summary": [{"type": "summary_text", "text": text}] if done else []}
+                item["summary"] = [{"type": "summary_text", "text": text}] if done else []
+                if turn.encrypted_reasoning:
+                    item["encrypted_content"] = _encrypted(text) if done else None
+                return item
             case "message":
                 content = [
                     {
@@ -241,6 +297,10 @@ class ResponsesEncoder(Encoder):
                 }
         call = turn.tool_call
         assert call is not None
+        if turn.reasoning:
+            _REASONING_BEFORE[item["id"]] = self._item_id("reasoning")
+            while len(_REASONING_BEFORE) > _REMEMBERED:
+                _REASONING_BEFORE.popitem(last=False)
         return item | {
             "status": status,
             "arguments": call.arguments if done else "",
