@@ -30,7 +30,6 @@ _ERROR_BODY_LIMIT = 64 * 1024  # error bodies are small; never buffer a runaway 
 # How the key is sent. Nexconn's pages show a bare key, Qiniu's `Bearer <key>`
 # (nexconn-api/research-2026-12.md §6), so the form is a setting (NEXCONN_AUTH_SCHEME).
 BEARER, BARE_KEY = "bearer", "bare"
-AUTH_SCHEMES = (BEARER, BARE_KEY)
 
 
 def authorization_header(api_key: str, scheme: str) -> dict[str, str]:
