@@ -188,6 +188,12 @@ NEXCONN_CONNECT_TIMEOUT = env.float("NEXCONN_CONNECT_TIMEOUT", default=10.0)
 NEXCONN_READ_TIMEOUT = env.float("NEXCONN_READ_TIMEOUT", default=120.0)
 NEXCONN_MAX_RETRIES = env.int("NEXCONN_MAX_RETRIES", default=2)
 NEXCONN_MODELS_CACHE_SECONDS = env.int("NEXCONN_MODELS_CACHE_SECONDS", default=300)
+# "bearer": `Authorization: Bearer <key>`; "bare": `Authorization: <key>` (the docs differ).
+NEXCONN_AUTH_SCHEME = env.str("NEXCONN_AUTH_SCHEME", default="bearer").strip().lower()
+if NEXCONN_AUTH_SCHEME not in ("bearer", "bare"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured('NEXCONN_AUTH_SCHEME must be "bearer" or "bare".')
 DEMO_MODE = not NEXCONN_API_KEY
 
 # Studio jobs (image and video generation) run in the task worker: `manage.py db_worker`.

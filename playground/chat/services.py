@@ -1,9 +1,13 @@
 """Writes for the chat app, and the upstream reads the pages need."""
 
+import asyncio
 import datetime
+import hashlib
+import logging
+import threading
+import time
 from dataclasses import dataclass, field
 
-from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
@@ -16,7 +20,7 @@ from playground.chat.models import Attachment, Conversation, Message, Run
 from playground.chat.pricing import run_cost
 from playground.chat.threads import Tree
 from playground.nexconn import catalog
-from playground.nexconn.client import get_client
+from playground.nexconn.client import client_from_settings
 from playground.nexconn.errors import NexconnError
 from playground.nexconn.params import WireRequest
 from playground.nexconn.snippets import shorten_base64
@@ -371,33 +375,104 @@ _RUN_OUTCOME_FIELDS = (
 
 
 # --- The model list ---------------------------------------------------------------
+#
+# Pages never wait on GET /v1/models once a copy exists: a stale copy is shown while a
+# background thread fetches a new one (stale-while-revalidate). A process with no copy yet
+# waits a moment for the fetch it starts, then shows the built-in catalog with a notice.
 
-_MODELS_CACHE_KEY = "nexconn:chat-models"
+_MODELS_FETCH_SECONDS = 5.0  # the whole fetch, however the upstream trickles
+_FIRST_FETCH_WAIT_SECONDS = 0.5  # what a page with no copy at all gives the fetch it starts
+_RETRY_FAILED_FETCH_SECONDS = 30.0
+_models_fetches: dict[str, threading.Thread] = {}  # by cache key: the fetch under way
+_models_fetched_here: set[str] = set()  # every process probes the key's form once itself
+_models_fetch_lock = threading.Lock()
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class ModelChoices:
     ids: list[str]
-    error: str = ""  # why the live list could not be read, if it could not
+    notice: str = ""  # why the list is the built-in one or an old copy, if it is
 
 
 def chat_models_cached() -> ModelChoices:
-    """The model list for sync code: from the cache when it is there (the usual case)."""
-    cached = cache.get(_MODELS_CACHE_KEY)
-    if cached is not None:
-        return ModelChoices(ids=cached)
-    return async_to_sync(chat_models_available)()
+    """The model picker's ids: the upstream's list as last fetched, else the catalog.
+
+    Never empty, and never waits on the upstream once a copy exists (see above)."""
+    key = _models_cache_key()
+    entry = cache.get(key)
+    if entry is None or key not in _models_fetched_here or _is_stale(entry):
+        started = _fetch_models_in_background(key)
+        if entry is None and started is not None:
+            started.join(_FIRST_FETCH_WAIT_SECONDS)
+            entry = cache.get(key)
+    return _model_choices(entry)
 
 
-async def chat_models_available() -> ModelChoices:
-    """The live model list (cached a few minutes), or the catalog when it can't be read."""
-    cached = await cache.aget(_MODELS_CACHE_KEY)
-    if cached is not None:
-        return ModelChoices(ids=cached)
+def _model_choices(entry: dict | None) -> ModelChoices:
+    catalog_ids = [model.id for model in catalog.CHAT_MODELS]
+    if entry is None:
+        notice = "The live model list is still being fetched; showing the built-in list."
+        return ModelChoices(ids=catalog_ids, notice=notice)
+    if not entry["ids"]:
+        notice = f"The model list could not be loaded ({entry['error']}); "
+        return ModelChoices(ids=catalog_ids, notice=notice + "showing the built-in list.")
+    if entry["error"]:
+        notice = f"The model list could not be refreshed ({entry['error']}); showing the last one."
+        return ModelChoices(ids=entry["ids"], notice=notice)
+    return ModelChoices(ids=entry["ids"])
+
+
+def _models_cache_key() -> str:
+    # By upstream: a list fetched from one API (or the simulator) is never shown for another.
+    upstream = "demo" if not settings.NEXCONN_API_KEY else settings.NEXCONN_BASE_URL
+    return f"nexconn:chat-models:{hashlib.sha256(upstream.encode()).hexdigest()[:16]}"
+
+
+def _is_stale(entry: dict) -> bool:
+    age = time.time() - entry["checked_at"]
+    if entry["error"]:
+        return age > _RETRY_FAILED_FETCH_SECONDS
+    return age > settings.NEXCONN_MODELS_CACHE_SECONDS
+
+
+def _fetch_models_in_background(key: str) -> threading.Thread | None:
+    """Start fetching the list into the cache, unless a fetch is under way; the new thread."""
+    with _models_fetch_lock:
+        running = _models_fetches.get(key)
+        if running is not None and running.is_alive():
+            return None
+        thread = threading.Thread(target=_fetch_models, args=(key,), name="model-list", daemon=True)
+        _models_fetches[key] = thread
+        _models_fetched_here.add(key)
+        thread.start()
+        return thread
+
+
+def _fetch_models(key: str) -> None:
     try:
-        models = await get_client().list_models()
+        ids, error = sorted({model["id"] for model in asyncio.run(_read_models())}), ""
+        if not ids:
+            error = "the list had no model ids"
+    except NexconnError as failure:
+        ids, error = [], failure.message_for_user
+    except TimeoutError:
+        ids, error = [], f"no answer within {_MODELS_FETCH_SECONDS:g} seconds"
+    except Exception:  # a background thread: whatever it is, the pages show the catalog
+        logger.exception("The model list could not be fetched")
+        ids, error = [], "an unexpected error"
+    if not ids:
+        previous = cache.get(key)
+        ids = previous["ids"] if previous else []  # a failed refresh keeps the last good copy
+    cache.set(key, {"ids": ids, "error": error, "checked_at": time.time()}, timeout=None)
+
+
+async def _read_models() -> list[dict]:
+    client = client_from_settings(timeout=_MODELS_FETCH_SECONDS, max_retries=0)
+    try:
+        async with asyncio.timeout(_MODELS_FETCH_SECONDS):
+            return await client.list_models()
     except NexconnError as error:
-        return ModelChoices(ids=[m.id for m in catalog.CHAT_MODELS], error=error.message_for_user)
-    ids = sorted({str(m["id"]) for m in models if m.get("id")})
-    await cache.aset(_MODELS_CACHE_KEY, ids, settings.NEXCONN_MODELS_CACHE_SECONDS)
-    return ModelChoices(ids=ids)
+        raise client.redact(error) from None
+    finally:
+        await client.aclose()

@@ -31,13 +31,13 @@ TEMPLATE = "chat/chat.html"
 
 
 def _model_ids(conversation: Conversation | None) -> tuple[list[str], str, str]:
-    """Model ids for the picker, the default one, and why the live list is missing if it is."""
+    """Model ids for the picker, the default one, and a notice if the live list is missing."""
     choices = services.chat_models_cached()
     ids = list(choices.ids)
     if conversation is not None and conversation.model not in ids:
         ids.insert(0, conversation.model)  # keep a model the list no longer offers
     default = catalog.DEFAULT_CHAT_MODEL if catalog.DEFAULT_CHAT_MODEL in ids else ids[0]
-    return ids, default, choices.error
+    return ids, default, choices.notice
 
 
 def _sidebar_page(request, *, page_number=1, query: str = ""):
@@ -68,7 +68,7 @@ def _composer_context(
 
 
 def _chat_page(request, conversation: Conversation | None):
-    model_ids, default_model, models_error = _model_ids(conversation)
+    model_ids, default_model, models_notice = _model_ids(conversation)
     initial = message_form_initial(conversation, default_model)
     form = MessageForm(initial=initial, model_ids=model_ids)
     thread = selectors.conversation_thread(conversation=conversation) if conversation else []
@@ -84,7 +84,7 @@ def _chat_page(request, conversation: Conversation | None):
             if conversation
             else None,
             "form": form,
-            "models_error": models_error,
+            "models_notice": models_notice,
             "conversations": _sidebar_page(request),
             **_composer_context(
                 user=request.user,

@@ -57,7 +57,9 @@ class ComparisonForm(forms.Form):
         self.fields["team"].choices = [("", "Just me")] + [
             (pk, f"Team {team.name}") for pk, team in self.teams.items()
         ]
-        model_ids = chat_models_cached().ids
+        models = chat_models_cached()
+        model_ids = models.ids
+        self.models_notice = models.notice  # shown above the model pickers
         chat_choices = [("", "—")] + [(model_id, model_id) for model_id in model_ids]
         for index in CHAT_SLOTS:
             self.fields[f"model_{index}"] = forms.ChoiceField(

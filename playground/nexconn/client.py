@@ -1,12 +1,14 @@
 """The HTTP client for the Nexconn API: auth, timeouts, retries and error mapping."""
 
 import asyncio
+import hashlib
 import inspect
 import json as jsonlib
 import random
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -24,6 +26,39 @@ type OnRetry = Callable[[int, float, NexconnError], Awaitable[None] | None]
 
 _BEARER_PREFIX = re.compile(r"^\s*bearer\s+", re.IGNORECASE)
 _ERROR_BODY_LIMIT = 64 * 1024  # error bodies are small; never buffer a runaway one
+
+# How the key is sent. Nexconn's pages show a bare key, Qiniu's `Bearer <key>`
+# (nexconn-api/research-2026-12.md §6), so the form is a setting (NEXCONN_AUTH_SCHEME).
+BEARER, BARE_KEY = "bearer", "bare"
+
+
+def authorization_header(api_key: str, scheme: str) -> dict[str, str]:
+    """The Authorization header of every upstream call, in the given form."""
+    return {"Authorization": api_key if scheme == BARE_KEY else f"Bearer {api_key}"}
+
+
+def other_auth_scheme(scheme: str) -> str:
+    return BEARER if scheme == BARE_KEY else BARE_KEY
+
+
+@dataclass(frozen=True)
+class AuthProbe:
+    """What the model-list probe found out about the Authorization form."""
+
+    configured: str
+    working: str | None  # None: the API refused both forms
+
+    @property
+    def switched(self) -> bool:
+        return self.working is not None and self.working != self.configured
+
+
+# By upstream and key: the probe's findings, for every client of that key in this process.
+_auth_probes: dict[str, AuthProbe] = {}
+
+
+def _identity(base_url: str, api_key: str) -> str:
+    return hashlib.sha256(f"{base_url.rstrip('/')}\n{api_key}".encode()).hexdigest()
 
 
 def transport_error(exc: httpx.HTTPError) -> NexconnError:
@@ -49,15 +84,17 @@ class NexconnClient:
         backoff_cap: float = 8.0,
         max_retry_after: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        auth_scheme: str = BEARER,
     ) -> None:
         self._api_key = _BEARER_PREFIX.sub("", api_key).strip()
+        self._auth_scheme = auth_scheme
+        self._identity = _identity(base_url, self._api_key)
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.max_retry_after = max_retry_after
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
-            headers={"Authorization": f"Bearer {self._api_key}"},
             timeout=httpx.Timeout(
                 connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
             ),
@@ -115,12 +152,43 @@ class NexconnClient:
             raise malformed_body_error(f"expected a JSON object, got {type(data).__name__}")
         return data
 
+    @property
+    def auth_scheme(self) -> str:
+        """The configured form, or the other one once the probe found that only it works."""
+        probe = _auth_probes.get(self._identity)
+        return probe.working if probe is not None and probe.working else self._auth_scheme
+
     async def list_models(self) -> list[dict[str, Any]]:
-        """The `data` of GET /v1/models, keeping only entries that have an id."""
-        data = (await self.request_json("GET", "/v1/models")).get("data")
+        """The `data` of GET /v1/models, keeping only entries that have a string id.
+
+        This is also the probe of the Authorization form: on a 401 the other form is tried
+        once, and if the API takes it, every client of this key in this process uses it.
+        """
+        try:
+            body = await self.request_json("GET", "/v1/models")
+        except NexconnError as refused:
+            if refused.status != 401:
+                raise
+            body = await self._models_with_the_other_auth_scheme(refused)
+        else:
+            _auth_probes[self._identity] = AuthProbe(self._auth_scheme, self.auth_scheme)
+        data = body.get("data")
         if not isinstance(data, list):
-            return []
+            raise malformed_body_error("the model list has no `data` list")
         return [item for item in data if isinstance(item, dict) and isinstance(item.get("id"), str)]
+
+    async def _models_with_the_other_auth_scheme(self, refused: NexconnError) -> dict[str, Any]:
+        other = other_auth_scheme(self.auth_scheme)
+        try:
+            body = await self.request_json(
+                "GET", "/v1/models", headers=authorization_header(self._api_key, other)
+            )
+        except NexconnError as error:
+            if error.status == 401:
+                _auth_probes[self._identity] = AuthProbe(self._auth_scheme, None)
+            raise refused from None
+        _auth_probes[self._identity] = AuthProbe(self._auth_scheme, other)
+        return body
 
     def redact(self, error: NexconnError) -> NexconnError:
         """The error with the API key blanked out, should the upstream have echoed it."""
@@ -156,7 +224,11 @@ class NexconnClient:
         while True:
             attempt += 1
             try:
-                request = self._http.build_request(method, path, json=json, headers=headers)
+                request_headers = httpx.Headers(
+                    authorization_header(self._api_key, self.auth_scheme)
+                )
+                request_headers.update(headers or {})
+                request = self._http.build_request(method, path, json=json, headers=request_headers)
                 response = await self._http.send(request, stream=True)
             except httpx.HTTPError as exc:
                 error = transport_error(exc)
@@ -211,22 +283,38 @@ def get_client() -> NexconnClient:
 
 
 def reset_clients() -> None:
-    """Forget all clients (after a settings change, or between tests)."""
+    """Forget all clients, and what the auth probe found (after a settings change, or
+    between tests)."""
     get_client.forget_all()
+    _auth_probes.clear()
 
 
-def client_from_settings(*, for_answers: bool = False) -> NexconnClient:
+def auth_probe_for_settings() -> AuthProbe | None:
+    """What the model-list probe found for the configured key, if it ran (not in demo mode)."""
+    from django.conf import settings
+
+    if not settings.NEXCONN_API_KEY:
+        return None
+    api_key = _BEARER_PREFIX.sub("", settings.NEXCONN_API_KEY).strip()
+    return _auth_probes.get(_identity(settings.NEXCONN_BASE_URL, api_key))
+
+
+def client_from_settings(
+    *, for_answers: bool = False, timeout: float | None = None, max_retries: int | None = None
+) -> NexconnClient:
     """A new client configured from Django settings; the caller closes it.
 
     `for_answers`: the client that streams chat answers, many at once, over aiohttp (see
     aiohttp_transport). Files and media keep httpx's own transport, which streams uploads.
+    `timeout` and `max_retries` replace the settings' ones (for a quick look-up).
     """
     from django.conf import settings
 
     options = {
-        "connect_timeout": settings.NEXCONN_CONNECT_TIMEOUT,
-        "read_timeout": settings.NEXCONN_READ_TIMEOUT,
-        "max_retries": settings.NEXCONN_MAX_RETRIES,
+        "connect_timeout": timeout or settings.NEXCONN_CONNECT_TIMEOUT,
+        "read_timeout": timeout or settings.NEXCONN_READ_TIMEOUT,
+        "max_retries": settings.NEXCONN_MAX_RETRIES if max_retries is None else max_retries,
+        "auth_scheme": settings.NEXCONN_AUTH_SCHEME,
     }
     if settings.NEXCONN_API_KEY:
         if for_answers:

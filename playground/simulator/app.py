@@ -27,6 +27,11 @@ _SWITCH_VALUES |= {"0": False, "no": False}
 _TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Headers that carry the API key, depending on the protocol's SDK.
 _KEY_HEADERS = ("authorization", "x-api-key", "x-goog-api-key")
+_BEARER = re.compile(r"bearer\s+\S", re.IGNORECASE)
+# The Authorization form accepted: "bearer" (`Bearer <key>`) or "bare" (`<key>`). The real
+# API's choice is not settled (nexconn-api/research-2026-12.md §6), so the simulator takes
+# only the one configured, and a client that sends the other is caught.
+AUTH_SCHEMES = ("bearer", "bare")
 
 # status -> (error.type, error.code, message), in OpenAI's error-body style.
 ERRORS: dict[int, tuple[str, str, str]] = {
@@ -178,8 +183,11 @@ type Handler = Callable[[_Request, Send], Awaitable[None]]
 class Simulator:
     """The ASGI app. `received` and `disconnects` let tests see what the upstream saw."""
 
-    def __init__(self, *, token_rate: float | None = None) -> None:
+    def __init__(self, *, token_rate: float | None = None, auth_scheme: str | None = None) -> None:
         self.token_rate = token_rate
+        # None: SIMULATOR_AUTH_SCHEME, else the app's NEXCONN_AUTH_SCHEME (demo mode), else
+        # bearer; read per request, like the token rate.
+        self.auth_scheme = auth_scheme
         self.received: list[dict[str, Any]] = []
         self.disconnects = 0
         self._failures: dict[str, int] = {}
@@ -257,6 +265,9 @@ class Simulator:
         if not public and not any(headers.get(key, "").strip() for key in _KEY_HEADERS):
             await _send_error(send, 401, message="Missing Authorization header.")
             return
+        if not public and not self._authorization_form_accepted(headers):
+            await _send_error(send, 401)
+            return
         if body and payload is None:
             await _send_error(send, 400, message="The request body is not valid JSON.")
             return
@@ -277,6 +288,19 @@ class Simulator:
         if not connection.finished:
             self.disconnects += 1
         connection.disconnected.set()
+
+    def accepted_auth_scheme(self) -> str:
+        scheme = self.auth_scheme or os.environ.get("SIMULATOR_AUTH_SCHEME")
+        scheme = scheme or os.environ.get("NEXCONN_AUTH_SCHEME") or "bearer"
+        return scheme.strip().lower()
+
+    def _authorization_form_accepted(self, headers: dict[str, str]) -> bool:
+        """An Authorization header must be in the accepted form (the Anthropic and Gemini
+        SDKs' own key headers, x-api-key and x-goog-api-key, carry the bare key anyway)."""
+        authorization = headers.get("authorization", "").strip()
+        if not authorization:
+            return True
+        return bool(_BEARER.match(authorization)) == (self.accepted_auth_scheme() == "bearer")
 
     async def _list_models(self, request: _Request, send: Send) -> None:
         data = [

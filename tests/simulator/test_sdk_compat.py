@@ -135,7 +135,7 @@ def test_retry_after_knob_and_fail_times(base_url):
     body = build_request(
         model="deepseek-v3", messages=user("hi [sim error=429 retry_after=3 fail_times=1]")
     ).body
-    url, headers = f"{base_url}/v1/chat/completions", {"Authorization": "k"}
+    url, headers = f"{base_url}/v1/chat/completions", {"Authorization": "Bearer k"}
     first = httpx.post(url, json=body, headers=headers)
     second = httpx.post(url, json=body, headers=headers)
     assert (first.status_code, first.headers["retry-after"]) == (429, "3")
@@ -153,13 +153,13 @@ def test_cut_ends_the_stream_without_done(sdk, base_url):
     raw = httpx.post(
         f"{base_url}/v1/chat/completions",
         json=build_request(model="deepseek-v3", messages=user("hi [sim cut=5]")).body,
-        headers={"Authorization": "k"},
+        headers={"Authorization": "Bearer k"},
     )
     assert "[DONE]" not in raw.text
 
 
 def test_unknown_path_missing_auth_and_bad_knob(base_url):
-    missing = httpx.get(f"{base_url}/v1/nothing", headers={"Authorization": "k"})
+    missing = httpx.get(f"{base_url}/v1/nothing", headers={"Authorization": "Bearer k"})
     assert missing.status_code == 404
     assert missing.json()["error"]["message"]
     unauthorized = httpx.get(f"{base_url}/v1/models")
@@ -168,7 +168,7 @@ def test_unknown_path_missing_auth_and_bad_knob(base_url):
     bad = httpx.post(
         f"{base_url}/v1/chat/completions",
         json=build_request(model="m", messages=user("hi [sim tokens=lots]")).body,
-        headers={"Authorization": "k"},
+        headers={"Authorization": "Bearer k"},
     )
     assert bad.status_code == 400
     assert "tokens" in bad.json()["error"]["message"]
