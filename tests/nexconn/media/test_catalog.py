@@ -52,11 +52,26 @@ MODES = {
     ("image", "kling-v2-1"): {"text", "image", "multi_image"},
     ("image", "kling-image-o1"): {"text", "reference"},
     ("video", "kling-v2-1"): {"image", "first_last"},
-    ("video", "kling-video-o1"): {"text", "image", "first_last", "reference"},
+    ("video", "kling-video-o1"): {"text", "image", "first_last", "reference", "video_reference"},
+    ("video", "kling-v2-6"): {"text", "image", "first_last", "motion_control"},
+    # No end frame on kling-v3: no source documents `image_tail` for it (research §4.4).
+    ("video", "kling-v3"): {"text", "image", "multi_shot"},
+    ("video", "kling-v3-omni"): {
+        "text",
+        "image",
+        "first_last",
+        "reference",
+        "video_reference",
+        "multi_shot",
+    },
     ("video", "veo-3.0-generate-preview"): {"text", "image", "first_last"},
     ("video", "veo-3.1-generate-preview"): {"text", "image", "first_last", "reference"},
     ("video", "sora-2"): {"text", "image"},
-    ("video", "viduq1"): {"text", "reference"},
+    # The Nexconn menu's modes, each on the model's own route (research-2026-12.md §1.1, §3).
+    ("video", "viduq1"): {"text", "reference", "subjects"},
+    ("video", "viduq2"): {"text", "reference", "subjects"},
+    ("video", "viduq2-pro"): {"image", "first_last"},
+    ("video", "viduq2-turbo"): {"image", "first_last"},
     ("video", "viduq3-pro"): {"text", "image", "first_last"},
 }
 
@@ -79,7 +94,9 @@ def test_model_entries_are_consistent(model):
     mode_names = [mode.name for mode in model.modes]
     assert mode_names and len(set(mode_names)) == len(mode_names)
     field_names = [f.name for f in model.fields]
-    assert len(set(field_names)) == len(field_names)
+    for name in mode_names:
+        names_in_mode = [f.name for f in model.fields_for(name)]
+        assert len(set(names_in_mode)) == len(names_in_mode)
     assert model.supports_remix == model.id.startswith("sora-")
     for media_field in model.fields:
         assert media_field.help and "\n" not in media_field.help
@@ -94,9 +111,16 @@ def test_model_entries_are_consistent(model):
         assert len(set(slot_names)) == len(slot_names)
         for slot in mode.slots:
             assert 0 <= slot.min_count <= slot.max_count
-        # The defaults alone must make a valid request.
-        inputs = {slot.name: ["https://img.test/x.png"] * slot.min_count for slot in mode.slots}
-        _, errors = model.clean(mode=mode.name, prompt="a cat", values={}, inputs=inputs)
+        # The defaults alone (and one filled block of a repeated group) make a valid request.
+        inputs = {
+            slot.name: [f"https://img.test/x.{'mp4' if slot.video else 'png'}"] * slot.min_count
+            for slot in mode.slots
+        }
+        values = {}
+        if mode.group is not None:
+            inputs["subject_1"] = ["https://img.test/x.png"]
+            values = {"subject_1_id": "cat", "shot_1_prompt": "a cat", "shot_1_duration": "5"}
+        _, errors = model.clean(mode=mode.name, prompt="a cat", values=values, inputs=inputs)
         assert errors == {}
 
 
@@ -153,7 +177,7 @@ def test_float_bool_choice_seed_and_text_limits():
 
 def test_a_value_for_another_mode_is_ignored():
     params, errors = clean(
-        "viduq2",
+        "viduq3-pro",
         mode="image",
         values={"duration": "99"},
         inputs={"image": ["https://img.test/a.png"]},
@@ -172,7 +196,7 @@ def test_prompt_rules():
     _, errors = clean("viduq2", prompt="x" * 2001)
     assert "prompt" in errors
     # Animating a picture needs no words on Vidu, Veo and Seedance.
-    _, errors = clean("viduq2", mode="image", prompt="", inputs={"image": ["https://a.test/x"]})
+    _, errors = clean("viduq2-pro", mode="image", prompt="", inputs={"image": ["https://a.test/x"]})
     assert errors == {}
     _, errors = clean("gemini-3.0-pro-image-preview", kind="image", prompt="x" * 50_000)
     assert errors == {}  # no documented limit
