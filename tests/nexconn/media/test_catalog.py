@@ -267,3 +267,93 @@ def test_required_choice_without_value_uses_its_default():
     )
     assert errors == {}
     assert params["image_reference"] == "subject"
+
+
+PNG = "https://img.test/a.png"
+
+
+def subjects(*blocks, **extra):
+    """Form values and inputs for subject blocks given as (name, images, voice)."""
+    values, inputs = dict(extra), {}
+    for index, (name, images, voice) in enumerate(blocks, start=1):
+        values |= {f"subject_{index}_id": name, f"subject_{index}_voice_id": voice}
+        inputs[f"subject_{index}"] = images
+    return values, inputs
+
+
+def test_vidu_subjects_are_checked_block_by_block():
+    values, inputs = subjects(("host", [PNG], ""), ("dog", [PNG, PNG], "voice-7"), audio="on")
+    params, errors = clean(
+        "viduq2", mode="subjects", prompt="@host and @dog", values=values, inputs=inputs
+    )
+    assert errors == {}
+    assert params["audio"] is True
+    assert (params["subject_1_id"], params["subject_2_voice_id"]) == ("host", "voice-7")
+    assert "subject_1_voice_id" not in params  # blank: the adapter sends ""
+    assert "watermark" not in params  # the subject route lists none
+
+    _, errors = clean("viduq1", mode="subjects")
+    assert errors == {"subject_1_id": "Add at least one subject."}
+    values, inputs = subjects(("", [PNG], ""), ("my dog", [PNG], ""), ("Host", [], ""))
+    values |= {"subject_4_id": "host"}
+    inputs["subject_4"] = [PNG] * 4
+    _, errors = clean("viduq2", mode="subjects", values=values, inputs=inputs)
+    assert errors == {
+        "subject_1_id": "Subject 1 name is required.",
+        "subject_2_id": "Subject 2 name must be one word, without spaces or “@”.",
+        "subject_3": "Add the pictures of subject 3.",
+        "subject_4_id": ("Subject 4 name is already used by subject 3; give each one its own."),
+        "subject_4": "Use at most 3 images for pictures of subject 4.",
+    }
+    values, inputs = subjects(*[(f"s{i}", [PNG, PNG], "") for i in range(4)])
+    _, errors = clean("viduq2", mode="subjects", values=values, inputs=inputs)
+    assert errors == {"subject_1": "Use at most 7 pictures in all; these subjects have 8."}
+
+
+def test_kling_shots_must_add_up_to_the_duration():
+    values = {
+        "duration": "6",
+        "shot_1_prompt": "morning",
+        "shot_1_duration": "2",
+        "shot_3_prompt": "night",
+        "shot_3_duration": "3",
+    }
+    _, errors = clean("kling-v3", mode="multi_shot", values=values)
+    assert errors == {
+        "duration": "The shots last 5 seconds in all, but the video is 6 seconds long: "
+        "make them match."
+    }
+    params, errors = clean(
+        "kling-v3-omni", mode="multi_shot", prompt="", values=values | {"duration": "5"}
+    )
+    assert errors == {}
+    assert params["shot_3_duration"] == 3
+    _, errors = clean("kling-v3", mode="multi_shot", values={"shot_2_prompt": "x" * 513})
+    assert errors == {
+        "shot_2_prompt": "Shot 2 description is too long: at most 512 characters.",
+        "shot_2_duration": "Shot 2 length is required.",
+    }
+
+
+def test_video_slots_take_https_links_only_and_v3_has_no_end_frame_or_avoid():
+    inputs = {"character": [PNG], "motion": ["data:video/mp4;base64,AAAA"]}
+    _, errors = clean("kling-v2-6", mode="motion_control", prompt="", inputs=inputs)
+    assert errors == {"motion": "Give the video as a web address starting with https://."}
+    params, errors = clean(
+        "kling-v2-6",
+        mode="motion_control",
+        prompt="",
+        values={"duration": "10", "keep_original_sound": "on"},
+        inputs=inputs | {"motion": ["https://video.test/dance.mp4"]},
+    )
+    assert errors == {}
+    assert params == {
+        "quality": "std",
+        "character_orientation": "image",
+        "keep_original_sound": True,
+    }  # the movement video sets the length and size
+    _, errors = clean("kling-video-o1", mode="video_reference", inputs={})
+    assert errors == {"video": "Add the video."}
+    v3 = media_model("kling-v3", kind="video")
+    assert v3.mode("first_last") is None
+    assert "negative_prompt" not in {f.name for f in v3.fields}
