@@ -166,6 +166,12 @@ class GenerationForm(forms.Form):
     def mode_help(self) -> str:
         return self.mode.help
 
+    @property
+    def repeated_group(self):
+        """The mode's repeated block (subjects, shots), if any; `form.mode` in a template is
+        the mode field."""
+        return self.mode.group
+
     def option_fields(self):
         return [
             (spec, self[_OPTION_PREFIX + spec.name])
