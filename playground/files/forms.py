@@ -3,7 +3,7 @@ from django import forms
 from playground.files.services import DEFAULT_FILE_MODEL, file_models
 from playground.nexconn.files import DEFAULT_EXPIRES_IN, MAX_FILE_BYTES
 
-# Within the 1 hour to 7 days the API takes (research-2026-12.md §5).
+# Within the 1 hour to 7 days the API takes (docs/api/media-modes.md §5).
 KEEP_FOR_CHOICES = [
     (3600, "1 hour"),
     (21_600, "6 hours"),

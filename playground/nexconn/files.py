@@ -2,7 +2,7 @@
 
 `POST /v1/files` answers at once with a pending file; `GET /v1/files/{id}` is polled until it
 is ready (or failed, or expired); `GET /v1/files` lists the account's files
-(research-2026-12.md §5 gives its shape) and `expires_in` (3600-604800 s) sets how long the
+(docs/api/media-modes.md §5 gives its shape) and `expires_in` (3600-604800 s) sets how long the
 provider keeps a file. Only create and query are shown on a Nexconn page: the list
 shape comes from Qiniu and delete from no source at all, so both are read tolerantly. Statuses
 map case-insensitively; an unknown one is "pending" (polling on is safe), and an `error`
@@ -75,7 +75,7 @@ SUPPORTED_TYPES: dict[str, str] = {
     "3gp": "video/3gpp",
 }
 MAX_FILE_BYTES = 2 * 1024**3  # chat.md §8.1, §10
-# How long the provider keeps a file: research-2026-12.md §5 (default 172800, two days).
+# How long the provider keeps a file: docs/api/media-modes.md §5 (default 172800, two days).
 MIN_EXPIRES_IN, MAX_EXPIRES_IN, DEFAULT_EXPIRES_IN = 3600, 604_800, 172_800
 
 FAILED_MESSAGE = "The provider could not import the file, and gave no reason."
@@ -133,7 +133,7 @@ async def get_file(client: NexconnClient, *, file_id: str) -> UpstreamFileStatus
 
 @dataclass(frozen=True, slots=True)
 class UpstreamFileList:
-    """One page of `GET /v1/files` (research-2026-12.md §5): the files, and whether the
+    """One page of `GET /v1/files` (docs/api/media-modes.md §5): the files, and whether the
     provider said there are no more (`has_more` false; anything else counts as "maybe")."""
 
     files: list[UpstreamFileStatus]

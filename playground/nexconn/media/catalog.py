@@ -498,7 +498,7 @@ _KLING_SIZE = MediaField(
 )
 
 
-# Motion control (kling-v2-6) and a reference video (o1, v3-omni): research-2026-12.md §4.1
+# Motion control (kling-v2-6) and a reference video (o1, v3-omni): docs/api/media-modes.md §4.1
 # and §4.2, the OpenAI-videos route the other Kling modes use.
 _MOTION_CONTROL = MediaMode(
     "motion_control",
@@ -562,7 +562,7 @@ _KLING_VIDEO_INPUT_FIELDS = (
         modes=("motion_control", "video_reference"),
     ),
 )
-# Multi-shot (kling-v3, kling-v3-omni): research-2026-12.md §4.3.
+# Multi-shot (kling-v3, kling-v3-omni): docs/api/media-modes.md §4.3.
 _SHOTS = MediaGroup(
     "shot",
     "Shot",
@@ -617,7 +617,7 @@ def _kling_video(
 ) -> MediaModel:
     names = tuple(mode.name for mode in modes)
     # Motion control's length follows the movement video, and it takes no size; with a
-    # reference video Kling wants no generated sound (research-2026-12.md §4.1, §4.2).
+    # reference video Kling wants no generated sound (docs/api/media-modes.md §4.1, §4.2).
     clip = tuple(name for name in names if name != "motion_control")
     with_sound = tuple(name for name in clip if name != "video_reference")
     inputs = tuple(
@@ -685,7 +685,7 @@ KLING_VIDEO_MODELS = (
             ),
         ),
     ),
-    # kling-v3's table in research-2026-12.md §4.4 lists no `image_tail` and no
+    # kling-v3's table in docs/api/media-modes.md §4.4 lists no `image_tail` and no
     # `negative_prompt`, so it offers neither an end frame nor "Avoid".
     _kling_video(
         "kling-v3",
@@ -718,7 +718,7 @@ KLING_VIDEO_MODELS = (
             _first_last_mode(),
             _reference_mode("video", 7),
             _VIDEO_REFERENCE,
-            # v3-omni takes the shots' descriptions alone (research-2026-12.md §4.3).
+            # v3-omni takes the shots' descriptions alone (docs/api/media-modes.md §4.3).
             _multi_shot_mode(prompt_required=False),
         ),
         quality="pro",
@@ -759,12 +759,12 @@ SEEDANCE = MediaModel(
     max_prompt_length=None,
 )
 
-# --- Vidu (videos.md §7, research-2026-12.md §1-§3) -------------------------------------
+# --- Vidu (videos.md §7, docs/api/media-modes.md §1-§3) -------------------------------------
 
 _VIDU_START = _image_mode("video", slot=_image_slot("Starting image"), prompt_required=False)
 _VIDU_FIRST_LAST = _first_last_mode(prompt_required=False)
 _VIDU_REFERENCE = _reference_mode("video", 7)
-# "Subject invocation" (research-2026-12.md §1.3): 1-7 named subjects, 1-3 pictures each and
+# "Subject invocation" (docs/api/media-modes.md §1): 1-7 named subjects, 1-3 pictures each and
 # 7 in all, each with an optional voice; the prompt names them as @name.
 _VIDU_SUBJECTS = MediaMode(
     "subjects",
@@ -832,7 +832,7 @@ def _vidu(
     notes: str = "",
 ) -> MediaModel:
     names = tuple(mode.name for mode in modes)
-    # The subject route lists no watermark (research-2026-12.md §1.3).
+    # The subject route lists no watermark (docs/api/media-modes.md §1).
     watermarked = tuple(name for name in names if name != "subjects")
     return MediaModel(
         model_id,
@@ -866,14 +866,14 @@ _VIDU_AUDIO = _switch(
 )
 _TEXT_DURATION = _duration_range(1, 10, default=5, modes=("text",))
 # q2 reference and the q2 pro/turbo routes: 1-10 seconds, and 560p on the reference route,
-# after Qiniu's cookbook (research-2026-12.md §1.3, §3: first-party and newer than G4's "5").
+# after Qiniu's cookbook (docs/api/media-modes.md §1, §3: first-party, over third-party code's "5").
 _Q2_DURATION = _duration_range(1, 10, default=5)
 _Q2_REFERENCE_RESOLUTION = replace(
     _resolution(("560p", "720p", "1080p")), modes=("reference", "subjects")
 )
 
 # Each model offers the modes the Nexconn menu lists for it, each on its own route
-# (research-2026-12.md §1.1, §3): q1 and q2 text and reference (with and without subjects);
+# (docs/api/media-modes.md §3): q1 and q2 text and reference (with and without subjects);
 # q2-pro and q2-turbo start from pictures.
 VIDU_MODELS = (
     _vidu(

@@ -104,8 +104,8 @@ SEEDANCE_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive")
 SEEDANCE_RESOLUTIONS = ("480p", "720p", "1080p")
 # videos.md §7
 MOVEMENTS = ("auto", "small", "medium", "large")
-# research-2026-12.md §3: the q2 image-to-video routes take an optional last frame; §1.3 and
-# G4: `audio` goes with `subjects` on the reference routes, and on the q2 pro i2v route.
+# docs/api/media-modes.md §3: the q2 image-to-video routes take an optional last frame; §1 and
+# videos.md §7.2: `audio` goes with `subjects` on the reference routes, and on the q2 pro i2v route.
 VIDU_END_FRAME_ROUTES = frozenset({"q2/image-to-video/pro", "q2/image-to-video/turbo"})
 VIDU_AUDIO_ROUTES = frozenset(
     {"q1/reference-to-video", "q2/reference-to-video", "q2/image-to-video/pro"}
@@ -130,7 +130,7 @@ VIDU_ROUTES: dict[str, ViduRoute] = {
     "q2/image-to-video/turbo": ViduRoute("image", _ANY),
     "q2/start-end-to-video/pro": ViduRoute("start-end", _ANY),
     "q2/start-end-to-video/turbo": ViduRoute("start-end", _ANY),
-    # 560p and 1-10 s on the q2 reference route: research-2026-12.md §1.3 (Qiniu's cookbook).
+    # 560p and 1-10 s on the q2 reference route: docs/api/media-modes.md §1 (Qiniu's cookbook).
     "q2/reference-to-video": ViduRoute("reference", _ANY, ("560p", "720p", "1080p")),
     "q3/text-to-video/pro": ViduRoute("text", _ANY),
     "q3/text-to-video/turbo": ViduRoute("text", _ANY),
@@ -997,7 +997,7 @@ def _sora_fields(body: dict[str, Any], model: str, prompt: str) -> dict[str, Any
     return {"seconds": seconds, "size": size}
 
 
-# research-2026-12.md §4.4 and videos.md §5.2: these fields exist only on these models.
+# docs/api/media-modes.md §4.4 and videos.md §5.2: these fields exist only on these models.
 KLING_NEGATIVE_PROMPT_MODELS = ("kling-v2-1", "kling-v2-5-turbo", "kling-v2-6")
 KLING_IMAGE_TAIL_MODELS = ("kling-v2-1", "kling-v2-5-turbo", "kling-v2-6")
 KLING_MOTION_FIELDS = ("image_url", "video_url", "character_orientation", "keep_original_sound")
@@ -1060,7 +1060,7 @@ def _kling_video_fields(body: dict[str, Any], model: str, prompt: str) -> dict[s
 
 
 def _kling_motion_control(body: dict[str, Any]) -> None:
-    """kling-v2-6 motion control (research-2026-12.md §4.1): a character image, a motion
+    """kling-v2-6 motion control (docs/api/media-modes.md §4.1): a character image, a motion
     video, which way the character faces, and whether the video's sound is kept."""
     if not (_text(body.get("image_url")) and _text(body.get("video_url"))):
         raise BadRequest("Motion control needs both `image_url` and `video_url`.")
@@ -1071,7 +1071,7 @@ def _kling_motion_control(body: dict[str, Any]) -> None:
 
 
 def _kling_video_list(body: dict[str, Any], sound: str) -> None:
-    """A reference video (research-2026-12.md §4.2): at most one, used as a feature
+    """A reference video (docs/api/media-modes.md §4.2): at most one, used as a feature
     reference or as the video to edit; Kling makes no sound next to it."""
     for item in body["video_list"]:
         if not isinstance(item, dict) or not _text(item.get("video_url")):
@@ -1089,7 +1089,7 @@ def _kling_video_list(body: dict[str, Any], sound: str) -> None:
 
 
 def _kling_multi_shot(body: dict[str, Any], seconds: str) -> None:
-    """Multi-shot (research-2026-12.md §4.3): 1-6 shots numbered from 1, each prompt at most
+    """Multi-shot (docs/api/media-modes.md §4.3): 1-6 shots numbered from 1, each prompt at most
     512 characters and at least 1 second, the lengths adding up to `seconds`."""
     if body.get("multi_shot") is not True:
         raise BadRequest("`multi_prompt` and `shot_type` need `multi_shot` true.")
@@ -1127,7 +1127,7 @@ def _veo_media(instance: dict[str, Any], key: str) -> None:
 
 def _vidu_references(body: dict[str, Any]) -> None:
     # Qiniu's cookbook marks `aspect_ratio` and `bgm` required on the reference routes
-    # (research-2026-12.md §1.3, §2: first-party, over G4's optional).
+    # (docs/api/media-modes.md §1, §2: first-party, over third-party code).
     for key in ("aspect_ratio", "bgm"):
         if key not in body:
             raise BadRequest(f"`{key}` is required.")
@@ -1151,7 +1151,7 @@ def _vidu_references(body: dict[str, Any]) -> None:
             isinstance(pictures, list) and 1 <= len(pictures) <= 3 and all(map(_text, pictures))
         ):
             raise BadRequest("Each subject needs an `id` and 1 to 3 `images`.")
-        # Required by the cookbook, blank allowed: "" lets Vidu pick a voice (§1.3).
+        # Required by the cookbook, "" allowed: Vidu then picks a voice (media-modes.md §1).
         if not isinstance(subject.get("voice_id"), str):
             raise BadRequest("Each subject needs a `voice_id` (a string; blank picks one).")
         if unknown := sorted(set(subject) - {"id", "images", "voice_id"}):

@@ -67,7 +67,7 @@ MODES = {
     ("video", "veo-3.0-generate-preview"): {"text", "image", "first_last"},
     ("video", "veo-3.1-generate-preview"): {"text", "image", "first_last", "reference"},
     ("video", "sora-2"): {"text", "image"},
-    # The Nexconn menu's modes, each on the model's own route (research-2026-12.md §1.1, §3).
+    # The Nexconn menu's modes, each on the model's own route (docs/api/media-modes.md §3).
     ("video", "viduq1"): {"text", "reference", "subjects"},
     ("video", "viduq2"): {"text", "reference", "subjects"},
     ("video", "viduq2-pro"): {"image", "first_last"},

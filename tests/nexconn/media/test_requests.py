@@ -21,7 +21,7 @@ INPUTS = {
 }
 GROUP_VALUES = {"subject_1_id": "cat", "shot_1_prompt": "a cat naps", "shot_1_duration": "5"}
 
-# research-2026-12.md §1-§3: each model on its own routes; q2-pro/turbo first+last frames
+# docs/api/media-modes.md §1-§3: each model on its own routes; q2-pro/turbo first+last frames
 # go to the image-to-video route with `end_image_url`.
 VIDU_ROUTES = {
     ("viduq1", "text"): "q1/text-to-video",

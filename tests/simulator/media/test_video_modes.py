@@ -1,4 +1,4 @@
-"""The seed's video modes (research-2026-12.md §1-§4): what the simulator takes and refuses.
+"""The seed's video modes (docs/api/media-modes.md §1-§4): what the simulator takes and refuses.
 
 Every request the catalog builds is accepted; bodies the documented API would refuse (missing
 required fields, wrong counts, a mode on a model that lacks it) get a 400 in the family's shape.
@@ -179,7 +179,7 @@ def test_kling_takes_the_documented_new_modes(body):
 @pytest.mark.parametrize(
     ("body", "words"),
     [
-        # kling-v3's own table lists neither (research-2026-12.md §4.4).
+        # kling-v3's own table lists neither (docs/api/media-modes.md §4.4).
         ({"model": "kling-v3", "prompt": "x", "image_tail": IMAGE, "mode": "pro"}, "image_tail"),
         ({"model": "kling-v3", "prompt": "x", "negative_prompt": "blur"}, "negative_prompt"),
         ({"model": "kling-v3-omni", "prompt": "x", "negative_prompt": "blur"}, "negative_prompt"),

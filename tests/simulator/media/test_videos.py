@@ -418,7 +418,7 @@ def test_seedance_failure():
     assert "content" not in body
 
 
-# Required on the reference routes by Qiniu's cookbook (research-2026-12.md §1.3).
+# Required on the reference routes by Qiniu's cookbook (docs/api/media-modes.md §1).
 REFERENCE_MUSTS = {"aspect_ratio": "16:9", "bgm": False}
 VIDU_BODIES = {
     "text": {"prompt": "An orange cat chases butterflies", "duration": 5},

@@ -2,7 +2,7 @@
 
 Both speak `POST /v1/videos` with `seconds` and `size`; Kling adds `mode` (std/pro) and takes
 its images either as `input_reference` / `image_tail` or, on the omni models, as `image_list`;
-motion control, a reference video and multi-shot add their own fields (research-2026-12.md §4).
+motion control, a reference video and multi-shot add their own fields (docs/api/media-modes.md §4).
 """
 
 from collections.abc import Mapping
@@ -31,7 +31,7 @@ from playground.nexconn.media.status import (
 PATH = "/v1/videos"
 # Kling models that take every image in `image_list` (§5.2; Qiniu names the item `image`).
 _IMAGE_LIST_MODELS = frozenset({"kling-video-o1", "kling-v3-omni"})
-# Modes where a blank prompt is left out (research-2026-12.md §4.1, §4.3).
+# Modes where a blank prompt is left out (docs/api/media-modes.md §4.1, §4.3).
 _PROMPT_OPTIONAL = frozenset({"motion_control", "multi_shot"})
 
 
@@ -84,13 +84,13 @@ def build_request(
 
 
 def _yes_no(value: ParamValue | None) -> str:
-    """Kling's protocol-A switches are the strings "yes" and "no" (research-2026-12.md §4.1)."""
+    """Kling's protocol-A switches are the strings "yes" and "no" (docs/api/media-modes.md §4.1)."""
     return "yes" if value is True else "no"
 
 
 def _shots(params: Mapping[str, ParamValue]) -> list[dict[str, Any]]:
     """The filled shots, numbered from 1 without gaps; `duration` is a string, as `seconds`
-    is (research-2026-12.md §4.3)."""
+    is (docs/api/media-modes.md §4.3)."""
     shots = []
     for index in range(1, 7):
         prompt = params.get(f"shot_{index}_prompt")

@@ -12,10 +12,10 @@ from playground.nexconn.media.status import TaskStatus
 APP = "fal-ai/vidu"
 read_submitted = fal_queue.read_submitted
 
-# (model, mode) -> route under /queue/fal-ai/vidu (videos.md §7.1, research-2026-12.md §1-§3).
+# (model, mode) -> route under /queue/fal-ai/vidu (videos.md §7.1, docs/api/media-modes.md §1-§3).
 # Each model has its own routes: q2-pro and q2-turbo only start from pictures, and their
 # first-and-last-frame videos use the image-to-video route with `end_image_url`, as Qiniu's
-# cookbook does (research-2026-12.md §3, first-party, over G4's start-end routes).
+# cookbook does (docs/api/media-modes.md §3: first-party, over third-party start-end routes).
 ROUTES: dict[tuple[str, str], str] = {
     ("viduq1", "text"): "q1/text-to-video",
     ("viduq1", "reference"): "q1/reference-to-video",
@@ -34,7 +34,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("viduq3-turbo", "image"): "q3/image-to-video/turbo",
     ("viduq3-turbo", "first_last"): "q3/start-end-to-video/turbo",
 }
-# The q2 image-to-video routes take the last frame next to the first (research-2026-12.md §3).
+# The q2 image-to-video routes take the last frame next to the first (docs/api/media-modes.md §3).
 _END_FRAME_ROUTES = frozenset({"q2/image-to-video/pro", "q2/image-to-video/turbo"})
 
 # Form names that are also Vidu's wire names (§7.2).
@@ -85,7 +85,7 @@ def _subjects(
     params: Mapping[str, ParamValue], inputs: Mapping[str, list[str]]
 ) -> list[dict[str, Any]]:
     """The filled subject blocks, in order. `voice_id` is always sent, blank when not chosen:
-    Qiniu's cookbook marks it required and allows "" (research-2026-12.md §1.3)."""
+    Qiniu's cookbook marks it required and allows "" (docs/api/media-modes.md §1)."""
     subjects = []
     for index in range(1, 8):
         subject_id = params.get(f"subject_{index}_id")
