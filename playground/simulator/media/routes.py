@@ -499,6 +499,8 @@ class MediaApi:
                 raise BadRequest("`start_image_url` and `end_image_url` are both required.")
             if rules.kind == "reference":
                 _vidu_references(body)
+            elif extra := sorted({"subjects", "reference_image_urls"} & set(body)):
+                raise BadRequest(f"`{extra[0]}` is only taken by the reference-to-video routes.")
         except BadRequest as exc:
             await _fal_error(send, 400, str(exc))
             return

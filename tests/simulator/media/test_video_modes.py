@@ -101,6 +101,12 @@ SUBJECTS = {"prompt": "@host says hi", "aspect_ratio": "16:9", "bgm": False}
             "only supported with `subjects`",
         ),
         ("q2/text-to-video", {"prompt": "x", "audio": True}, "audio"),
+        ("q2/text-to-video", {"prompt": "x", "subjects": [SUBJECT]}, "reference-to-video"),
+        (
+            "q2/image-to-video/pro",
+            {"image_url": IMAGE, "reference_image_urls": [IMAGE]},
+            "reference-to-video",
+        ),
         ("q2/reference-to-video", {"prompt": "x", "subjects": [SUBJECT]}, "aspect_ratio"),
         (
             "q2/reference-to-video",
