@@ -1,7 +1,16 @@
 from django import forms
 
 from playground.files.services import DEFAULT_FILE_MODEL, file_models
-from playground.nexconn.files import MAX_FILE_BYTES
+from playground.nexconn.files import DEFAULT_EXPIRES_IN, MAX_FILE_BYTES
+
+# Within the 1 hour to 7 days the API takes (docs/api/media-modes.md §5).
+KEEP_FOR_CHOICES = [
+    (3600, "1 hour"),
+    (21_600, "6 hours"),
+    (86_400, "1 day"),
+    (DEFAULT_EXPIRES_IN, "2 days"),
+    (604_800, "7 days"),
+]
 
 
 def _model_choices() -> list[tuple[str, str]]:
@@ -28,4 +37,13 @@ class UpstreamFileForm(forms.Form):
         choices=_model_choices,
         initial=DEFAULT_FILE_MODEL,
         help_text="Only these models read files this way.",
+    )
+    expires_in = forms.TypedChoiceField(
+        label="Keep it for",
+        choices=KEEP_FOR_CHOICES,
+        coerce=int,
+        required=False,
+        empty_value=None,  # not sent: the provider's default, two days
+        initial=DEFAULT_EXPIRES_IN,
+        help_text="Then the provider deletes its copy; chats can no longer use it.",
     )

@@ -28,6 +28,8 @@ class UpstreamFile(models.Model):
     size = models.PositiveBigIntegerField(null=True, blank=True)
     content_type = models.CharField(max_length=100, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # Seconds the provider keeps the file (`expires_in`); null: the provider's default.
+    expires_in = models.PositiveIntegerField(null=True, blank=True)
     error_message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Upstream calls made so far (the create is the first): each call claims its number, so

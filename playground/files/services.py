@@ -112,7 +112,9 @@ def source_url_check(source_url: str) -> str:
     return files_api.SUPPORTED_TYPES[extension]
 
 
-def upstream_file_create(*, user, source_url: str, model: str) -> UpstreamFile:
+def upstream_file_create(
+    *, user, source_url: str, model: str, expires_in: int | None = None
+) -> UpstreamFile:
     """Check the link and the model, store the file, and enqueue its import."""
     from playground.files.tasks import create_upstream_file
 
@@ -122,7 +124,11 @@ def upstream_file_create(*, user, source_url: str, model: str) -> UpstreamFile:
         raise ValidationError({"model": "Choose one of the models that read files."})
     with transaction.atomic():
         upstream_file = UpstreamFile.objects.create(
-            owner=user, source_url=source_url, model=model, content_type=content_type
+            owner=user,
+            source_url=source_url,
+            model=model,
+            content_type=content_type,
+            expires_in=expires_in,
         )
         create_upstream_file.enqueue(upstream_file.pk)
     return upstream_file
@@ -133,6 +139,36 @@ def upstream_files_expire(*, user) -> None:
     UpstreamFile.objects.filter(
         owner=user, status=UpstreamFile.Status.READY, expires_at__lte=timezone.now()
     ).update(status=UpstreamFile.Status.EXPIRED, error_message=files_api.EXPIRED_MESSAGE)
+
+
+GONE_MESSAGE = (
+    "The provider no longer lists this file: it expired or was deleted there. Add it again "
+    "to use it."
+)
+
+
+def upstream_files_refresh(*, user) -> str:
+    """Bring the user's files up to date with the provider's own list (`GET /v1/files`):
+    status, name, size and expiry. Returns a note for the page ("" when the list was read).
+
+    Only the user's own files are touched: the key may be shared, so the provider's list can
+    hold other people's files, which are never shown. A ready file missing from a list the
+    provider calls complete is gone; pending ones keep polling on their own.
+    """
+    try:
+        listing = _call_upstream(files_api.list_files_page)
+    except NexconnError as error:
+        return f"The provider's list of files could not be read: {error.message_for_user}"
+    listed = {status.id: status for status in listing.files}
+    alive = (UpstreamFile.Status.PENDING, UpstreamFile.Status.READY)
+    for upstream_file in UpstreamFile.objects.filter(owner=user, status__in=alive).exclude(
+        file_id=""
+    ):
+        if (status := listed.get(upstream_file.file_id)) is not None:
+            _apply(upstream_file, status, poll=False)
+        elif listing.complete and upstream_file.status == UpstreamFile.Status.READY:
+            _store(upstream_file, status=UpstreamFile.Status.EXPIRED, error_message=GONE_MESSAGE)
+    return ""
 
 
 def upstream_file_delete(*, upstream_file: UpstreamFile) -> str:
@@ -188,7 +224,10 @@ def upstream_file_submit(*, upstream_file_id: int) -> None:
     try:
         status = _call_upstream(
             lambda client: files_api.create_file(
-                client, source_url=upstream_file.source_url, model=upstream_file.model
+                client,
+                source_url=upstream_file.source_url,
+                model=upstream_file.model,
+                expires_in=upstream_file.expires_in,
             )
         )
     except NexconnError as error:
@@ -237,8 +276,11 @@ def upstream_file_poll(*, upstream_file_id: int, attempt: int) -> None:
     _apply(upstream_file, status)
 
 
-def _apply(upstream_file: UpstreamFile, status: files_api.UpstreamFileStatus) -> None:
-    """Take what the provider says about the file, and poll again while it is pending."""
+def _apply(
+    upstream_file: UpstreamFile, status: files_api.UpstreamFileStatus, *, poll: bool = True
+) -> None:
+    """Take what the provider says about the file, and (with `poll`) poll again while it is
+    pending."""
     changes = {
         "file_id": upstream_file.file_id,
         "name": status.name[:255] or upstream_file.name,
@@ -248,7 +290,7 @@ def _apply(upstream_file: UpstreamFile, status: files_api.UpstreamFileStatus) ->
     }
     if status.state != "pending":
         changes |= {"status": _STATES[status.state], "error_message": status.error_message}
-    if _store(upstream_file, **changes) and status.state == "pending":
+    if _store(upstream_file, **changes) and status.state == "pending" and poll:
         _schedule_poll(upstream_file)
 
 

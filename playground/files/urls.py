@@ -8,6 +8,7 @@ urlpatterns = [
     path("files/", views.files, name="files"),
     path("files/add/", views.file_create, name="create"),
     path("files/picker/", views.file_picker, name="picker"),
+    path("files/refresh/", views.files_refresh, name="refresh"),
     path("files/<int:pk>/card/", views.file_card, name="card"),
     path("files/<int:pk>/delete/", views.file_delete, name="delete"),
 ]

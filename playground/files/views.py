@@ -33,6 +33,7 @@ def file_create(request):
                 user=request.user,
                 source_url=form.cleaned_data["source_url"],
                 model=form.cleaned_data["model"],
+                expires_in=form.cleaned_data["expires_in"],
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -45,6 +46,16 @@ def file_create(request):
         response = render(request, f"{FILES_TEMPLATE}#file-form", {"form": form}, status=400)
         return reswap(retarget(response, "#file-form"), "outerHTML")
     return render(request, FILES_TEMPLATE, _files_context(request, form), status=400)
+
+
+@require_GET
+def files_refresh(request):
+    """The user's files as the provider lists them now; the page asks for it once loaded, so
+    a slow provider never holds the page up."""
+    note = services.upstream_files_refresh(user=request.user)
+    services.upstream_files_expire(user=request.user)
+    context = {"files": selectors.upstream_file_list(user=request.user), "refresh_note": note}
+    return render(request, f"{FILES_TEMPLATE}#file-list", context)
 
 
 @require_GET

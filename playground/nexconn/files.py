@@ -1,7 +1,9 @@
 """The Files API (nexconn-api/chat.md §8): import a public file for Gemini as a `qfile-…` id.
 
 `POST /v1/files` answers at once with a pending file; `GET /v1/files/{id}` is polled until it
-is ready (or failed, or expired). Only create and query are shown on a Nexconn page: the list
+is ready (or failed, or expired); `GET /v1/files` lists the account's files
+(docs/api/media-modes.md §5 gives its shape) and `expires_in` (3600-604800 s) sets how long the
+provider keeps a file. Only create and query are shown on a Nexconn page: the list
 shape comes from Qiniu and delete from no source at all, so both are read tolerantly. Statuses
 map case-insensitively; an unknown one is "pending" (polling on is safe), and an `error`
 object on a file that is not ready means it failed (§8.3 implies a failed state that way).
@@ -73,6 +75,8 @@ SUPPORTED_TYPES: dict[str, str] = {
     "3gp": "video/3gpp",
 }
 MAX_FILE_BYTES = 2 * 1024**3  # chat.md §8.1, §10
+# How long the provider keeps a file: docs/api/media-modes.md §5 (default 172800, two days).
+MIN_EXPIRES_IN, MAX_EXPIRES_IN, DEFAULT_EXPIRES_IN = 3600, 604_800, 172_800
 
 FAILED_MESSAGE = "The provider could not import the file, and gave no reason."
 EXPIRED_MESSAGE = "The file expired at the provider. Add it again to use it."
@@ -127,16 +131,31 @@ async def get_file(client: NexconnClient, *, file_id: str) -> UpstreamFileStatus
     return read_file(answer, file_id=file_id)
 
 
-async def list_files(client: NexconnClient) -> list[UpstreamFileStatus]:
+@dataclass(frozen=True, slots=True)
+class UpstreamFileList:
+    """One page of `GET /v1/files` (docs/api/media-modes.md §5): the files, and whether the
+    provider said there are no more (`has_more` false; anything else counts as "maybe")."""
+
+    files: list[UpstreamFileStatus]
+    complete: bool
+
+
+async def list_files_page(client: NexconnClient) -> UpstreamFileList:
     """The first page of the account's files (the paging parameters are unknown, §8.4).
 
     Entries without an id are skipped; files of any model may appear."""
-    data = (await client.request_json("GET", PATH)).get("data")
-    return [
+    answer = await client.request_json("GET", PATH)
+    data = answer.get("data")
+    files = [
         read_file(item)
         for item in (data if isinstance(data, list) else [])
         if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]
     ]
+    return UpstreamFileList(files=files, complete=answer.get("has_more") is False)
+
+
+async def list_files(client: NexconnClient) -> list[UpstreamFileStatus]:
+    return (await list_files_page(client)).files
 
 
 async def delete_file(client: NexconnClient, *, file_id: str) -> None:

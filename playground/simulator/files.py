@@ -303,10 +303,12 @@ def _required_model(body: dict[str, Any]) -> str:
 
 
 def _expires_in(body: dict[str, Any]) -> float:
+    """Seconds to keep the file: 3600 to 604800 (docs/api/media-modes.md §5)."""
     value = body.get("expires_in", DEFAULT_EXPIRES_IN)
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 3600 <= value <= 604_800:
         raise BadFileRequest(
-            "`expires_in` must be a positive number of seconds.", param="expires_in"
+            "`expires_in` must be a whole number of seconds from 3600 to 604800.",
+            param="expires_in",
         )
     return value
 

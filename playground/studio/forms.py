@@ -7,6 +7,7 @@ from django.core.validators import URLValidator
 
 from playground.core.files import checked_upload
 from playground.nexconn.media.catalog import (
+    ImageSlot,
     MediaField,
     MediaModel,
     image_models,
@@ -111,18 +112,46 @@ class GenerationForm(forms.Form):
                 field = option_field(spec)
                 field.initial = spec.default
                 self.fields[_OPTION_PREFIX + spec.name] = field
-        for slot in self.mode.slots:
-            self.fields[f"{slot.name}__files"] = MultipleImageField(
-                label=slot.label, required=False, help_text=slot.help
-            )
+        for slot in self._all_slots():
+            self._add_slot_fields(slot)
+        for _index, block_fields, _slot in self._group_blocks():
+            for spec in block_fields:
+                self.fields[_OPTION_PREFIX + spec.name] = option_field(spec)
+
+    def _add_slot_fields(self, slot: ImageSlot) -> None:
+        if slot.video:  # the provider fetches videos itself: links only
             self.fields[f"{slot.name}__urls"] = forms.CharField(
-                label="or image links, one per line",
+                label=f"{slot.label}: link",
                 required=False,
-                widget=forms.Textarea(attrs={"rows": 2, "placeholder": "https://…"}),
+                help_text=slot.help,
+                widget=forms.URLInput(attrs={"placeholder": "https://…/clip.mp4"}),
             )
-            self.fields[f"{slot.name}__outputs"] = forms.CharField(
-                required=False, widget=forms.HiddenInput
-            )
+            return
+        self.fields[f"{slot.name}__files"] = MultipleImageField(
+            label=slot.label, required=False, help_text=slot.help
+        )
+        self.fields[f"{slot.name}__urls"] = forms.CharField(
+            label="or image links, one per line",
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 2, "placeholder": "https://…"}),
+        )
+        self.fields[f"{slot.name}__outputs"] = forms.CharField(
+            required=False, widget=forms.HiddenInput
+        )
+
+    def _group_blocks(self) -> list[tuple[int, list[MediaField], ImageSlot | None]]:
+        """(number, fields, image slot) of each block of the mode's repeated group."""
+        group = self.mode.group
+        if group is None:
+            return []
+        return [
+            (index, [group.block_field(index, f) for f in group.fields], group.block_slot(index))
+            for index in range(1, group.max_count + 1)
+        ]
+
+    def _all_slots(self) -> list[ImageSlot]:
+        blocks = [slot for _, _, slot in self._group_blocks() if slot is not None]
+        return [*self.mode.slots, *blocks]
 
     def _chosen_mode(self):
         wanted = (self.data or {}).get("mode") or (self.initial or {}).get("mode")
@@ -137,27 +166,55 @@ class GenerationForm(forms.Form):
     def mode_help(self) -> str:
         return self.mode.help
 
+    @property
+    def repeated_group(self):
+        """The mode's repeated block (subjects, shots), if any; `form.mode` in a template is
+        the mode field."""
+        return self.mode.group
+
     def option_fields(self):
         return [
             (spec, self[_OPTION_PREFIX + spec.name])
-            for spec in self.media_model.fields
+            for spec in self.media_model.fields_for(self.mode.name)
             if _OPTION_PREFIX + spec.name in self.fields
         ]
 
     def slot_fields(self):
-        slots = []
-        for slot in self.mode.slots:
-            chosen = self._chosen_outputs(slot.name)
-            slots.append(
+        return [self._slot_item(slot) for slot in self.mode.slots]
+
+    def _slot_item(self, slot: ImageSlot) -> dict:
+        if slot.video:
+            return {"slot": slot, "urls": self[f"{slot.name}__urls"]}
+        return {
+            "slot": slot,
+            "files": self[f"{slot.name}__files"],
+            "urls": self[f"{slot.name}__urls"],
+            "outputs": self[f"{slot.name}__outputs"],
+            "chosen_outputs": self._chosen_outputs(slot.name),
+        }
+
+    def group_blocks(self):
+        """The repeated blocks (subjects, shots) for the template: the first one open, the
+        others folded until used, so a phone shows one block at a time."""
+        blocks = []
+        for index, block_fields, slot in self._group_blocks():
+            fields = [(spec, self[_OPTION_PREFIX + spec.name]) for spec in block_fields]
+            item = self._slot_item(slot) if slot is not None else None
+            used = any(field.value() for _, field in fields) or bool(
+                item and (item["urls"].value() or item["chosen_outputs"])
+            )
+            has_errors = any(field.errors for _, field in fields) or bool(
+                item and (item["files"].errors or item["urls"].errors)
+            )
+            blocks.append(
                 {
-                    "slot": slot,
-                    "files": self[f"{slot.name}__files"],
-                    "urls": self[f"{slot.name}__urls"],
-                    "outputs": self[f"{slot.name}__outputs"],
-                    "chosen_outputs": chosen,
+                    "index": index,
+                    "fields": fields,
+                    "slot": item,
+                    "open": index == 1 or used or has_errors,
                 }
             )
-        return slots
+        return blocks
 
     def _chosen_outputs(self, slot_name: str) -> list[Output]:
         source = self.data if self.is_bound else self.initial
@@ -179,15 +236,16 @@ class GenerationForm(forms.Form):
             return cleaned
         self.inputs: list[InputSpec] = []
         references: dict[str, list[str]] = {}
-        for slot in self.mode.slots:
-            specs = self._slot_inputs(slot.name)
+        for slot in self._all_slots():
+            specs = self._slot_inputs(slot.name, video=slot.video)
             self.inputs.extend(specs)
             # The catalog checks how many images each slot has; uploads and gallery images
             # were checked above, so they stand in as an empty data URL of their type.
             references[slot.name] = [spec.url or _STORED_IMAGE for spec in specs]
+        block_fields = [spec for _, fields, _ in self._group_blocks() for spec in fields]
         values = {
             spec.name: self.data.get(_OPTION_PREFIX + spec.name, "")
-            for spec, _ in self.option_fields()
+            for spec in [*(spec for spec, _ in self.option_fields()), *block_fields]
         }
         params, errors = self.media_model.clean(
             mode=self.mode.name, prompt=cleaned.get("prompt", ""), values=values, inputs=references
@@ -198,14 +256,14 @@ class GenerationForm(forms.Form):
         return cleaned
 
     def _field_for_error(self, name: str) -> str | None:
-        for candidate in (name, _OPTION_PREFIX + name, f"{name}__files"):
+        for candidate in (name, _OPTION_PREFIX + name, f"{name}__files", f"{name}__urls"):
             if candidate in self.fields:
                 return candidate
         return None
 
-    def _slot_inputs(self, slot_name: str) -> list[InputSpec]:
+    def _slot_inputs(self, slot_name: str, *, video: bool = False) -> list[InputSpec]:
         specs: list[InputSpec] = []
-        for output in self._chosen_outputs(slot_name):
+        for output in [] if video else self._chosen_outputs(slot_name):
             specs.append(InputSpec(slot=slot_name, position=len(specs), output=output))
         for upload in self.cleaned_data.get(f"{slot_name}__files") or []:
             try:

@@ -130,8 +130,10 @@ def generation_detail(request, pk: int):
 
 
 def _labelled_params(generation: Generation, media) -> list[tuple[str, object]]:
-    labels = {spec.name: spec.label for spec in media.fields} if media else {}
-    return [(labels.get(name, name), value) for name, value in (generation.params or {}).items()]
+    return [
+        (media.param_label(name) if media else name, value)
+        for name, value in (generation.params or {}).items()
+    ]
 
 
 @require_GET

@@ -136,3 +136,49 @@ def test_what_is_chosen_and_typed_while_the_options_are_redrawn_is_kept(browser_
     expect(page.locator("input[name=image__files]")).not_to_be_attached()
     expect(page.get_by_label("Number of images")).to_have_value("3")
     expect(page.get_by_label("Avoid")).to_be_visible()
+
+
+# The form's elements that reach past a 390 px screen (the top bar is another matter).
+FORM_OVERFLOW = """() => [...document.querySelectorAll('#generation-form *')]
+    .filter(e => e.getBoundingClientRect().right > 390)
+    .map(e => e.tagName + ' ' + (e.name || e.className))"""
+
+
+def test_a_subjects_video_from_a_phone(browser_page, tmp_path):
+    """Vidu's subject mode at 390 px: one subject open, the next unfolded on demand, nothing in
+    the form wider than the screen, and a job that runs to done."""
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    picture = tmp_path / "host.png"
+    picture.write_bytes(png_bytes((160, 160), (200, 120, 30)))
+    signup_in_browser(page)
+    page.goto(f"{page.base_url}/studio/")
+    page.get_by_label("Model").select_option("video:viduq2")
+    page.locator("input[name=mode][value=subjects]").check()
+    first = page.locator(".group__block").first
+    expect(first.get_by_label("Subject 1 name")).to_be_visible()
+    expect(page.locator(".group__block[open]")).to_have_count(1)
+    assert page.evaluate(FORM_OVERFLOW) == []
+
+    first.get_by_label("Subject 1 name").fill("host")
+    first.locator("input[name=subject_1__files]").set_input_files(str(picture))
+    second = page.locator(".group__block").nth(1)
+    second.locator("summary").click()
+    second.get_by_label("Subject 2 name").fill("dog")
+    second.get_by_label("Subject 2 voice id").fill("voice-7")
+    second.locator("textarea[name=subject_2__urls]").fill("https://example.com/dog.png")
+    assert page.evaluate(FORM_OVERFLOW) == []
+    page.get_by_label("Describe what you want").fill("@host waves at @dog [sim job=1]")
+    page.get_by_label("Sound and speech").check()
+    page.get_by_role("button", name="Generate").click()
+
+    card = page.locator("#jobs .job").first
+    expect(card.locator(".status")).to_have_text("Done", timeout=20_000)
+    sent = [
+        r for r in simulator.received if r["path"] == "/queue/fal-ai/vidu/q2/reference-to-video"
+    ]
+    assert len(sent) == 1
+    body = sent[0]["json"]
+    assert body["audio"] is True
+    assert [s["id"] for s in body["subjects"]] == ["host", "dog"]
+    assert body["subjects"][1]["voice_id"] == "voice-7"

@@ -2,8 +2,10 @@
 
 import datetime as dt
 import html
+import time
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -309,3 +311,79 @@ def test_a_failed_file_is_deleted_without_asking_the_provider(owner_client, owne
     assert "Deleted “annual-report.pdf”." in html.unescape(response.content.decode())
     assert not upstream_calls("DELETE")
     assert not UpstreamFile.objects.exists()
+
+
+def test_the_chosen_keep_time_is_sent_as_expires_in(owner_client, run_tasks):
+    owner_client.post(
+        reverse("files:create"),
+        {"source_url": "https://example.com/a.pdf", "model": MODEL, "expires_in": "3600"},
+    )
+    document = UpstreamFile.objects.get()
+    run_tasks(settled(document.pk))
+    document.refresh_from_db()
+    sent = upstream_calls("POST")[0]["json"]
+    assert sent["expires_in"] == 3600
+    left = document.expires_at - timezone.now()
+    assert dt.timedelta(minutes=55) < left <= dt.timedelta(hours=1)
+    page = owner_client.get(reverse("files:files")).content.decode()
+    assert '<option value="604800">7 days</option>' in page
+    response = owner_client.post(
+        reverse("files:create"),
+        {"source_url": "https://example.com/b.pdf", "model": MODEL, "expires_in": "60"},
+    )
+    assert response.status_code == 400  # not one of the offered times
+    assert UpstreamFile.objects.count() == 1
+
+
+def test_the_files_page_reads_the_users_files_from_the_providers_list(
+    owner_client, other_user, run_tasks
+):
+    owner_client.post(
+        reverse("files:create"),
+        {
+            "source_url": "https://example.com/talk.mp4#sim_ready_after=0.3",
+            "model": MODEL,
+            "expires_in": "86400",
+        },
+    )
+    mine = UpstreamFile.objects.get()
+    run_tasks(lambda: UpstreamFile.objects.get(pk=mine.pk).file_id != "")
+    mine.refresh_from_db()
+    assert mine.status == UpstreamFile.Status.PENDING  # created, not polled yet
+    other = Client()
+    other.force_login(other_user)
+    other.post(reverse("files:create"), {"source_url": "https://example.com/b.pdf", "model": MODEL})
+    theirs = UpstreamFile.objects.exclude(pk=mine.pk).get()
+    run_tasks(settled(theirs.pk))
+    gone = upstream_file(mine.owner, file_id="qfile-1-1770727746152401856-gone", name="old.pdf")
+
+    page = owner_client.get(reverse("files:files")).content.decode()
+    assert f'hx-get="{reverse("files:refresh")}" hx-trigger="load"' in page
+    time.sleep(0.4)
+    listed_before = len(upstream_calls("GET", "/v1/files"))
+    response = owner_client.get(reverse("files:refresh"))
+    assert response.status_code == 200
+    assert len(upstream_calls("GET", "/v1/files")) == listed_before + 1
+    part = html.unescape(response.content.decode())
+    mine.refresh_from_db()
+    assert mine.status == UpstreamFile.Status.READY  # from the list, without a poll
+    assert mine.name == "talk.mp4"
+    assert "talk.mp4" in part and "Ready" in part
+    assert "Kept by the provider until" in part and "23\xa0hours" in part
+    assert "b.pdf" not in part  # the other user's file, on the same key, stays hidden
+    gone.refresh_from_db()
+    assert gone.status == UpstreamFile.Status.EXPIRED
+    assert "no longer lists this file" in part
+
+
+def test_a_provider_that_cannot_list_leaves_the_page_as_it_was(owner_client, owner, settings):
+    upstream_file(owner)
+    settings.NEXCONN_API_KEY = "sk-test"
+    settings.NEXCONN_BASE_URL = "http://127.0.0.1:9"
+    settings.NEXCONN_MAX_RETRIES = 0
+    response = owner_client.get(reverse("files:refresh"))
+    assert response.status_code == 200
+    part = response.content.decode()
+    assert "annual-report.pdf" in part
+    assert "list of files could not be read" in part
+    assert UpstreamFile.objects.get().status == UpstreamFile.Status.READY

@@ -58,8 +58,8 @@ def test_a_file_is_pending_then_ready_and_any_instance_can_answer():
 def test_expires_in_and_the_knobs_shape_the_file():
     async def scenario():
         async with client(Simulator()) as http:
-            short = (await create(http, "https://example.com/a.pdf", expires_in=60)).json()
-            assert short["expires_at"] - short["created_at"] == 60
+            short = (await create(http, "https://example.com/a.pdf", expires_in=3600)).json()
+            assert short["expires_at"] - short["created_at"] == 3600
             url = "https://example.com/a.bin?sim_ready_after=0&sim_size=1234&sim_type=text/csv"
             made = (await create(http, url)).json()
             assert made["status"] == "ready"
@@ -102,6 +102,8 @@ def test_a_failed_import_carries_the_error_object(knobs, code):
         ({"model": MODEL}, "source_url"),
         ({"source_url": "https://example.com/a.pdf"}, "model"),
         ({"model": MODEL, "source_url": "https://e.com/a.pdf", "expires_in": 0}, "expires_in"),
+        ({"model": MODEL, "source_url": "https://e.com/a.pdf", "expires_in": 3599}, "expires_in"),
+        ({"model": MODEL, "source_url": "https://e.com/a.pdf", "expires_in": 604801}, "expires_in"),
         ({"model": MODEL, "source_url": "https://e.com/a.pdf", "expires_in": "1h"}, "expires_in"),
     ],
 )

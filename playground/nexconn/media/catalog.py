@@ -6,9 +6,12 @@ translates them into its wire names. Where the reference gives no default, the d
 None and the provider decides.
 """
 
+from dataclasses import replace
+
 from playground.nexconn.media.schema import (
     ImageSlot,
     MediaField,
+    MediaGroup,
     MediaKind,
     MediaMode,
     MediaModel,
@@ -495,6 +498,111 @@ _KLING_SIZE = MediaField(
 )
 
 
+# Motion control (kling-v2-6) and a reference video (o1, v3-omni): docs/api/media-modes.md §4.1
+# and §4.2, the OpenAI-videos route the other Kling modes use.
+_MOTION_CONTROL = MediaMode(
+    "motion_control",
+    "Copy a movement",
+    "Your character performs the movement of a video you link to.",
+    slots=(
+        ImageSlot("character", "Character picture", "The person or character that should move."),
+        ImageSlot(
+            "motion",
+            "Movement video",
+            "A link to a video of the movement to copy (MP4 or MOV).",
+            video=True,
+        ),
+    ),
+    prompt_required=False,
+)
+_VIDEO_REFERENCE = MediaMode(
+    "video_reference",
+    "From a video",
+    "Make a new video from one you link to: borrow its look and camera, or edit it.",
+    slots=(
+        ImageSlot(
+            "video",
+            "Video",
+            "A link to the video (MP4 or MOV, at least 3 seconds long).",
+            video=True,
+        ),
+        ImageSlot(
+            "reference",
+            "Reference images",
+            "Optional: up to 4 pictures of people or things to bring in.",
+            min_count=0,
+            max_count=4,
+        ),
+    ),
+)
+_KLING_VIDEO_INPUT_FIELDS = (
+    MediaField(
+        "character_orientation",
+        "Facing",
+        "“image”: the character keeps the pose of your picture (movement video up to 10 s); "
+        "“video”: it turns as the person in the video does (up to 30 s).",
+        "choice",
+        choices=("image", "video"),
+        default="image",
+        modes=("motion_control",),
+    ),
+    MediaField(
+        "refer_type",
+        "Use the video",
+        "“feature”: borrow its look and camera moves; “base”: edit this very video.",
+        "choice",
+        choices=("feature", "base"),
+        default="feature",
+        modes=("video_reference",),
+    ),
+    _switch(
+        "keep_original_sound",
+        "Keep the video's sound",
+        "Keep the sound of the video you link to.",
+        modes=("motion_control", "video_reference"),
+    ),
+)
+# Multi-shot (kling-v3, kling-v3-omni): docs/api/media-modes.md §4.3.
+_SHOTS = MediaGroup(
+    "shot",
+    "Shot",
+    "One scene of the film: what happens, and for how long.",
+    fields=(
+        MediaField(
+            "prompt",
+            "Description",
+            "What happens in this shot.",
+            "text",
+            maximum=512,
+            required=True,
+        ),
+        MediaField(
+            "duration",
+            "Length",
+            "How long this shot lasts.",
+            "int",
+            minimum=1,
+            maximum=15,
+            unit="seconds",
+            required=True,
+        ),
+    ),
+    max_count=6,
+    total_field="duration",
+)
+
+
+def _multi_shot_mode(*, prompt_required: bool) -> MediaMode:
+    return MediaMode(
+        "multi_shot",
+        "Several shots",
+        "A film of up to 6 shots, each with its own description and length; the lengths "
+        "add up to the video's duration.",
+        prompt_required=prompt_required,
+        group=_SHOTS,
+    )
+
+
 def _kling_video(
     model_id: str,
     label: str,
@@ -507,6 +615,14 @@ def _kling_video(
     rules: tuple[MediaRule, ...] = (),
     notes: str = "",
 ) -> MediaModel:
+    names = tuple(mode.name for mode in modes)
+    # Motion control's length follows the movement video, and it takes no size; with a
+    # reference video Kling wants no generated sound (docs/api/media-modes.md §4.1, §4.2).
+    clip = tuple(name for name in names if name != "motion_control")
+    with_sound = tuple(name for name in clip if name != "video_reference")
+    inputs = tuple(
+        spec for spec in _KLING_VIDEO_INPUT_FIELDS if any(name in names for name in spec.modes)
+    )
     return MediaModel(
         model_id,
         label,
@@ -515,10 +631,11 @@ def _kling_video(
         modes=modes,
         fields=(
             _quality(quality),
-            durations,
-            _KLING_SIZE,
-            *((_negative_prompt(),) if negative_prompt else ()),
-            *((_SOUND,) if sound else ()),
+            replace(durations, modes=clip),
+            replace(_KLING_SIZE, modes=clip),
+            *((_negative_prompt(modes=clip),) if negative_prompt else ()),
+            *((replace(_SOUND, modes=with_sound),) if sound else ()),
+            *inputs,
         ),
         max_prompt_length=2500,
         rules=rules,
@@ -551,7 +668,12 @@ KLING_VIDEO_MODELS = (
     _kling_video(
         "kling-v2-6",
         "Kling v2.6",
-        modes=(_text_mode("video"), _KLING_START, _first_last_mode(fixed={"quality": "pro"})),
+        modes=(
+            _text_mode("video"),
+            _KLING_START,
+            _first_last_mode(fixed={"quality": "pro"}),
+            _MOTION_CONTROL,
+        ),
         durations=_KLING_SHORT_LONG,
         sound=True,
         rules=(
@@ -563,26 +685,42 @@ KLING_VIDEO_MODELS = (
             ),
         ),
     ),
+    # kling-v3's table in docs/api/media-modes.md §4.4 lists no `image_tail` and no
+    # `negative_prompt`, so it offers neither an end frame nor "Avoid".
     _kling_video(
         "kling-v3",
         "Kling v3",
-        modes=(_text_mode("video"), _KLING_START, _first_last_mode()),
+        modes=(_text_mode("video"), _KLING_START, _multi_shot_mode(prompt_required=True)),
         quality="pro",
         durations=_KLING_3_TO_15,
+        negative_prompt=False,
         sound=True,
-        notes="First-and-last-frame mode is not confirmed for this model yet.",
     ),
     _kling_video(
         "kling-video-o1",
         "Kling Video O1",
-        modes=(_text_mode("video"), _KLING_START, _first_last_mode(), _reference_mode("video", 7)),
+        modes=(
+            _text_mode("video"),
+            _KLING_START,
+            _first_last_mode(),
+            _reference_mode("video", 7),
+            _VIDEO_REFERENCE,
+        ),
         durations=_KLING_SHORT_LONG,
         negative_prompt=False,
     ),
     _kling_video(
         "kling-v3-omni",
         "Kling v3 Omni",
-        modes=(_text_mode("video"), _KLING_START, _first_last_mode(), _reference_mode("video", 7)),
+        modes=(
+            _text_mode("video"),
+            _KLING_START,
+            _first_last_mode(),
+            _reference_mode("video", 7),
+            _VIDEO_REFERENCE,
+            # v3-omni takes the shots' descriptions alone (docs/api/media-modes.md §4.3).
+            _multi_shot_mode(prompt_required=False),
+        ),
         quality="pro",
         durations=_KLING_3_TO_15,
         negative_prompt=False,
@@ -621,11 +759,47 @@ SEEDANCE = MediaModel(
     max_prompt_length=None,
 )
 
-# --- Vidu (videos.md §7) ---------------------------------------------------------------
+# --- Vidu (videos.md §7, docs/api/media-modes.md §1-§3) -------------------------------------
 
 _VIDU_START = _image_mode("video", slot=_image_slot("Starting image"), prompt_required=False)
 _VIDU_FIRST_LAST = _first_last_mode(prompt_required=False)
 _VIDU_REFERENCE = _reference_mode("video", 7)
+# "Subject invocation" (docs/api/media-modes.md §1): 1-7 named subjects, 1-3 pictures each and
+# 7 in all, each with an optional voice; the prompt names them as @name.
+_VIDU_SUBJECTS = MediaMode(
+    "subjects",
+    "From named subjects",
+    "Up to 7 people or things, each from its own pictures. Write @name in the description "
+    "where one appears; with sound on they can speak.",
+    group=MediaGroup(
+        "subject",
+        "Subject",
+        "A person, animal or thing in the video.",
+        fields=(
+            MediaField(
+                "id",
+                "Name",
+                "One word, such as “host”; write @host in the description.",
+                "text",
+                maximum=64,
+                required=True,
+            ),
+            MediaField(
+                "voice_id",
+                "Voice ID",
+                "Optional: the voice it speaks with when sound is on; blank lets Vidu choose.",
+                "text",
+                maximum=200,
+            ),
+        ),
+        max_count=7,
+        images=ImageSlot(
+            "images", "Pictures", "1 to 3 pictures of this subject.", min_count=1, max_count=3
+        ),
+        max_images_total=7,
+        key_field="id",
+    ),
+)
 _VIDU_MOVEMENT = MediaField(
     "movement_amplitude",
     "Movement",
@@ -634,9 +808,18 @@ _VIDU_MOVEMENT = MediaField(
     choices=("auto", "small", "medium", "large"),
     default="auto",
 )
-_VIDU_BGM = _switch("bgm", "Background music", "Add background music.", modes=("text", "reference"))
+_FROM_TEXT_OR_REFERENCES: tuple[ModeName, ...] = ("text", "reference", "subjects")
+_VIDU_BGM = _switch(
+    "bgm", "Background music", "Add background music.", modes=_FROM_TEXT_OR_REFERENCES
+)
 _VIDU_RESOLUTION = _resolution(("720p", "1080p"))
 _VIDU_WATERMARK = _switch("watermark", "Watermark", "Put the provider's watermark on the video.")
+_VIDU_SUBJECT_AUDIO = _switch(
+    "audio",
+    "Sound and speech",
+    "Let the subjects talk and make sounds; write what they say in the description.",
+    modes=("subjects",),
+)
 
 
 def _vidu(
@@ -648,19 +831,26 @@ def _vidu(
     extra: tuple[MediaField, ...],
     notes: str = "",
 ) -> MediaModel:
+    names = tuple(mode.name for mode in modes)
+    # The subject route lists no watermark (docs/api/media-modes.md §1).
+    watermarked = tuple(name for name in names if name != "subjects")
     return MediaModel(
         model_id,
         label,
         "video",
         "vidu",
         modes=modes,
-        fields=(
-            *extra,
-            _aspect_ratio(ratios, default="16:9", modes=("text", "reference")),
-            _VIDU_MOVEMENT,
-            _VIDU_BGM,
-            _seed(),
-            _VIDU_WATERMARK,
+        fields=tuple(
+            spec
+            for spec in (
+                *extra,
+                _aspect_ratio(ratios, default="16:9", modes=_FROM_TEXT_OR_REFERENCES),
+                _VIDU_MOVEMENT,
+                _VIDU_BGM,
+                _seed(),
+                replace(_VIDU_WATERMARK, modes=watermarked),
+            )
+            if spec.modes is None or set(spec.modes) & set(names)
         ),
         max_prompt_length=2000,
         notes=notes,
@@ -669,20 +859,27 @@ def _vidu(
 
 _Q2_RATIOS = ("16:9", "9:16", "1:1", "3:4", "4:3")
 _Q1_RATIOS = ("16:9", "9:16", "1:1")
-_Q2_ALL_MODES = (_text_mode("video"), _VIDU_START, _VIDU_FIRST_LAST, _VIDU_REFERENCE)
 _Q3_MODES = (_text_mode("video"), _VIDU_START, _VIDU_FIRST_LAST)
 # The speaking-video switch exists on the q2 "pro" image-to-video route only.
 _VIDU_AUDIO = _switch(
     "audio", "Sound and speech", "Let the video talk and make sounds.", modes=("image",)
 )
-# Only these routes let the length be chosen; the others always make 5-second videos.
 _TEXT_DURATION = _duration_range(1, 10, default=5, modes=("text",))
+# q2 reference and the q2 pro/turbo routes: 1-10 seconds, and 560p on the reference route,
+# after Qiniu's cookbook (docs/api/media-modes.md §1, §3: first-party, over third-party code's "5").
+_Q2_DURATION = _duration_range(1, 10, default=5)
+_Q2_REFERENCE_RESOLUTION = replace(
+    _resolution(("560p", "720p", "1080p")), modes=("reference", "subjects")
+)
 
+# Each model offers the modes the Nexconn menu lists for it, each on its own route
+# (docs/api/media-modes.md §3): q1 and q2 text and reference (with and without subjects);
+# q2-pro and q2-turbo start from pictures.
 VIDU_MODELS = (
     _vidu(
         "viduq1",
         "Vidu Q1",
-        modes=(_text_mode("video"), _VIDU_REFERENCE),
+        modes=(_text_mode("video"), _VIDU_REFERENCE, _VIDU_SUBJECTS),
         ratios=_Q1_RATIOS,
         extra=(
             MediaField(
@@ -694,34 +891,37 @@ VIDU_MODELS = (
                 default="general",
                 modes=("text",),
             ),
+            _VIDU_SUBJECT_AUDIO,
         ),
         notes="Makes 5-second 1080p videos.",
     ),
     _vidu(
         "viduq2",
         "Vidu Q2",
-        modes=_Q2_ALL_MODES,
+        modes=(_text_mode("video"), _VIDU_REFERENCE, _VIDU_SUBJECTS),
         ratios=_Q2_RATIOS,
-        extra=(_TEXT_DURATION, _VIDU_RESOLUTION, _VIDU_AUDIO),
+        extra=(
+            _Q2_DURATION,
+            replace(_VIDU_RESOLUTION, modes=("text",)),
+            _Q2_REFERENCE_RESOLUTION,
+            _VIDU_SUBJECT_AUDIO,
+        ),
     ),
     _vidu(
         "viduq2-pro",
         "Vidu Q2 Pro",
-        modes=_Q2_ALL_MODES,
+        modes=(_VIDU_START, _VIDU_FIRST_LAST),
         ratios=_Q2_RATIOS,
-        extra=(_TEXT_DURATION, _VIDU_RESOLUTION, _VIDU_AUDIO),
-        notes="Made for pictures; text-only videos use the Q2 model.",
+        extra=(_Q2_DURATION, _VIDU_RESOLUTION, _VIDU_AUDIO),
+        notes="Starts from pictures; for text-only videos use Vidu Q2.",
     ),
     _vidu(
         "viduq2-turbo",
         "Vidu Q2 Turbo",
-        modes=_Q2_ALL_MODES,
+        modes=(_VIDU_START, _VIDU_FIRST_LAST),
         ratios=_Q2_RATIOS,
-        extra=(
-            _duration_range(1, 10, default=5, modes=("text", "image", "first_last")),
-            _VIDU_RESOLUTION,
-        ),
-        notes="Text-only and reference videos use the Q2 model.",
+        extra=(_Q2_DURATION, _VIDU_RESOLUTION),
+        notes="Starts from pictures; for text-only videos use Vidu Q2.",
     ),
     _vidu(
         "viduq3-pro",

@@ -6,14 +6,24 @@ No Django imports: the standalone simulator and the explorer read the catalog to
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 type MediaKind = Literal["image", "video"]
 type Family = Literal[
     "kling_image", "gemini_image", "kling_image_o1", "veo", "openai_video", "seedance", "vidu"
 ]
-type ModeName = Literal["text", "image", "multi_image", "first_last", "reference"]
+type ModeName = Literal[
+    "text",
+    "image",
+    "multi_image",
+    "first_last",
+    "reference",
+    "subjects",
+    "motion_control",
+    "video_reference",
+    "multi_shot",
+]
 # "aspect_ratio" is a choice whose values are ratios such as "16:9" (plus the odd "auto"),
 # so the form can draw them; "seed" is a whole number where blank means "random".
 type FieldType = Literal["choice", "aspect_ratio", "int", "float", "bool", "text", "seed"]
@@ -25,6 +35,9 @@ _FALSE = frozenset({"false", "off", "0", "no"})
 # Base64 images arrive as data URLs so their type travels with them; anything else must be
 # a public https address the provider can fetch.
 _IMAGE_REFERENCE = re.compile(r"^(https://\S+|data:image/[\w.+-]+;base64,[A-Za-z0-9+/=\s]+)$")
+_VIDEO_REFERENCE = re.compile(r"^https://\S+$")
+# A subject's name goes into the prompt as "@name", so it cannot hold spaces.
+_GROUP_NAME = re.compile(r"^[^\s@]{1,64}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +66,57 @@ class MediaField:
 
 @dataclass(frozen=True, slots=True)
 class ImageSlot:
-    """A place for input images (uploads or URLs), with how many the mode needs."""
+    """A place for input images (uploads or URLs), with how many the mode needs.
+
+    A `video` slot takes links to videos instead: the provider fetches them itself."""
 
     name: str
     label: str
     help: str
     min_count: int = 1
     max_count: int = 1
+    video: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MediaGroup:
+    """A block of fields the user repeats: the subjects of a Vidu video, the shots of a film.
+
+    Block i sends its fields as `<name>_<i>_<field>` and its images in slot `<name>_<i>`;
+    a block left wholly blank is skipped. `key_field` must be a single word, different in
+    every block (it is how the prompt names the block). `total_field` names a model field
+    the blocks' own `total_field` values must add up to.
+    """
+
+    name: str
+    label: str
+    help: str
+    fields: tuple[MediaField, ...]
+    max_count: int
+    images: ImageSlot | None = None
+    max_images_total: int | None = None
+    key_field: str | None = None
+    total_field: str | None = None
+
+    def prefix(self, index: int) -> str:
+        return f"{self.name}_{index}"
+
+    def block_field(self, index: int, media_field: MediaField) -> MediaField:
+        """The field as block `index` shows it: its own name and a numbered label."""
+        return replace(
+            media_field,
+            name=f"{self.prefix(index)}_{media_field.name}",
+            label=f"{self.label} {index} {media_field.label.lower()}",
+        )
+
+    def block_slot(self, index: int) -> ImageSlot | None:
+        if self.images is None:
+            return None
+        return replace(
+            self.images,
+            name=self.prefix(index),
+            label=f"{self.images.label} of {self.label.lower()} {index}",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +133,7 @@ class MediaMode:
     slots: tuple[ImageSlot, ...] = ()
     prompt_required: bool = True
     fixed: Mapping[str, ParamValue] = field(default_factory=dict)
+    group: MediaGroup | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +203,22 @@ class MediaModel:
         for slot in chosen.slots:
             if slot_error := _slot_error(slot, inputs.get(slot.name) or []):
                 errors[slot.name] = slot_error
+        if chosen.group is not None:
+            _clean_group(chosen.group, values, inputs, params, errors)
         return params, errors
+
+    def param_label(self, name: str) -> str:
+        """The label of a stored parameter, block fields ("subject_2_id") included."""
+        for media_field in self.fields:
+            if media_field.name == name:
+                return media_field.label
+        for mode in self.modes:
+            group = mode.group
+            for index in range(1, group.max_count + 1) if group else ():
+                for media_field in group.fields:
+                    if f"{group.prefix(index)}_{media_field.name}" == name:
+                        return group.block_field(index, media_field).label
+        return name
 
     def _prompt_error(self, mode: MediaMode, prompt: str) -> str | None:
         if mode.prompt_required and not prompt.strip():
@@ -209,17 +282,77 @@ def _range_error(media_field: MediaField, number: float) -> str:
 
 def _slot_error(slot: ImageSlot, references: list[str]) -> str | None:
     references = [ref for ref in references if ref.strip()]
+    thing = "video" if slot.video else "image"
     if len(references) < slot.min_count:
         if slot.min_count == 1:
             return f"Add the {slot.label.lower()}."
-        return f"Add at least {slot.min_count} images for {slot.label.lower()}."
+        return f"Add at least {slot.min_count} {thing}s for {slot.label.lower()}."
     if len(references) > slot.max_count:
         if slot.max_count == 1:
-            return f"Use only one image for {slot.label.lower()}."
-        return f"Use at most {slot.max_count} images for {slot.label.lower()}."
-    if any(not _IMAGE_REFERENCE.match(ref.strip()) for ref in references):
+            return f"Use only one {thing} for {slot.label.lower()}."
+        return f"Use at most {slot.max_count} {thing}s for {slot.label.lower()}."
+    if slot.video:
+        if any(not _VIDEO_REFERENCE.match(ref.strip()) for ref in references):
+            return "Give the video as a web address starting with https://."
+    elif any(not _IMAGE_REFERENCE.match(ref.strip()) for ref in references):
         return "Each image must be an uploaded picture or a web address starting with https://."
     return None
+
+
+def _clean_group(
+    group: MediaGroup,
+    values: Mapping[str, str],
+    inputs: Mapping[str, list[str]],
+    params: dict[str, ParamValue],
+    errors: dict[str, str],
+) -> None:
+    """Check the filled blocks of `group`, adding their values to `params`."""
+    filled: list[int] = []
+    keys: dict[str, int] = {}
+    images_total = 0
+    total = 0
+    for index in range(1, group.max_count + 1):
+        block_fields = [group.block_field(index, f) for f in group.fields]
+        slot = group.block_slot(index)
+        images = [ref for ref in (inputs.get(slot.name) or []) if ref.strip()] if slot else []
+        if not images and not any((values.get(f.name) or "").strip() for f in block_fields):
+            continue
+        filled.append(index)
+        for original, block_field in zip(group.fields, block_fields, strict=True):
+            value, error = _clean_value(block_field, values.get(block_field.name))
+            if not error and original.name == group.key_field and isinstance(value, str):
+                if not _GROUP_NAME.match(value):
+                    error = f"{block_field.label} must be one word, without spaces or “@”."
+                elif value.lower() in keys:
+                    error = f"{block_field.label} is already used by {group.label.lower()} "
+                    error += f"{keys[value.lower()]}; give each one its own."
+                else:
+                    keys[value.lower()] = index
+            if error:
+                errors[block_field.name] = error
+            elif value is not None:
+                params[block_field.name] = value
+                if original.name == group.total_field and isinstance(value, int | float):
+                    total += value
+        if slot is not None:
+            images_total += len(images)
+            if slot_error := _slot_error(slot, images):
+                errors[slot.name] = slot_error
+    first = group.prefix(1)
+    if not filled:
+        errors[f"{first}_{group.fields[0].name}"] = f"Add at least one {group.label.lower()}."
+    if group.max_images_total is not None and images_total > group.max_images_total:
+        errors.setdefault(
+            group.prefix(filled[0]),
+            f"Use at most {group.max_images_total} pictures in all; these "
+            f"{group.label.lower()}s have {images_total}.",
+        )
+    wanted = params.get(group.total_field) if group.total_field else None
+    if filled and isinstance(wanted, int | float) and not errors and total != wanted:
+        errors[group.total_field] = (
+            f"The {group.label.lower()}s last {_num(total)} seconds in all, but the video is "
+            f"{_num(wanted)} seconds long: make them match."
+        )
 
 
 def _num(value: float | None) -> str:

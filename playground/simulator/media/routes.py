@@ -104,6 +104,12 @@ SEEDANCE_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive")
 SEEDANCE_RESOLUTIONS = ("480p", "720p", "1080p")
 # videos.md §7
 MOVEMENTS = ("auto", "small", "medium", "large")
+# docs/api/media-modes.md §3: the q2 image-to-video routes take an optional last frame; §1 and
+# videos.md §7.2: `audio` goes with `subjects` on the reference routes, and on the q2 pro i2v route.
+VIDU_END_FRAME_ROUTES = frozenset({"q2/image-to-video/pro", "q2/image-to-video/turbo"})
+VIDU_AUDIO_ROUTES = frozenset(
+    {"q1/reference-to-video", "q2/reference-to-video", "q2/image-to-video/pro"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +130,8 @@ VIDU_ROUTES: dict[str, ViduRoute] = {
     "q2/image-to-video/turbo": ViduRoute("image", _ANY),
     "q2/start-end-to-video/pro": ViduRoute("start-end", _ANY),
     "q2/start-end-to-video/turbo": ViduRoute("start-end", _ANY),
-    "q2/reference-to-video": ViduRoute("reference", _ANY),
+    # 560p and 1-10 s on the q2 reference route: docs/api/media-modes.md §1 (Qiniu's cookbook).
+    "q2/reference-to-video": ViduRoute("reference", _ANY, ("560p", "720p", "1080p")),
     "q3/text-to-video/pro": ViduRoute("text", _ANY),
     "q3/text-to-video/turbo": ViduRoute("text", _ANY),
     "q3/image-to-video/pro": ViduRoute("image", _ANY),
@@ -473,12 +480,27 @@ class MediaApi:
                 _choice(body, "style", ("general", "anime"), "general")
             if rules.kind == "image" and not _text(body.get("image_url")):
                 raise BadRequest("`image_url` is required.")
+            # Only start-end routes and the q2 image routes take a last frame (§3).
+            end_frame_allowed = rules.kind == "start-end" or route in VIDU_END_FRAME_ROUTES
+            if "end_image_url" in body and (
+                not end_frame_allowed or not _text(body["end_image_url"])
+            ):
+                raise BadRequest("`end_image_url` is not supported here or is empty.")
+            if "audio" in body:
+                if route not in VIDU_AUDIO_ROUTES or (
+                    rules.kind == "reference" and "subjects" not in body
+                ):
+                    raise BadRequest("`audio` is only supported with `subjects`.")
+                if not isinstance(body["audio"], bool):
+                    raise BadRequest("`audio` must be a boolean.")
             if rules.kind == "start-end" and not (
                 _text(body.get("start_image_url")) and _text(body.get("end_image_url"))
             ):
                 raise BadRequest("`start_image_url` and `end_image_url` are both required.")
             if rules.kind == "reference":
                 _vidu_references(body)
+            elif extra := sorted({"subjects", "reference_image_urls"} & set(body)):
+                raise BadRequest(f"`{extra[0]}` is only taken by the reference-to-video routes.")
         except BadRequest as exc:
             await _fal_error(send, 400, str(exc))
             return
@@ -977,12 +999,35 @@ def _sora_fields(body: dict[str, Any], model: str, prompt: str) -> dict[str, Any
     return {"seconds": seconds, "size": size}
 
 
+# docs/api/media-modes.md §4.4 and videos.md §5.2: these fields exist only on these models.
+KLING_NEGATIVE_PROMPT_MODELS = ("kling-v2-1", "kling-v2-5-turbo", "kling-v2-6")
+KLING_IMAGE_TAIL_MODELS = ("kling-v2-1", "kling-v2-5-turbo", "kling-v2-6")
+KLING_MOTION_FIELDS = ("image_url", "video_url", "character_orientation", "keep_original_sound")
+KLING_MOTION_MODELS = ("kling-v2-6",)
+KLING_VIDEO_LIST_MODELS = ("kling-video-o1", "kling-v3-omni")
+KLING_MULTI_SHOT_MODELS = ("kling-v3", "kling-v3-omni")
+
+
 def _kling_video_fields(body: dict[str, Any], model: str, prompt: str) -> dict[str, Any]:
     omni = model in ("kling-v3", "kling-v3-omni")
-    if not (model == "kling-v3-omni" and body.get("multi_shot") is True):
+    motion = any(key in body for key in KLING_MOTION_FIELDS)
+    multi_shot = body.get("multi_shot") is True
+    if not ((model == "kling-v3-omni" and multi_shot) or motion):
         _require_prompt(prompt)
+    elif len(prompt) > MAX_PROMPT:
+        raise BadRequest(f"`prompt` must be at most {MAX_PROMPT} characters.")
     if model == "kling-v2-1" and not _text(body.get("input_reference")):
         raise BadRequest("kling-v2-1 is image-to-video only: `input_reference` is required.")
+    for key, models in (
+        ("negative_prompt", KLING_NEGATIVE_PROMPT_MODELS),
+        ("image_tail", KLING_IMAGE_TAIL_MODELS),
+        ("video_list", KLING_VIDEO_LIST_MODELS),
+        ("multi_shot", KLING_MULTI_SHOT_MODELS),
+        ("multi_prompt", KLING_MULTI_SHOT_MODELS),
+        *((key, KLING_MOTION_MODELS) for key in KLING_MOTION_FIELDS),
+    ):
+        if key in body and model not in models:
+            raise BadRequest(f"`{key}` is not supported by {model}.")
     mode = _choice(body, "mode", ("std", "pro"), "pro" if omni else "std")
     allowed = tuple(str(number) for number in range(3, 16)) if omni else ("5", "10")
     seconds = _seconds_text(body, allowed, "5")
@@ -1007,7 +1052,67 @@ def _kling_video_fields(body: dict[str, Any], model: str, prompt: str) -> dict[s
     for item in body.get("image_list") or []:
         if not isinstance(item, dict) or not _text(item.get("image")):
             raise BadRequest("Each `image_list` item needs an `image` (URL or Base64).")
+    if motion:
+        _kling_motion_control(body)
+    if body.get("video_list") is not None:
+        _kling_video_list(body, sound)
+    if multi_shot or "multi_prompt" in body or "shot_type" in body:
+        _kling_multi_shot(body, seconds)
     return {"mode": mode, "seconds": seconds, "size": size}
+
+
+def _kling_motion_control(body: dict[str, Any]) -> None:
+    """kling-v2-6 motion control (docs/api/media-modes.md §4.1): a character image, a motion
+    video, which way the character faces, and whether the video's sound is kept."""
+    if not (_text(body.get("image_url")) and _text(body.get("video_url"))):
+        raise BadRequest("Motion control needs both `image_url` and `video_url`.")
+    _choice(body, "character_orientation", ("image", "video"), None, required=True)
+    _choice(body, "keep_original_sound", ("yes", "no"), "no")
+    if "input_reference" in body or "image_tail" in body:
+        raise BadRequest("Motion control takes `image_url`, not `input_reference`/`image_tail`.")
+
+
+def _kling_video_list(body: dict[str, Any], sound: str) -> None:
+    """A reference video (docs/api/media-modes.md §4.2): at most one, used as a feature
+    reference or as the video to edit; Kling makes no sound next to it."""
+    for item in body["video_list"]:
+        if not isinstance(item, dict) or not _text(item.get("video_url")):
+            raise BadRequest("Each `video_list` item needs a `video_url`.")
+        refer_type = _choice(item, "refer_type", ("feature", "base"), None, required=True)
+        _choice(item, "keep_original_sound", ("yes", "no"), "no")
+        framed = any(
+            isinstance(image, dict) and image.get("type") in ("first_frame", "end_frame")
+            for image in body.get("image_list") or []
+        )
+        if refer_type == "base" and framed:
+            raise BadRequest("A video to edit (`refer_type` base) takes no first or end frame.")
+    if sound == "on":
+        raise BadRequest("`sound` must be off with a reference video.")
+
+
+def _kling_multi_shot(body: dict[str, Any], seconds: str) -> None:
+    """Multi-shot (docs/api/media-modes.md §4.3): 1-6 shots numbered from 1, each prompt at most
+    512 characters and at least 1 second, the lengths adding up to `seconds`."""
+    if body.get("multi_shot") is not True:
+        raise BadRequest("`multi_prompt` and `shot_type` need `multi_shot` true.")
+    if body.get("shot_type") != "customize":
+        raise BadRequest("`shot_type` must be `customize` with `multi_prompt`.")
+    shots = body.get("multi_prompt")
+    if not isinstance(shots, list) or not 1 <= len(shots) <= 6:
+        raise BadRequest("`multi_prompt` must hold 1 to 6 shots.")
+    total = 0
+    for number, shot in enumerate(shots, start=1):
+        if not isinstance(shot, dict) or shot.get("index") != number:
+            raise BadRequest("`multi_prompt` items need `index` 1, 2, 3… in order.")
+        text = _text(shot.get("prompt"))
+        if not text or len(text) > 512:
+            raise BadRequest("Each shot needs a `prompt` of at most 512 characters.")
+        duration = shot.get("duration")
+        if not isinstance(duration, str) or not duration.isdigit() or int(duration) < 1:
+            raise BadRequest('Each shot needs a `duration` of at least "1" second.')
+        total += int(duration)
+    if total != int(seconds):
+        raise BadRequest(f"The shots last {total} seconds but `seconds` is {seconds}.")
 
 
 def _veo_media(instance: dict[str, Any], key: str) -> None:
@@ -1023,6 +1128,13 @@ def _veo_media(instance: dict[str, Any], key: str) -> None:
 
 
 def _vidu_references(body: dict[str, Any]) -> None:
+    # Qiniu's cookbook marks `aspect_ratio` and `bgm` required on the reference routes
+    # (docs/api/media-modes.md §1, §2: first-party, over third-party code).
+    for key in ("aspect_ratio", "bgm"):
+        if key not in body:
+            raise BadRequest(f"`{key}` is required.")
+    if not isinstance(body["bgm"], bool):
+        raise BadRequest("`bgm` must be a boolean.")
     images, subjects = body.get("reference_image_urls"), body.get("subjects")
     if (images is None) == (subjects is None):
         raise BadRequest("Send either `reference_image_urls` or `subjects`.")
@@ -1034,11 +1146,18 @@ def _vidu_references(body: dict[str, Any]) -> None:
         raise BadRequest("`subjects` must hold 1 to 7 subjects.")
     total = 0
     for subject in subjects:
-        pictures = subject.get("images") if isinstance(subject, dict) else None
-        if not _text(subject.get("id") if isinstance(subject, dict) else None) or not (
+        if not isinstance(subject, dict):
+            raise BadRequest("Each subject must be an object with `id`, `images`, `voice_id`.")
+        pictures = subject.get("images")
+        if not _text(subject.get("id")) or not (
             isinstance(pictures, list) and 1 <= len(pictures) <= 3 and all(map(_text, pictures))
         ):
             raise BadRequest("Each subject needs an `id` and 1 to 3 `images`.")
+        # Required by the cookbook, "" allowed: Vidu then picks a voice (media-modes.md §1).
+        if not isinstance(subject.get("voice_id"), str):
+            raise BadRequest("Each subject needs a `voice_id` (a string; blank picks one).")
+        if unknown := sorted(set(subject) - {"id", "images", "voice_id"}):
+            raise BadRequest(f"Unknown subject fields: {', '.join(unknown)}.")
         total += len(pictures)
     if total > 7:
         raise BadRequest("`subjects` may hold at most 7 images in all.")

@@ -52,11 +52,26 @@ MODES = {
     ("image", "kling-v2-1"): {"text", "image", "multi_image"},
     ("image", "kling-image-o1"): {"text", "reference"},
     ("video", "kling-v2-1"): {"image", "first_last"},
-    ("video", "kling-video-o1"): {"text", "image", "first_last", "reference"},
+    ("video", "kling-video-o1"): {"text", "image", "first_last", "reference", "video_reference"},
+    ("video", "kling-v2-6"): {"text", "image", "first_last", "motion_control"},
+    # No end frame on kling-v3: no source documents `image_tail` for it (research §4.4).
+    ("video", "kling-v3"): {"text", "image", "multi_shot"},
+    ("video", "kling-v3-omni"): {
+        "text",
+        "image",
+        "first_last",
+        "reference",
+        "video_reference",
+        "multi_shot",
+    },
     ("video", "veo-3.0-generate-preview"): {"text", "image", "first_last"},
     ("video", "veo-3.1-generate-preview"): {"text", "image", "first_last", "reference"},
     ("video", "sora-2"): {"text", "image"},
-    ("video", "viduq1"): {"text", "reference"},
+    # The Nexconn menu's modes, each on the model's own route (docs/api/media-modes.md §3).
+    ("video", "viduq1"): {"text", "reference", "subjects"},
+    ("video", "viduq2"): {"text", "reference", "subjects"},
+    ("video", "viduq2-pro"): {"image", "first_last"},
+    ("video", "viduq2-turbo"): {"image", "first_last"},
     ("video", "viduq3-pro"): {"text", "image", "first_last"},
 }
 
@@ -79,7 +94,9 @@ def test_model_entries_are_consistent(model):
     mode_names = [mode.name for mode in model.modes]
     assert mode_names and len(set(mode_names)) == len(mode_names)
     field_names = [f.name for f in model.fields]
-    assert len(set(field_names)) == len(field_names)
+    for name in mode_names:
+        names_in_mode = [f.name for f in model.fields_for(name)]
+        assert len(set(names_in_mode)) == len(names_in_mode)
     assert model.supports_remix == model.id.startswith("sora-")
     for media_field in model.fields:
         assert media_field.help and "\n" not in media_field.help
@@ -94,9 +111,16 @@ def test_model_entries_are_consistent(model):
         assert len(set(slot_names)) == len(slot_names)
         for slot in mode.slots:
             assert 0 <= slot.min_count <= slot.max_count
-        # The defaults alone must make a valid request.
-        inputs = {slot.name: ["https://img.test/x.png"] * slot.min_count for slot in mode.slots}
-        _, errors = model.clean(mode=mode.name, prompt="a cat", values={}, inputs=inputs)
+        # The defaults alone (and one filled block of a repeated group) make a valid request.
+        inputs = {
+            slot.name: [f"https://img.test/x.{'mp4' if slot.video else 'png'}"] * slot.min_count
+            for slot in mode.slots
+        }
+        values = {}
+        if mode.group is not None:
+            inputs["subject_1"] = ["https://img.test/x.png"]
+            values = {"subject_1_id": "cat", "shot_1_prompt": "a cat", "shot_1_duration": "5"}
+        _, errors = model.clean(mode=mode.name, prompt="a cat", values=values, inputs=inputs)
         assert errors == {}
 
 
@@ -153,7 +177,7 @@ def test_float_bool_choice_seed_and_text_limits():
 
 def test_a_value_for_another_mode_is_ignored():
     params, errors = clean(
-        "viduq2",
+        "viduq3-pro",
         mode="image",
         values={"duration": "99"},
         inputs={"image": ["https://img.test/a.png"]},
@@ -172,7 +196,7 @@ def test_prompt_rules():
     _, errors = clean("viduq2", prompt="x" * 2001)
     assert "prompt" in errors
     # Animating a picture needs no words on Vidu, Veo and Seedance.
-    _, errors = clean("viduq2", mode="image", prompt="", inputs={"image": ["https://a.test/x"]})
+    _, errors = clean("viduq2-pro", mode="image", prompt="", inputs={"image": ["https://a.test/x"]})
     assert errors == {}
     _, errors = clean("gemini-3.0-pro-image-preview", kind="image", prompt="x" * 50_000)
     assert errors == {}  # no documented limit
@@ -243,3 +267,93 @@ def test_required_choice_without_value_uses_its_default():
     )
     assert errors == {}
     assert params["image_reference"] == "subject"
+
+
+PNG = "https://img.test/a.png"
+
+
+def subjects(*blocks, **extra):
+    """Form values and inputs for subject blocks given as (name, images, voice)."""
+    values, inputs = dict(extra), {}
+    for index, (name, images, voice) in enumerate(blocks, start=1):
+        values |= {f"subject_{index}_id": name, f"subject_{index}_voice_id": voice}
+        inputs[f"subject_{index}"] = images
+    return values, inputs
+
+
+def test_vidu_subjects_are_checked_block_by_block():
+    values, inputs = subjects(("host", [PNG], ""), ("dog", [PNG, PNG], "voice-7"), audio="on")
+    params, errors = clean(
+        "viduq2", mode="subjects", prompt="@host and @dog", values=values, inputs=inputs
+    )
+    assert errors == {}
+    assert params["audio"] is True
+    assert (params["subject_1_id"], params["subject_2_voice_id"]) == ("host", "voice-7")
+    assert "subject_1_voice_id" not in params  # blank: the adapter sends ""
+    assert "watermark" not in params  # the subject route lists none
+
+    _, errors = clean("viduq1", mode="subjects")
+    assert errors == {"subject_1_id": "Add at least one subject."}
+    values, inputs = subjects(("", [PNG], ""), ("my dog", [PNG], ""), ("Host", [], ""))
+    values |= {"subject_4_id": "host"}
+    inputs["subject_4"] = [PNG] * 4
+    _, errors = clean("viduq2", mode="subjects", values=values, inputs=inputs)
+    assert errors == {
+        "subject_1_id": "Subject 1 name is required.",
+        "subject_2_id": "Subject 2 name must be one word, without spaces or “@”.",
+        "subject_3": "Add the pictures of subject 3.",
+        "subject_4_id": ("Subject 4 name is already used by subject 3; give each one its own."),
+        "subject_4": "Use at most 3 images for pictures of subject 4.",
+    }
+    values, inputs = subjects(*[(f"s{i}", [PNG, PNG], "") for i in range(4)])
+    _, errors = clean("viduq2", mode="subjects", values=values, inputs=inputs)
+    assert errors == {"subject_1": "Use at most 7 pictures in all; these subjects have 8."}
+
+
+def test_kling_shots_must_add_up_to_the_duration():
+    values = {
+        "duration": "6",
+        "shot_1_prompt": "morning",
+        "shot_1_duration": "2",
+        "shot_3_prompt": "night",
+        "shot_3_duration": "3",
+    }
+    _, errors = clean("kling-v3", mode="multi_shot", values=values)
+    assert errors == {
+        "duration": "The shots last 5 seconds in all, but the video is 6 seconds long: "
+        "make them match."
+    }
+    params, errors = clean(
+        "kling-v3-omni", mode="multi_shot", prompt="", values=values | {"duration": "5"}
+    )
+    assert errors == {}
+    assert params["shot_3_duration"] == 3
+    _, errors = clean("kling-v3", mode="multi_shot", values={"shot_2_prompt": "x" * 513})
+    assert errors == {
+        "shot_2_prompt": "Shot 2 description is too long: at most 512 characters.",
+        "shot_2_duration": "Shot 2 length is required.",
+    }
+
+
+def test_video_slots_take_https_links_only_and_v3_has_no_end_frame_or_avoid():
+    inputs = {"character": [PNG], "motion": ["data:video/mp4;base64,AAAA"]}
+    _, errors = clean("kling-v2-6", mode="motion_control", prompt="", inputs=inputs)
+    assert errors == {"motion": "Give the video as a web address starting with https://."}
+    params, errors = clean(
+        "kling-v2-6",
+        mode="motion_control",
+        prompt="",
+        values={"duration": "10", "keep_original_sound": "on"},
+        inputs=inputs | {"motion": ["https://video.test/dance.mp4"]},
+    )
+    assert errors == {}
+    assert params == {
+        "quality": "std",
+        "character_orientation": "image",
+        "keep_original_sound": True,
+    }  # the movement video sets the length and size
+    _, errors = clean("kling-video-o1", mode="video_reference", inputs={})
+    assert errors == {"video": "Add the video."}
+    v3 = media_model("kling-v3", kind="video")
+    assert v3.mode("first_last") is None
+    assert "negative_prompt" not in {f.name for f in v3.fields}

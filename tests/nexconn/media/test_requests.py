@@ -6,32 +6,34 @@ from playground.nexconn.media.catalog import MEDIA_MODELS, media_model
 from playground.nexconn.media.jobs import build_remix_request, build_request
 
 A, B = "https://img.test/a.png", "https://img.test/b.jpg"
-# One or two images per slot name, enough for every mode's minimum.
+CLIP = "https://video.test/dance.mp4"
+# One or two images per slot name, enough for every mode's minimum; one subject, one shot.
 INPUTS = {
     "image": [A],
     "images": [A, B],
     "first_frame": [A],
     "last_frame": [B],
     "reference": [A, B],
+    "character": [A],
+    "motion": [CLIP],
+    "video": [CLIP],
+    "subject_1": [A, B],
 }
+GROUP_VALUES = {"subject_1_id": "cat", "shot_1_prompt": "a cat naps", "shot_1_duration": "5"}
 
+# docs/api/media-modes.md §1-§3: each model on its own routes; q2-pro/turbo first+last frames
+# go to the image-to-video route with `end_image_url`.
 VIDU_ROUTES = {
     ("viduq1", "text"): "q1/text-to-video",
     ("viduq1", "reference"): "q1/reference-to-video",
-    **{
-        (model, mode): route
-        for model in ("viduq2", "viduq2-pro")
-        for mode, route in {
-            "text": "q2/text-to-video",
-            "image": "q2/image-to-video/pro",
-            "first_last": "q2/start-end-to-video/pro",
-            "reference": "q2/reference-to-video",
-        }.items()
-    },
-    ("viduq2-turbo", "text"): "q2/text-to-video",
+    ("viduq1", "subjects"): "q1/reference-to-video",
+    ("viduq2", "text"): "q2/text-to-video",
+    ("viduq2", "reference"): "q2/reference-to-video",
+    ("viduq2", "subjects"): "q2/reference-to-video",
+    ("viduq2-pro", "image"): "q2/image-to-video/pro",
+    ("viduq2-pro", "first_last"): "q2/image-to-video/pro",
     ("viduq2-turbo", "image"): "q2/image-to-video/turbo",
-    ("viduq2-turbo", "first_last"): "q2/start-end-to-video/turbo",
-    ("viduq2-turbo", "reference"): "q2/reference-to-video",
+    ("viduq2-turbo", "first_last"): "q2/image-to-video/turbo",
     **{
         (f"viduq3-{tier}", mode): f"q3/{route}/{tier}"
         for tier in ("pro", "turbo")
@@ -112,6 +114,27 @@ def expected(kind: str, model_id: str, mode: str) -> tuple[str, dict]:
                 )
             elif mode == "reference":
                 fields["image_list"] = [{"image": A}, {"image": B}]
+            elif mode == "motion_control":
+                fields |= {
+                    "image_url": A,
+                    "video_url": CLIP,
+                    "character_orientation": "image",
+                    "keep_original_sound": "no",
+                }
+            elif mode == "video_reference":
+                fields |= {
+                    "video_list": [
+                        {"video_url": CLIP, "refer_type": "feature", "keep_original_sound": "no"}
+                    ],
+                    "image_list": [{"image": A}, {"image": B}],
+                }
+            elif mode == "multi_shot":
+                fields |= {
+                    "multi_shot": True,
+                    "shot_type": "customize",
+                    "multi_prompt": [{"index": 1, "prompt": "a cat naps", "duration": "5"}],
+                    "seconds": "5",
+                }
             return "/v1/videos", fields
         case "seedance":
             content = [{"type": "text", "text": "a cat"}]
@@ -133,10 +156,18 @@ def expected(kind: str, model_id: str, mode: str) -> tuple[str, dict]:
             }
         case "vidu":
             fields = {"prompt": "a cat", "movement_amplitude": "auto"}
+            route = VIDU_ROUTES[model_id, mode]
+            start = "image_url" if route.startswith("q2/image-to-video") else "start_image_url"
             fields |= {
                 "image": {"image_url": A},
-                "first_last": {"start_image_url": A, "end_image_url": B},
+                "first_last": {start: A, "end_image_url": B},
                 "reference": {"reference_image_urls": [A, B]},
+                "subjects": {
+                    "subjects": [{"id": "cat", "images": [A, B], "voice_id": ""}],
+                    "audio": False,
+                    "bgm": False,
+                    "aspect_ratio": "16:9",
+                },
             }.get(mode, {})
             return f"/queue/fal-ai/vidu/{VIDU_ROUTES[model_id, mode]}", fields
     raise AssertionError(model.family)
@@ -151,7 +182,8 @@ CASES = [
 
 @pytest.mark.parametrize(("model", "mode"), CASES)
 def test_every_model_and_mode_builds_the_documented_request(model, mode):
-    params, errors = model.clean(mode=mode, prompt="a cat", values={}, inputs=INPUTS)
+    values = GROUP_VALUES if model.mode(mode).group else {}
+    params, errors = model.clean(mode=mode, prompt="a cat", values=values, inputs=INPUTS)
     assert errors == {}
     method, path, body = build_request(
         model=model, mode=mode, prompt="a cat", params=params, inputs=INPUTS

@@ -293,6 +293,8 @@ def test_kling_v3_accepts_long_seconds_and_omni_multi_shot():
                 json={
                     "model": "kling-v3-omni",
                     "multi_shot": True,
+                    "shot_type": "customize",
+                    "multi_prompt": [{"index": 1, "prompt": "a harbour", "duration": "5"}],
                     "image_list": [{"image": "https://e.com/a.jpg", "type": "first_frame"}],
                 },
             )
@@ -416,6 +418,8 @@ def test_seedance_failure():
     assert "content" not in body
 
 
+# Required on the reference routes by Qiniu's cookbook (docs/api/media-modes.md §1).
+REFERENCE_MUSTS = {"aspect_ratio": "16:9", "bgm": False}
 VIDU_BODIES = {
     "text": {"prompt": "An orange cat chases butterflies", "duration": 5},
     "image": {"image_url": "https://example.com/a.png", "duration": 5},
@@ -427,9 +431,11 @@ VIDU_BODIES = {
     "reference": {
         "prompt": "@girl waves to @dog",
         "duration": 5,
+        "aspect_ratio": "16:9",
+        "bgm": False,
         "subjects": [
             {"id": "girl", "images": ["https://example.com/girl.png"], "voice_id": ""},
-            {"id": "dog", "images": ["https://example.com/dog.png"]},
+            {"id": "dog", "images": ["https://example.com/dog.png"], "voice_id": "v1"},
         ],
     },
 }
@@ -501,10 +507,10 @@ def test_vidu_progression_and_result():
         ("q2/text-to-video", {"prompt": "x", "movement_amplitude": "huge"}, "movement"),
         ("q2/image-to-video/pro", {"prompt": "x"}, "image_url"),
         ("q3/start-end-to-video/turbo", {"start_image_url": "u"}, "end_image_url"),
-        ("q2/reference-to-video", {"prompt": "x"}, "reference_image_urls"),
+        ("q2/reference-to-video", {"prompt": "x", **REFERENCE_MUSTS}, "reference_image_urls"),
         (
             "q1/reference-to-video",
-            {"prompt": "x", "reference_image_urls": ["u"] * 8},
+            {"prompt": "x", "reference_image_urls": ["u"] * 8, **REFERENCE_MUSTS},
             "reference_image_urls",
         ),
     ],

@@ -12,23 +12,21 @@ from playground.nexconn.media.status import TaskStatus
 APP = "fal-ai/vidu"
 read_submitted = fal_queue.read_submitted
 
-# (model, mode) -> route under /queue/fal-ai/vidu (§7.1). q2-pro and q2-turbo share the q2
-# text and reference routes; q3 has no reference route.
+# (model, mode) -> route under /queue/fal-ai/vidu (videos.md §7.1, docs/api/media-modes.md §1-§3).
+# Each model has its own routes: q2-pro and q2-turbo only start from pictures, and their
+# first-and-last-frame videos use the image-to-video route with `end_image_url`, as Qiniu's
+# cookbook does (docs/api/media-modes.md §3: first-party, over third-party start-end routes).
 ROUTES: dict[tuple[str, str], str] = {
     ("viduq1", "text"): "q1/text-to-video",
     ("viduq1", "reference"): "q1/reference-to-video",
+    ("viduq1", "subjects"): "q1/reference-to-video",
     ("viduq2", "text"): "q2/text-to-video",
-    ("viduq2", "image"): "q2/image-to-video/pro",
-    ("viduq2", "first_last"): "q2/start-end-to-video/pro",
     ("viduq2", "reference"): "q2/reference-to-video",
-    ("viduq2-pro", "text"): "q2/text-to-video",
+    ("viduq2", "subjects"): "q2/reference-to-video",
     ("viduq2-pro", "image"): "q2/image-to-video/pro",
-    ("viduq2-pro", "first_last"): "q2/start-end-to-video/pro",
-    ("viduq2-pro", "reference"): "q2/reference-to-video",
-    ("viduq2-turbo", "text"): "q2/text-to-video",
+    ("viduq2-pro", "first_last"): "q2/image-to-video/pro",
     ("viduq2-turbo", "image"): "q2/image-to-video/turbo",
-    ("viduq2-turbo", "first_last"): "q2/start-end-to-video/turbo",
-    ("viduq2-turbo", "reference"): "q2/reference-to-video",
+    ("viduq2-turbo", "first_last"): "q2/image-to-video/turbo",
     ("viduq3-pro", "text"): "q3/text-to-video/pro",
     ("viduq3-pro", "image"): "q3/image-to-video/pro",
     ("viduq3-pro", "first_last"): "q3/start-end-to-video/pro",
@@ -36,6 +34,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("viduq3-turbo", "image"): "q3/image-to-video/turbo",
     ("viduq3-turbo", "first_last"): "q3/start-end-to-video/turbo",
 }
+# The q2 image-to-video routes take the last frame next to the first (docs/api/media-modes.md §3).
+_END_FRAME_ROUTES = frozenset({"q2/image-to-video/pro", "q2/image-to-video/turbo"})
 
 # Form names that are also Vidu's wire names (§7.2).
 _PASSED_ON = (
@@ -71,11 +71,35 @@ def build_request(
     if mode == "image":
         body["image_url"] = image_ref(inputs, "image")
     elif mode == "first_last":
-        body["start_image_url"] = image_ref(inputs, "first_frame")
+        start_key = "image_url" if route in _END_FRAME_ROUTES else "start_image_url"
+        body[start_key] = image_ref(inputs, "first_frame")
         body["end_image_url"] = image_ref(inputs, "last_frame")
     elif mode == "reference":
         body["reference_image_urls"] = image_refs(inputs, "reference")
+    elif mode == "subjects":
+        body["subjects"] = _subjects(params, inputs)
     return "POST", f"/queue/{APP}/{route}", body
+
+
+def _subjects(
+    params: Mapping[str, ParamValue], inputs: Mapping[str, list[str]]
+) -> list[dict[str, Any]]:
+    """The filled subject blocks, in order. `voice_id` is always sent, blank when not chosen:
+    Qiniu's cookbook marks it required and allows "" (docs/api/media-modes.md §1)."""
+    subjects = []
+    for index in range(1, 8):
+        subject_id = params.get(f"subject_{index}_id")
+        if subject_id is None:
+            continue
+        voice = params.get(f"subject_{index}_voice_id")
+        subjects.append(
+            {
+                "id": subject_id,
+                "images": image_refs(inputs, f"subject_{index}"),
+                "voice_id": voice if isinstance(voice, str) else "",
+            }
+        )
+    return subjects
 
 
 async def poll(client: NexconnClient, *, task_id: str) -> TaskStatus:
