@@ -13,6 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from playground.chat import run_stream, runs
 from playground.chat.admission import starts_answers
+from playground.chat.forms import MAX_MESSAGE_CHARS, TOO_LONG
 from playground.chat.models import Run
 from playground.compare import charts, export, ranking, selectors, services
 from playground.compare.forms import ComparisonForm, column_options
@@ -264,6 +265,8 @@ def _turn_create(request, pk: int):
     prompt = request.POST.get("prompt", "").strip()
     if not prompt:
         return refusal(request, "Type a prompt first.", status=400), []
+    if len(prompt) > MAX_MESSAGE_CHARS:
+        return refusal(request, TOO_LONG, status=400), []
     try:
         started = services.turn_create(comparison=comparison, prompt=prompt)
     except services.CompareError as error:
