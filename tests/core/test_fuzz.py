@@ -269,7 +269,7 @@ def test_no_value_in_a_path_query_or_form_gives_a_server_error(owner, data):
     # a few of them and ignores the others, so they go together.
     get_names = read_names("GET")
     urls = [fill(route, ids.get(name, {})) for route, name in patterns]
-    pages = [url for url in urls if request("get", url).status_code != 405]
+    pages = [url for url in urls if getattr(request("get", url), "status_code", 0) != 405]
     for url in pages:
         for value in ODD_VALUES:
             query = urlencode(dict.fromkeys(get_names, value))
