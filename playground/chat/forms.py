@@ -2,14 +2,17 @@ from django import forms
 
 from playground.chat.models import Conversation
 
+# Every text a user sends to a model (a message, an edit, tool results, a comparison's
+# prompts) has this limit, whichever page it comes from.
 MAX_MESSAGE_CHARS = 100_000
+TOO_LONG = f"This is longer than the {MAX_MESSAGE_CHARS:,} characters a message can have."
 
 
 class MessageForm(forms.Form):
     text = forms.CharField(
         max_length=MAX_MESSAGE_CHARS,
         strip=True,
-        error_messages={"required": "Type a message first."},
+        error_messages={"required": "Type a message first.", "max_length": TOO_LONG},
     )
     model = forms.ChoiceField(help_text="Which model answers.")
     system_prompt = forms.CharField(

@@ -8,14 +8,15 @@ from asgiref.sync import sync_to_async
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
 
 from playground.chat import runs, selectors, services
 from playground.chat.admission import starts_answers
+from playground.chat.forms import MAX_MESSAGE_CHARS, TOO_LONG
 from playground.chat.models import Conversation, Message, Run
 from playground.core.responses import refusal
 
 TEMPLATE = "chat/chat.html"
-MAX_TOOL_RESULT_CHARS = 100_000
 
 
 def _thread_response(request, conversation: Conversation, *, status: int = 200) -> HttpResponse:
@@ -63,9 +64,14 @@ def _message_edit(request, pk: int):
     if request.method == "GET":
         return render(request, f"{TEMPLATE}#edit-form", {"message": message}), None
     text = request.POST.get("text", "").strip()
-    if not text:
-        context = {"message": message, "edit_error": "Type a message first.", "edit_text": text}
-        return render(request, f"{TEMPLATE}#edit-form", context, status=400), None
+    error = "Type a message first." if not text else ""
+    if len(text) > MAX_MESSAGE_CHARS:
+        error = TOO_LONG
+    if error:
+        # The form again in place of the message, with what was typed.
+        context = {"message": message, "edit_error": error, "edit_text": text}
+        response = render(request, f"{TEMPLATE}#edit-form", context, status=400)
+        return reswap(retarget(response, f"#message-{message.pk}"), "outerHTML"), None
     result, refused = _busy_guarded(
         request, lambda: services.message_edit(message=message, text=text)
     )
@@ -120,8 +126,10 @@ def _tool_results(request, pk: int):
     results = {}
     for call in message.tool_calls:
         value = request.POST.get(f"result-{call['id']}", "")
-        if len(value) > MAX_TOOL_RESULT_CHARS:
-            return refusal(request, f"The result for {call['name']} is too long."), None
+        if len(value) > MAX_MESSAGE_CHARS:
+            # Said beside the form, which keeps what was typed.
+            response = refusal(request, f"{call['name']}: {TOO_LONG}", status=400)
+            return retarget(response, f"#tool-results-error-{message.pk}"), None
         results[call["id"]] = value
     run, refused = _busy_guarded(
         request, lambda: services.tool_results_submit(message=message, results=results)

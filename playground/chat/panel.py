@@ -12,6 +12,7 @@ from django.core.validators import URLValidator
 
 from playground.chat.services import NewAttachment
 from playground.core.files import checked_upload
+from playground.core.ids import parse_ids
 from playground.files.selectors import ready_files
 from playground.nexconn.catalog import ChatModel, ParamField
 from playground.nexconn.protocols import protocols_for
@@ -76,7 +77,7 @@ def attachments_from(request, model: ChatModel) -> tuple[list[NewAttachment], di
     image_urls = [u.strip() for u in request.POST.get("image_urls", "").splitlines() if u.strip()]
     audio = request.FILES.getlist("audio")
     video_url = request.POST.get("video_url", "").strip()
-    file_ids = [value for value in request.POST.getlist("files") if value.isdigit()]
+    file_ids = parse_ids(request.POST.getlist("files"))
     if file_ids and not model.file_input:
         errors["files"] = f"{model.label} does not take documents from the Files page."
     if (images or image_urls) and not model.vision:

@@ -19,6 +19,7 @@ from playground.chat.broker import get_broker
 from playground.chat.forms import MessageForm, RenameForm, message_form_initial
 from playground.chat.models import Conversation, Run
 from playground.core.files import stored_file_response
+from playground.core.ids import parse_id
 from playground.core.responses import refusal
 from playground.core.sse import SSE_HEADERS
 from playground.files.selectors import ready_files
@@ -144,9 +145,11 @@ def conversation_export(request, pk: int, file_format: str):
     if file_format == "md":
         body = export.as_markdown(conversation)
         content_type = "text/markdown; charset=utf-8"
-    else:
+    elif file_format == "json":
         body = json.dumps(export.as_json(conversation), indent=2, ensure_ascii=False)
         content_type = "application/json"
+    else:
+        raise Http404("Export as .md or .json.")
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}.{file_format}"'
     return response
@@ -266,12 +269,13 @@ def _sent_response(
 
 def _posted_conversation(request) -> Conversation | None:
     """The conversation the message continues (the owner's only), or None for a new one."""
-    pk = request.POST.get("conversation", "")
-    if not pk:
+    value = request.POST.get("conversation", "")
+    if not value:
         return None
-    if not pk.isdigit():
+    pk = parse_id(value)
+    if pk is None:
         raise Http404
-    return selectors.conversation_get(user=request.user, pk=int(pk))
+    return selectors.conversation_get(user=request.user, pk=pk)
 
 
 def _composer_error(request, form, conversation, composer: dict, *, status: int) -> HttpResponse:
@@ -378,7 +382,7 @@ def _run_to_follow(request, pk: int) -> Run:
 
 def _last_event_id(request) -> int | None:
     value = request.headers.get("Last-Event-ID", "")
-    return int(value) if value.isdigit() else None
+    return 0 if value == "0" else parse_id(value)  # an event's number, read as strictly
 
 
 @require_POST

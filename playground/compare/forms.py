@@ -4,6 +4,7 @@ it is for."""
 from django import forms
 
 from playground.chat import panel
+from playground.chat.forms import MAX_MESSAGE_CHARS, TOO_LONG
 from playground.chat.services import chat_models_cached
 from playground.compare.models import Comparison
 from playground.compare.services import MAX_CHAT_COLUMNS, MAX_IMAGE_COLUMNS, ColumnSpec
@@ -34,8 +35,8 @@ class ComparisonForm(forms.Form):
     )
     prompt = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=100_000,
-        error_messages={"required": "Type a prompt first."},
+        max_length=MAX_MESSAGE_CHARS,
+        error_messages={"required": "Type a prompt first.", "max_length": TOO_LONG},
         help_text="Every model gets the same prompt; follow-ups go to all of them.",
     )
     title = forms.CharField(required=False, max_length=200)

@@ -83,9 +83,16 @@ def comparison_create(
 def turn_create(*, comparison: Comparison, prompt: str) -> list[Run]:
     """Send the prompt to every column; each chat model gets its own thread so far."""
     comparison = Comparison.objects.select_for_update().get(pk=comparison.pk)
+    columns = list(comparison.columns.select_related("conversation").order_by("position"))
+    gone = [column.letter for column in columns if column.conversation is None]
+    if comparison.kind == Comparison.Kind.CHAT and gone:
+        raise CompareError(
+            f"The chat of column {', '.join(gone)} was deleted, so this comparison cannot go "
+            "on. Start a new comparison with the same models to ask again."
+        )
     turn = Turn.objects.create(comparison=comparison, index=comparison.turns.count(), prompt=prompt)
     runs = []
-    for column in comparison.columns.select_related("conversation").order_by("position"):
+    for column in columns:
         entry = Entry(turn=turn, column=column)
         if comparison.kind == Comparison.Kind.CHAT:
             settings = chat_services.ChatSettings(

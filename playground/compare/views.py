@@ -13,11 +13,13 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from playground.chat import run_stream, runs
 from playground.chat.admission import starts_answers
+from playground.chat.forms import MAX_MESSAGE_CHARS, TOO_LONG
 from playground.chat.models import Run
 from playground.compare import charts, export, ranking, selectors, services
 from playground.compare.forms import ComparisonForm, column_options
 from playground.compare.models import Comparison, Entry, ShareLink, Turn, Vote
 from playground.core.files import stored_file_response
+from playground.core.ids import parse_id
 from playground.core.responses import refusal
 from playground.core.sse import SSE_HEADERS
 from playground.studio.models import Output
@@ -263,6 +265,8 @@ def _turn_create(request, pk: int):
     prompt = request.POST.get("prompt", "").strip()
     if not prompt:
         return refusal(request, "Type a prompt first.", status=400), []
+    if len(prompt) > MAX_MESSAGE_CHARS:
+        return refusal(request, TOO_LONG, status=400), []
     try:
         started = services.turn_create(comparison=comparison, prompt=prompt)
     except services.CompareError as error:
@@ -306,7 +310,10 @@ def vote(request, pk: int, turn_id: int):
         return refusal(request, "Choose the best answer, a tie, or all bad.", status=400)
     winner = None
     if outcome == Vote.Outcome.WINNER:
-        winner = access.comparison.columns.filter(pk=request.POST.get("winner") or 0).first()
+        winner_id = parse_id(request.POST.get("winner", ""))
+        winner = access.comparison.columns.filter(pk=winner_id).first() if winner_id else None
+        if winner is None:
+            return refusal(request, "Choose which answer is best.", status=400)
     blind = not selectors.revealed_for(user=request.user, comparison=access.comparison)
     try:
         services.vote_cast(
@@ -365,8 +372,7 @@ def comparison_export(request, pk: int, file_format: str):
 @require_GET
 def leaderboard(request):
     teams = list(teams_for(user=request.user))
-    team_value = request.GET.get("team", "")
-    team_id = int(team_value) if team_value.isdigit() else None
+    team_id = parse_id(request.GET.get("team", ""))
     tag = request.GET.get("tag", "").strip().lower()[:40]
     votes = selectors.votes_in_scope(user=request.user, team_id=team_id, tag=tag)
     rows = ranking.leaderboard(_ranking_votes(votes))

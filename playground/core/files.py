@@ -1,11 +1,14 @@
 """Stored files (results, attachments): random names, and serving them through a view."""
 
+import re
 import uuid
 
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 
 from playground.core.downloads import sniff_content_type
+
+MAX_EXTENSION_CHARS = 10
 
 
 def stored_file_response(field, content_type: str, *, download: bool = False, filename: str = ""):
@@ -22,8 +25,10 @@ def stored_file_response(field, content_type: str, *, download: bool = False, fi
 
 
 def random_upload_path(folder: str, filename: str) -> str:
-    """A random name under `folder`: stored files are never reachable by guessing a path."""
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    """A random name under `folder`: stored files are never reachable by guessing a path.
+    The extension is kept, cut short: a file system refuses names past 255 bytes."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    extension = re.sub(r"[^a-z0-9]", "", extension)[:MAX_EXTENSION_CHARS] or "bin"
     return f"{folder}/{uuid.uuid4().hex}.{extension}"
 
 

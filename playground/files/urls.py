@@ -9,6 +9,6 @@ urlpatterns = [
     path("files/add/", views.file_create, name="create"),
     path("files/picker/", views.file_picker, name="picker"),
     path("files/refresh/", views.files_refresh, name="refresh"),
-    path("files/<int:pk>/card/", views.file_card, name="card"),
-    path("files/<int:pk>/delete/", views.file_delete, name="delete"),
+    path("files/<id:pk>/card/", views.file_card, name="card"),
+    path("files/<id:pk>/delete/", views.file_delete, name="delete"),
 ]

@@ -340,6 +340,8 @@ def _clean_tools(raw: str | None) -> tuple[tuple[dict[str, Any], ...], str]:
         return (), f"The tools are not valid JSON (line {exc.lineno}, column {exc.colno})."
     except RecursionError:
         return (), "The tools are nested too deeply."
+    except ValueError:  # a number past Python's 4,300-digit limit for reading one
+        return (), "The tools hold a number too long to read."
     if not isinstance(items, list):
         return (), 'Write the tools as a JSON list: [{"name": …, "description": …}].'
     if len(items) > MAX_TOOLS:

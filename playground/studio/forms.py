@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from playground.core.files import checked_upload
+from playground.core.ids import parse_ids
 from playground.nexconn.media.catalog import (
     ImageSlot,
     MediaField,
@@ -219,7 +220,7 @@ class GenerationForm(forms.Form):
     def _chosen_outputs(self, slot_name: str) -> list[Output]:
         source = self.data if self.is_bound else self.initial
         raw = (source or {}).get(f"{slot_name}__outputs") or ""
-        ids = [int(part) for part in str(raw).split(",") if part.strip().isdigit()]
+        ids = parse_ids(part.strip() for part in str(raw).split(","))
         if not ids:
             return []
         found = {

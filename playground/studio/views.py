@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from playground.core.files import stored_file_response
+from playground.core.ids import parse_id
 from playground.nexconn.media.catalog import MediaModel, media_model
 from playground.studio import selectors, services
 from playground.studio.forms import (
@@ -35,18 +36,18 @@ def _initial_from_query(request) -> tuple[MediaModel, dict]:
     """Prefill from ?from=<job> (settings again) or ?ref=<output> (use one of your images as
     the reference or first frame of the chosen model and mode), plus ?model, ?mode, ?prompt."""
     initial: dict = {}
-    source = request.GET.get("from", "")
-    if source.isdigit():
-        initial = form_initial_from(selectors.generation_get(user=request.user, pk=int(source)))
+    source = parse_id(request.GET.get("from", ""))
+    if source is not None:
+        initial = form_initial_from(selectors.generation_get(user=request.user, pk=source))
     for key in ("model", "mode", "prompt"):
         if key in request.GET:
             initial[key] = request.GET[key]
     media = _chosen_model(initial)
     initial["model"] = choice_key(media)
     mode = media.mode(initial.get("mode", "")) or media.modes[0]
-    ref = request.GET.get("ref", "")
-    if ref.isdigit():
-        output = selectors.output_get(user=request.user, pk=int(ref))
+    ref = parse_id(request.GET.get("ref", ""))
+    if ref is not None:
+        output = selectors.output_get(user=request.user, pk=ref)
         if not mode.slots:  # the reference needs a mode that takes images
             mode = next((m for m in media.modes if m.slots), mode)
         if mode.slots:

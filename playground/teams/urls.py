@@ -7,11 +7,11 @@ app_name = "teams"
 urlpatterns = [
     path("teams/", views.teams, name="teams"),
     path("teams/new/", views.team_create, name="create"),
-    path("teams/<int:pk>/", views.team_detail, name="team"),
-    path("teams/<int:pk>/delete/", views.team_delete, name="delete"),
-    path("teams/<int:pk>/members/add/", views.member_add, name="member-add"),
+    path("teams/<id:pk>/", views.team_detail, name="team"),
+    path("teams/<id:pk>/delete/", views.team_delete, name="delete"),
+    path("teams/<id:pk>/members/add/", views.member_add, name="member-add"),
     path(
-        "teams/<int:pk>/members/<int:user_id>/remove/",
+        "teams/<id:pk>/members/<id:user_id>/remove/",
         views.member_remove,
         name="member-remove",
     ),

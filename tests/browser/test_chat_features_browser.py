@@ -6,6 +6,7 @@ import json
 import pytest
 from playwright.sync_api import expect
 
+from playground.chat.forms import MAX_MESSAGE_CHARS
 from playground.simulator.app import application as simulator
 from tests.conftest import HeldRequests, signup_in_browser
 from tests.studio.factories import png_bytes
@@ -164,3 +165,20 @@ def test_a_failed_send_is_explained_and_the_message_is_kept(browser_page):
     expect(finished_answers(page)).to_have_count(1)
     expect(problem).to_be_hidden()
     expect(page.locator("article.message--user")).to_have_count(1)
+
+
+def test_an_edit_over_the_limit_is_refused_in_place_and_the_text_kept(browser_page):
+    page = browser_page
+    signup_in_browser(page)
+    choose_model(page, "deepseek-v3")
+    send(page, "Name a colour [sim tokens=4]")
+    expect(finished_answers(page)).to_have_count(1)
+
+    page.get_by_role("link", name="Edit and ask again").click()
+    too_long = "word " * (MAX_MESSAGE_CHARS // 5) + "end"
+    page.get_by_label("Edited message").fill(too_long)
+    page.get_by_role("button", name="Ask again as a new version").click()
+    expect(page.get_by_role("alert")).to_contain_text(f"{MAX_MESSAGE_CHARS:,} characters")
+    expect(page.get_by_label("Edited message")).to_have_value(too_long)
+    expect(finished_answers(page)).to_have_count(1)  # the rest of the thread stays
+    assert page.locator(".branch-nav__count").count() == 0  # no new version was made

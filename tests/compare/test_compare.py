@@ -291,6 +291,18 @@ def test_bad_input_is_explained(owner):
     assert not Comparison.objects.exists()
 
 
+def test_a_follow_up_after_a_column_chat_was_deleted_says_why_it_cannot_go_on(owner):
+    comparison, _ = compare(owner, "Name a river [sim tokens=5 reasoning=off]")
+    column = comparison.columns.get(position=1)
+    column.conversation.delete()  # from the chat sidebar
+    response = logged_in(owner).post(
+        reverse("compare:turn", args=[comparison.pk]), {"prompt": "And a lake?"}, **HTMX
+    )
+    assert response.status_code == 409
+    assert "The chat of column B was deleted" in response.content.decode()
+    assert comparison.turns.count() == 1
+
+
 def test_stop_and_retry_one_column(owner):
     async def scenario():
         client = AsyncClient()
