@@ -205,6 +205,9 @@ STUDIO_POLL_MAX_SECONDS = env.float("STUDIO_POLL_MAX_SECONDS", default=15.0)
 STUDIO_JOB_TIMEOUT_SECONDS = env.int("STUDIO_JOB_TIMEOUT_SECONDS", default=3600)
 # Largest result the studio downloads, and largest reference image a user may upload.
 MEDIA_MAX_DOWNLOAD_MB = env.int("MEDIA_MAX_DOWNLOAD_MB", default=200)
+# The longest one result (or an image in a chat answer) may take to download, redirects and
+# all: a server that sends a byte now and then must not hold a worker for ever.
+MEDIA_DOWNLOAD_TIMEOUT_SECONDS = env.float("MEDIA_DOWNLOAD_TIMEOUT_SECONDS", default=300.0)
 STUDIO_MAX_UPLOAD_MB = env.int("STUDIO_MAX_UPLOAD_MB", default=10)
 
 # Redis, optional: with it a run started through one server process can be followed live
@@ -234,7 +237,13 @@ PAGE_STREAM_SECONDS = env.float("PAGE_STREAM_SECONDS", default=600.0)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "formatters": {
+        "plain": {
+            # Blanks the API key, should an upstream's words echo it into a log line.
+            "()": "playground.core.redaction.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},

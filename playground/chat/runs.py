@@ -25,6 +25,7 @@ from playground.chat.broker import REASONING, STATUS, TEXT, get_broker
 from playground.chat.models import Run
 from playground.core.downloads import DownloadError, decode_data_url, download
 from playground.core.loops import one_per_event_loop
+from playground.core.redaction import redact
 from playground.nexconn import catalog
 from playground.nexconn.client import get_client
 from playground.nexconn.errors import NexconnError
@@ -262,6 +263,7 @@ class _Answer:
             return
         raw = f"event: {sse.event}\n" if sse.event and sse.event != "message" else ""
         raw += _BASE64_RUN.sub(_base64_marker, f"data: {sse.data}")
+        raw = redact(raw)  # an upstream may echo the key, in an error event say
         self._exchange_size += len(raw)
         if self._exchange_size > _EXCHANGE_LIMIT:
             raw = "… (the rest is not kept: the exchange is too long to store)"

@@ -19,6 +19,7 @@ from django.utils import timezone
 from playground.chat.models import Attachment, Conversation, Message, Run
 from playground.chat.pricing import run_cost
 from playground.chat.threads import Tree
+from playground.core.redaction import redact
 from playground.nexconn import catalog
 from playground.nexconn.client import client_from_settings
 from playground.nexconn.errors import NexconnError
@@ -264,7 +265,7 @@ def request_record(request: WireRequest) -> dict:
     record = {"method": request.method, "path": request.path, "body": shorten_base64(request.body)}
     if request.headers:
         record["headers"] = request.headers
-    return record
+    return redact(record)
 
 
 def run_save_started(*, run_id: int, started_at, request: dict) -> None:

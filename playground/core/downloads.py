@@ -1,16 +1,24 @@
 """Fetching generated media (studio results, images in chat answers) into a temporary file.
 
 Result links come from the upstream's JSON, so they are treated as untrusted: only http(s),
-only public addresses (checked on the address actually connected to, so DNS tricks do not
-help), a size cap, and the bytes themselves must be an image or video we accept. The one
-exception is the configured API's own origin (in demo mode, the embedded simulator).
+only public addresses, a size cap, an overall deadline, and the bytes themselves must be an
+image or video we accept. The one exception is the configured API's own origin (in demo mode,
+the embedded simulator).
+
+A link's name is resolved once, every address it gives is checked, and the connection goes
+to a checked address (the name travels in the Host header and TLS SNI, and the certificate
+is verified for it): a second lookup could answer differently (DNS rebinding), and nothing is
+sent before the check. Each redirect is followed by the same rule.
 """
 
 import asyncio
 import base64
 import binascii
 import ipaddress
+import socket
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import IO
 from urllib.parse import urljoin, urlsplit
@@ -60,23 +68,38 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return parts.scheme, (parts.hostname or "").lower(), parts.port
 
 
+# NAT64's well-known prefix carries an IPv4 address in its last 32 bits (RFC 6052).
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 form carries: IPv4-mapped, IPv4-compatible (`::a.b.c.d`),
+    NAT64, 6to4 or Teredo. Each reaches that IPv4 address, so it must be public too."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if int(ip) >> 32 == 0 or ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    return ip.teredo[1] if ip.teredo is not None else None
+
+
 def _is_public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    return ip.is_global and not ip.is_multicast
-
-
-async def _resolves_to_public(host: str, port: int) -> bool:
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port)
-    except OSError:
+    if not ip.is_global or ip.is_multicast:
         return False
-    return bool(infos) and all(_is_public(info[4][0]) for info in infos)
+    embedded = _embedded_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else None
+    return embedded is None or _is_public(str(embedded))
 
 
-def _connected_address(response: httpx.Response) -> str | None:
-    stream = response.extensions.get("network_stream")
-    server = stream.get_extra_info("server_addr") if stream is not None else None
-    return server[0] if server else None
+async def _public_addresses(host: str, port: int) -> list[str]:
+    """The addresses `host` resolves to, looked up once; empty unless every one is public."""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return []
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    return addresses if addresses and all(_is_public(a) for a in addresses) else []
 
 
 def _api_transport() -> httpx.AsyncBaseTransport | None:
@@ -94,25 +117,24 @@ def _api_base_url() -> str:
 
 async def download(url: str, *, max_bytes: int) -> Downloaded:
     """Download one result. Raises DownloadError with a message a user can read."""
+    deadline = settings.MEDIA_DOWNLOAD_TIMEOUT_SECONDS
+    try:
+        async with asyncio.timeout(deadline):
+            return await _download(url, max_bytes=max_bytes)
+    except TimeoutError:
+        raise DownloadError(
+            f"The result took longer than {deadline:g} seconds to download; not saved."
+        ) from None
+
+
+async def _download(url: str, *, max_bytes: int) -> Downloaded:
     trusted = _origin(_api_base_url())
     for _ in range(_MAX_REDIRECTS + 1):
         scheme, host, port = _origin(url)
         if scheme not in ("http", "https") or not host:
             raise DownloadError("The result link is not an http(s) address.")
         is_api = (scheme, host, port) == trusted
-        if not is_api and not await _resolves_to_public(host, port or 443):
-            raise DownloadError("The result link points to a private address; not downloaded.")
-        transport = _api_transport() if is_api else None
-        async with (
-            httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(30.0)) as client,
-            client.stream("GET", url) as response,
-        ):
-            if not is_api:
-                address = _connected_address(response)
-                if address is None or not _is_public(address):
-                    raise DownloadError(
-                        "The result link points to a private address; not downloaded."
-                    )
+        async with _get(url, is_api=is_api) as response:
             if response.is_redirect and "location" in response.headers:
                 url = urljoin(url, response.headers["location"])
                 continue
@@ -127,6 +149,60 @@ async def download(url: str, *, max_bytes: int) -> Downloaded:
                 )
             return await _read_into_file(response, url=url, max_bytes=max_bytes)
     raise DownloadError("The result link redirected too many times.")
+
+
+@asynccontextmanager
+async def _get(url: str, *, is_api: bool) -> AsyncIterator[httpx.Response]:
+    """The response to GET `url` (redirects not followed), its body still unread.
+
+    Any other server than the API's is reached at one of the addresses its name resolved to,
+    all checked first; never through a second lookup of the name. The address goes in the
+    URL, while the Host header and the TLS server name (httpcore's `sni_hostname` extension)
+    keep the name, so the certificate is verified for it. No proxy from the environment: it
+    would look the name up again.
+    """
+    timeout = httpx.Timeout(30.0)
+    if is_api:
+        async with (
+            httpx.AsyncClient(transport=_api_transport(), timeout=timeout) as client,
+            client.stream("GET", url) as response,
+        ):
+            yield response
+        return
+    try:
+        target = httpx.URL(url)
+        name = target.raw_host.decode("ascii")
+    except (httpx.InvalidURL, UnicodeError):
+        raise DownloadError("The result link is not a valid address.") from None
+    port = target.port or (443 if target.scheme == "https" else 80)
+    addresses = await _public_addresses(name, port)
+    if not addresses:
+        raise DownloadError("The result link points to a private address; not downloaded.")
+    extensions = {"sni_hostname": name} if target.scheme == "https" else {}
+    failure: httpx.HTTPError | None = None
+    async with httpx.AsyncClient(timeout=timeout, trust_env=False) as client:
+        for address in addresses:
+            request = client.build_request(
+                "GET",
+                target.copy_with(host=address),
+                headers={"Host": target.netloc.decode("ascii")},
+                extensions=extensions,
+            )
+            try:
+                response = await client.send(request, stream=True)
+            except httpx.ConnectError as exc:
+                failure = exc  # try the next checked address, if any
+                continue
+            except httpx.HTTPError as exc:
+                raise DownloadError("The result could not be downloaded: no answer.") from exc
+            try:
+                yield response
+            finally:
+                await response.aclose()
+            return
+    raise DownloadError(
+        "The result could not be downloaded: its server could not be reached."
+    ) from failure
 
 
 async def _read_into_file(response: httpx.Response, *, url: str, max_bytes: int) -> Downloaded:

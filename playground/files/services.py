@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from playground.core.downloads import _is_public
+from playground.core.redaction import redact
 from playground.files.models import UpstreamFile
 from playground.nexconn import files as files_api
 from playground.nexconn.catalog import CHAT_MODELS, ChatModel
@@ -296,6 +297,7 @@ def _apply(
 
 def _store(upstream_file: UpstreamFile, **changes) -> bool:
     """Write the changes; False if the user deleted the file meanwhile."""
+    changes = redact(changes)  # the provider's own words may echo the key
     for name, value in changes.items():
         setattr(upstream_file, name, value)
     return bool(UpstreamFile.objects.filter(pk=upstream_file.pk).update(**changes))

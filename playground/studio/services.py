@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from playground.core import downloads
+from playground.core.redaction import redact
 from playground.nexconn.client import NexconnClient, client_from_settings
 from playground.nexconn.errors import NexconnError
 from playground.nexconn.media import jobs
@@ -264,7 +265,7 @@ def generation_poll(*, generation_id: int, attempt: int) -> None:
 
 def _apply(generation: Generation, status: TaskStatus) -> None:
     """Move the job to what the upstream says, and store the results when it is done."""
-    generation.upstream_status = status.raw_status[:64]
+    generation.upstream_status = redact(status.raw_status)[:64]
     if status.state == "succeeded":
         generation.status = Generation.Status.SAVING
         generation.progress = 100
@@ -356,7 +357,7 @@ def _output_save(
         width=preview.width,
         height=preview.height,
         duration=preview.duration,
-        source_url=source_url[:2000],
+        source_url=redact(source_url)[:2000],
     )
     extension = content_type.split("/", 1)[1].replace("jpeg", "jpg")
     output.file.save(f"result.{extension}", file, save=False)
@@ -368,6 +369,6 @@ def _output_save(
 def _finish(generation: Generation, status: str, *, kind: str = "", message: str = "") -> None:
     generation.status = status
     generation.error_kind = kind
-    generation.error_message = message
+    generation.error_message = redact(message)  # the provider's own words may echo the key
     generation.finished_at = timezone.now()
     generation.save(update_fields=["status", "error_kind", "error_message", "finished_at"])

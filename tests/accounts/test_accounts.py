@@ -1,3 +1,5 @@
+import threading
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -83,3 +85,36 @@ def test_pages_need_a_login(client, url_name):
 
 def test_health_needs_no_login(client):
     assert client.get(reverse("health")).json() == {"status": "ok"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_first_signups_make_exactly_one_administrator():
+    """On a fresh install several people sign up at once, each on its own connection: one
+    of them, and only one, becomes the administrator (SQLite and PostgreSQL alike)."""
+    from django.db import connections
+
+    from playground.accounts import services
+
+    signups = 8
+    ready = threading.Barrier(signups)
+    failures = []
+
+    def sign_up(number):
+        try:
+            ready.wait()
+            services.user_create(username=f"user{number}", password=PASSWORD)
+        except Exception as error:  # reported by the assertion below
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=sign_up, args=(n,)) for n in range(signups)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not failures
+    users = get_user_model().objects
+    assert users.count() == signups
+    assert users.filter(is_superuser=True).count() == 1
+    assert users.filter(is_staff=True).count() == 1

@@ -509,3 +509,113 @@ def test_a_key_echoed_in_a_mid_stream_error_is_redacted(owner, key_for_echoing_u
     assert "The model stopped with an error" in page.content.decode()
     assert not _leaks(page.content.decode()), "the key is shown on the page"
     assert not _leaks(raw.decode()), "the key is sent in the SSE stream"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_key_echoed_in_an_error_event_is_not_stored_nor_shown_by_view_code(
+    owner, key_for_echoing_upstream
+):
+    """The raw exchange ("view code") is recorded from the stream: the key an error event
+    echoes is blanked before it is stored, even when it arrives split across chunks."""
+    stream = (
+        b'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"deepseek-v3",'
+        b'"choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}\n\n'
+        b'data: {"error": {"message": "Key ' + SECRET.encode() + b' was revoked"}}\n\n'
+    )
+    cut = stream.index(b"SECRET") + 3  # the key's bytes in two chunks
+
+    async def chunks():
+        yield stream[:cut]
+        yield stream[cut:]
+
+    broken = httpx.Response(200, content=chunks(), headers={"content-type": "text/event-stream"})
+    _raw, _page = _key_echo_scenario(owner, broken)
+    run = Run.objects.get()
+    assert run.status == Run.Status.FAILED
+    assert any("was revoked" in raw for _ms, raw in run.exchange), run.exchange
+    assert not _leaks(repr(run.exchange) + repr(run.request) + run.error_message)
+    client = Client()
+    client.force_login(owner)
+    inspect = client.get(reverse("chat:run-inspect", args=[run.pk]))
+    assert inspect.status_code == 200
+    assert "was revoked" in inspect.content.decode()
+    assert not _leaks(inspect.content.decode())
+
+
+def _echoing_media_upstream(mock: respx.MockRouter) -> None:
+    """A provider whose failed video jobs and file imports quote the key back."""
+    failure = {"message": f"Key {SECRET} may not use this model", "code": "forbidden"}
+    mock.get("https://upstream.test/v1/models").respond(200, json={"object": "list", "data": []})
+    mock.post("https://upstream.test/v1/videos").respond(
+        200, json={"id": "video_1", "status": "failed", "error": failure}
+    )
+    mock.post("https://upstream.test/v1/files").respond(
+        200, json={"id": "qfile-1", "status": "failed", "error": failure}
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_key_echoed_in_a_failed_studio_job_is_not_stored_nor_shown(
+    owner, owner_client, key_for_echoing_upstream, settings, tmp_path
+):
+    from playground.studio import services as studio
+    from playground.studio.models import Generation
+
+    settings.MEDIA_ROOT = tmp_path
+    with respx.mock(assert_all_called=False) as mock:
+        _echoing_media_upstream(mock)
+        owner_client.post(
+            reverse("studio:create"),
+            {"model": "video:sora-2", "mode": "text", "prompt": "a storm"},
+        )
+        generation = Generation.objects.get()
+        studio.generation_submit(generation_id=generation.pk)
+    generation.refresh_from_db()
+    assert generation.status == Generation.Status.FAILED
+    assert "may not use this model" in generation.error_message
+    assert not _leaks(generation.error_message + generation.upstream_status)
+    card = owner_client.get(reverse("studio:card", args=[generation.pk])).content.decode()
+    assert "may not use this model" in card
+    assert not _leaks(card)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_key_echoed_in_a_failed_file_import_is_not_stored_nor_shown(
+    owner, owner_client, key_for_echoing_upstream
+):
+    from playground.files import services as files
+    from playground.files.models import UpstreamFile
+
+    document = UpstreamFile.objects.create(
+        owner=owner, source_url="https://example.com/a.pdf", model="gemini-3.0-pro-preview"
+    )
+    with respx.mock(assert_all_called=False) as mock:
+        _echoing_media_upstream(mock)
+        files.upstream_file_submit(upstream_file_id=document.pk)
+    document.refresh_from_db()
+    assert document.status == UpstreamFile.Status.FAILED
+    assert "may not use this model" in document.error_message
+    assert not _leaks(document.error_message)
+    page = owner_client.get(reverse("files:files")).content.decode()
+    assert "may not use this model" in page
+    assert not _leaks(page)
+
+
+def test_log_lines_blank_the_key(settings):
+    """Whatever a log line quotes (an upstream's words, a traceback), the key is blanked."""
+    from playground.core.redaction import RedactingFormatter
+
+    settings.NEXCONN_API_KEY = f"Bearer {SECRET}"
+    formatter = RedactingFormatter("%(levelname)s %(message)s")
+    try:
+        raise ValueError(f"upstream said: bad key {SECRET}")
+    except ValueError:
+        record = logging.getLogger("x").makeRecord(
+            "x", logging.WARNING, __file__, 1, "answer %s", (f"[{SECRET}]",), sys.exc_info()
+        )
+    line = formatter.format(record)
+    assert "answer [***]" in line and "bad key ***" in line
+    assert not _leaks(line)
+    logging_config = django_settings.LOGGING
+    formatter_name = logging_config["handlers"]["console"]["formatter"]
+    assert logging_config["formatters"][formatter_name]["()"].endswith(".RedactingFormatter")

@@ -10,6 +10,7 @@ HOSTS = {
     "docs.example.org": [PUBLIC_ADDRESS, "2606:2800:21f:cb07:6820:80da:af6b:8b2c"],
     "intranet.example.com": ["192.168.1.10"],
     "sneaky.example.com": [PUBLIC_ADDRESS, "127.0.0.1"],
+    "nat64.example.com": ["64:ff9b::a00:1"],  # 10.0.0.1 through NAT64
 }
 
 

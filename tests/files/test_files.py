@@ -193,6 +193,12 @@ def test_a_bad_link_gets_a_400_with_the_message_and_the_form_kept(owner_client, 
         "http://169.254.169.254/latest/a.txt",
         "https://intranet.example.com/a.pdf",
         "https://sneaky.example.com/a.pdf",  # one private address among public ones
+        # IPv6 forms that carry a private IPv4 address: compatible, NAT64, mapped, 6to4.
+        "http://[::127.0.0.1]/a.pdf",
+        "http://[64:ff9b::7f00:1]/a.pdf",
+        "http://[::ffff:127.0.0.1]/a.pdf",
+        "http://[2002:7f00:1::]/a.pdf",
+        "https://nat64.example.com/a.pdf",
     ],
 )
 def test_a_private_address_is_refused(owner_client, source_url):
