@@ -19,6 +19,7 @@ from django.utils import timezone
 from playground.chat.models import Attachment, Conversation, Message, Run
 from playground.chat.pricing import run_cost
 from playground.chat.threads import Tree
+from playground.core.files import delete_unreferenced_files
 from playground.core.redaction import redact
 from playground.nexconn import catalog
 from playground.nexconn.client import client_from_settings
@@ -236,7 +237,10 @@ def message_delete(*, message: Message) -> None:
     """Delete a message and everything that followed it on its branches."""
     conversation = _locked(message.conversation)
     parent_id = message.parent_id
+    # Every file of the conversation is a candidate: those the messages left still hold stay.
+    files = _attachment_files(conversation_ids=[conversation.pk])
     message.delete()  # the children go with it (parent: on_delete=CASCADE)
+    delete_unreferenced_files(files)
     tree = Tree(conversation.messages.only("id", "parent_id", "role"))
     start = tree.by_id.get(parent_id)
     if start is None:
@@ -253,7 +257,20 @@ def conversation_rename(*, conversation: Conversation, title: str) -> Conversati
 
 
 def conversation_delete(*, conversation: Conversation) -> None:
-    conversation.delete()
+    conversations_delete(ids=[conversation.pk])
+
+
+@transaction.atomic
+def conversations_delete(*, ids: list[int]) -> None:
+    """Delete conversations and, once that is committed, the files only they held."""
+    files = _attachment_files(conversation_ids=ids)
+    Conversation.objects.filter(pk__in=ids).delete()
+    delete_unreferenced_files(files)
+
+
+def _attachment_files(*, conversation_ids: list[int]) -> list:
+    attachments = Attachment.objects.filter(message__conversation_id__in=conversation_ids)
+    return [attachment.file for attachment in attachments.exclude(file="").only("file")]
 
 
 # --- Run progress, written by the run executor -------------------------------------

@@ -430,6 +430,7 @@ def attachment_file(request, pk: int):
     if not attachment.file:
         raise Http404("This attachment is a link, not a stored file.")
     return stored_file_response(
+        request,
         attachment.file,
         attachment.content_type or "application/octet-stream",
         download="download" in request.GET,

@@ -168,7 +168,10 @@ def share_link_revoke(*, link: ShareLink) -> None:
         link.save(update_fields=["revoked_at"])
 
 
+@transaction.atomic
 def comparison_delete(*, comparison: Comparison) -> None:
+    """The comparison and its column chats (with their files); image results stay in the
+    gallery, where they are studio jobs of their own."""
     conversations = [c.conversation_id for c in comparison.columns.all() if c.conversation_id]
     comparison.delete()
-    Conversation.objects.filter(pk__in=conversations).delete()
+    chat_services.conversations_delete(ids=conversations)

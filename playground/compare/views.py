@@ -231,7 +231,7 @@ def entry_media(request, pk: int, output_id: int):
         output.preview if request.GET.get("size") == "preview" and output.preview else output.file
     )
     content_type = "image/webp" if field == output.preview else output.content_type
-    return stored_file_response(field, content_type, filename="image")
+    return stored_file_response(request, field, content_type, filename="image")
 
 
 @login_not_required
@@ -244,7 +244,7 @@ def shared_media(request, token: str, output_id: int):
     output = get_object_or_404(
         Output, pk=output_id, generation__in=_comparison_generations(link.comparison)
     )
-    return stored_file_response(output.file, output.content_type, filename="image")
+    return stored_file_response(request, output.file, output.content_type, filename="image")
 
 
 def _comparison_generations(comparison: Comparison):

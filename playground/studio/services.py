@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from playground.core import downloads
+from playground.core.files import delete_unreferenced_files
 from playground.core.redaction import redact
 from playground.nexconn.client import NexconnClient, client_from_settings
 from playground.nexconn.errors import NexconnError
@@ -103,8 +104,7 @@ def generation_delete(*, generation: Generation) -> None:
         if field
     ] + [item.file for item in generation.inputs.all() if item.file]
     generation.delete()
-    for field in files:
-        field.storage.delete(field.name)
+    delete_unreferenced_files(files)
 
 
 # Submitting takes seconds and saving a few minutes at most; a job still there after this

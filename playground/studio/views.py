@@ -208,6 +208,7 @@ def output_file(request, pk: int):
     extension = output.file.name.rsplit(".", 1)[-1]
     name = f"{slugify(output.generation.model)}-{output.generation_id}-{output.position + 1}"
     return stored_file_response(
+        request,
         output.file,
         output.content_type,
         download="download" in request.GET,
@@ -221,7 +222,7 @@ def output_preview(request, pk: int):
     if not output.preview:
         raise Http404("No preview.")
     return stored_file_response(
-        output.preview, "image/webp", download=False, filename="preview.webp"
+        request, output.preview, "image/webp", download=False, filename="preview.webp"
     )
 
 
@@ -231,5 +232,5 @@ def input_file(request, pk: int):
     if not item.file:
         raise Http404("This reference is a link, not a stored file.")
     return stored_file_response(
-        item.file, item.content_type or "image/png", download=False, filename="reference"
+        request, item.file, item.content_type or "image/png", download=False, filename="reference"
     )

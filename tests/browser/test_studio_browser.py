@@ -3,13 +3,19 @@ closed and reopened mid-job, the video playing from the gallery; an image-to-ima
 an uploaded reference."""
 
 import base64
+import io
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from PIL import Image
 from playwright.sync_api import expect
 
 from playground.simulator.app import application as simulator
-from playground.studio.models import Generation
+from playground.simulator.media.render import render_mp4
+from playground.studio.models import Generation, Output
 from tests.conftest import HeldRequests, signup_in_browser
 from tests.studio.factories import png_bytes
 
@@ -73,6 +79,38 @@ def test_a_text_to_video_job_from_the_form_to_the_gallery(browser_page, context)
     video.evaluate("v => { v.muted = true; return v.play() }")
     again.wait_for_function("() => document.querySelector('video').currentTime > 0.3")
     assert len([r for r in simulator.received if r["method"] == "POST"]) == 1
+
+
+def test_a_stored_video_seeks(browser_page):
+    """The browser asks for the part it seeks to (a byte range) and gets just that part."""
+    page = browser_page
+    signup_in_browser(page)
+    generation = Generation.objects.create(
+        owner=get_user_model().objects.get(username="alice"),
+        kind="video",
+        model="kling-v2-5-turbo",
+        mode="text",
+        prompt="A clock ticking",
+        status=Generation.Status.SUCCEEDED,
+    )
+    output = Output(generation=generation, content_type="video/mp4")
+    clip = render_mp4(320, 180, 6.0, "tick", "seek")
+    output.file.save("result.mp4", ContentFile(clip), save=False)
+    poster = io.BytesIO()
+    Image.new("RGB", (320, 180)).save(poster, format="WEBP")
+    output.preview.save("preview.webp", ContentFile(poster.getvalue()), save=False)
+    output.save()
+
+    page.goto(page.base_url + reverse("studio:generation", args=[generation.pk]))
+    page.wait_for_function("() => document.querySelector('video').readyState >= 1")
+    position = page.evaluate(
+        """() => new Promise(resolve => {
+            const video = document.querySelector('video')
+            video.addEventListener('seeked', () => resolve(video.currentTime), {once: true})
+            video.currentTime = 2
+        })"""
+    )
+    assert 1.9 < position < 2.1
 
 
 def test_an_image_to_image_job_with_an_uploaded_reference(browser_page, tmp_path):
