@@ -34,11 +34,16 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 
-// After a message is accepted, empty the box for the next one (settings stay as they are).
+// After a message is accepted, empty the box and the attachments for the next one (settings
+// stay as they are): an attachment left in place would go, and be paid for, again.
 document.addEventListener("htmx:afterRequest", (event) => {
   const form = event.detail.elt;
   if (form.id !== "composer" || !event.detail.successful) return;
   form.elements.text.value = "";
+  for (const field of form.querySelectorAll(".composer__attach :is(input, textarea)")) {
+    if (field.type === "checkbox") field.checked = false;
+    else field.value = "";
+  }
   form.elements.text.focus();
 });
 
