@@ -47,6 +47,18 @@ document.addEventListener("htmx:afterRequest", (event) => {
   form.elements.text.focus();
 });
 
+// A form whose request went through stops showing the errors of an earlier refusal (its
+// 400 drew them in place: base.html's responseHandling). Cleared before the swap, so a
+// response that draws the form again brings its own.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const form = event.detail.requestConfig && event.detail.requestConfig.elt;
+  const status = event.detail.xhr.status;
+  if (!(form instanceof HTMLFormElement) || status < 200 || status >= 300) return;
+  form.querySelectorAll(".field__error, .form-error").forEach((error) => error.remove());
+  form.querySelectorAll("[aria-invalid]").forEach((field) => field.removeAttribute("aria-invalid"));
+  form.querySelectorAll(".is-invalid").forEach((field) => field.classList.remove("is-invalid"));
+});
+
 // A request that starts an answer ([data-starts-answer]: send, retry, regenerate, edit,
 // comparisons) and that the server holds back (busy with other answers: chat/admission.py)
 // says so after a moment, until every such request has been answered. The answer is seen
