@@ -213,9 +213,7 @@ def test_a_vote_after_a_name_was_shown_is_not_counted_as_blind(owner, other_user
     assert "2 blind votes" in board.content.decode()
 
 
-def test_blind_comparisons_made_before_are_marked_shown_unless_their_owner_voted(
-    owner, other_user
-):
+def test_blind_comparisons_made_before_are_marked_shown_unless_their_owner_voted(owner, other_user):
     """Before this change their column chats and jobs named the models: the migration marks
     the ones whose owner had not voted yet."""
     migration = importlib.import_module(
