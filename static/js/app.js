@@ -35,10 +35,11 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 
 // After a message is accepted, empty the box and the attachments for the next one (settings
-// stay as they are): an attachment left in place would go, and be paid for, again.
+// stay as they are): an attachment left in place would go, and be paid for, again. A refusal
+// (4xx, drawn in place) keeps them.
 document.addEventListener("htmx:afterRequest", (event) => {
   const form = event.detail.elt;
-  if (form.id !== "composer" || !event.detail.successful) return;
+  if (form.id !== "composer" || !event.detail.successful || event.detail.xhr.status >= 300) return;
   form.elements.text.value = "";
   for (const field of form.querySelectorAll(".composer__attach :is(input, textarea)")) {
     if (field.type === "checkbox") field.checked = false;
