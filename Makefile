@@ -8,7 +8,7 @@ PORT ?= 8000
 # Two workers share the two cores; browser tests dominate the run time.
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint format install simulator bench-relay lock check-deploy
+.PHONY: run dev test lint format install simulator bench-relay lock check-deploy
 
 $(BIN)/.installed: requirements-dev.lock .python-version
 	@$(PYTHON) -c 'import sys; want = tuple(map(int, "$(PYTHON_VERSION)".split("."))); \
@@ -20,14 +20,20 @@ $(BIN)/.installed: requirements-dev.lock .python-version
 
 install: $(BIN)/.installed
 
-# A local .env with a fresh secret key, made once from .env.example for development.
+# A local .env with a fresh secret key, made once from .env.example.
 .env:
 	@sed -e "s/^SECRET_KEY=.*/SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')/" \
-		-e "s/^DEBUG=.*/DEBUG=true/" .env.example > .env
+		.env.example > .env
 	@echo "Created .env (demo mode: no NEXCONN_API_KEY set)."
 
-run: install .env
+# `make run` serves the app as it is deployed: DEBUG off, static files collected and served
+# by WhiteNoise. `make dev` is the same with DEBUG on (error pages with tracebacks, static
+# files read from the source folders), for development. Either wins over DEBUG in .env.
+run: export DEBUG = false
+dev: export DEBUG = true
+run dev: install .env
 	$(BIN)/python manage.py migrate --noinput
+	$(if $(filter run,$@),$(BIN)/python manage.py collectstatic --noinput --verbosity 0)
 	@echo ""
 	@echo "  Nexconn Playground is at http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
 	@echo ""

@@ -8,14 +8,17 @@ from django.shortcuts import get_object_or_404
 
 from playground.chat.models import Attachment, Conversation, Message, Run
 from playground.chat.threads import ThreadEntry, Tree, entry_among
+from playground.compare.selectors import hidden_column_chats
+
+
+def _chats(*, user: AbstractBaseUser) -> QuerySet[Conversation]:
+    """The user's conversations, less the column chats of blind comparisons before the vote
+    (they are reached through the comparison: as chats they would name the model)."""
+    return Conversation.objects.filter(owner=user).exclude(pk__in=hidden_column_chats(user=user))
 
 
 def conversation_list(*, user: AbstractBaseUser) -> QuerySet[Conversation]:
-    return (
-        Conversation.objects.filter(owner=user)
-        .only("id", "title", "updated_at")
-        .order_by("-updated_at", "-id")
-    )
+    return _chats(user=user).only("id", "title", "updated_at").order_by("-updated_at", "-id")
 
 
 def conversation_search(*, user: AbstractBaseUser, query: str) -> QuerySet[Conversation]:
@@ -43,7 +46,7 @@ def conversation_search(*, user: AbstractBaseUser, query: str) -> QuerySet[Conve
 
 
 def conversation_get(*, user: AbstractBaseUser, pk: int) -> Conversation:
-    return get_object_or_404(Conversation, pk=pk, owner=user)
+    return get_object_or_404(_chats(user=user), pk=pk)
 
 
 def conversation_thread(*, conversation: Conversation) -> list[ThreadEntry]:
@@ -57,16 +60,19 @@ def conversation_thread(*, conversation: Conversation) -> list[ThreadEntry]:
 
 def message_get(*, user: AbstractBaseUser, pk: int) -> Message:
     return get_object_or_404(
-        Message.objects.select_related("conversation", "run"), pk=pk, conversation__owner=user
-    )
-
-
-def run_get(*, user: AbstractBaseUser, pk: int) -> Run:
-    return get_object_or_404(
-        Run.objects.select_related("message__conversation"),
+        Message.objects.select_related("conversation", "run"),
         pk=pk,
-        message__conversation__owner=user,
+        conversation__in=_chats(user=user),
     )
+
+
+def run_get(*, user: AbstractBaseUser, pk: int, in_blind_column: bool = False) -> Run:
+    """The user's run; one in a blind comparison's column only with in_blind_column (to stop
+    it from the comparison page, which names no model)."""
+    runs = Run.objects.select_related("message__conversation")
+    if not in_blind_column:
+        runs = runs.exclude(message__conversation__in=hidden_column_chats(user=user))
+    return get_object_or_404(runs, pk=pk, message__conversation__owner=user)
 
 
 def message_entry(*, message: Message) -> ThreadEntry:

@@ -18,6 +18,7 @@ from playground.chat.admission import admitted, starts_answers
 from playground.chat.broker import get_broker
 from playground.chat.forms import MessageForm, RenameForm, message_form_initial
 from playground.chat.models import Conversation, Run
+from playground.compare.selectors import blind_comparison_hiding
 from playground.core.files import stored_file_response
 from playground.core.ids import parse_id
 from playground.core.responses import refusal
@@ -123,6 +124,10 @@ def home(request):
 
 @require_GET
 def conversation_detail(request, pk: int):
+    # A blind comparison's column is not a chat until the vote: the page would name the model.
+    comparison_id = blind_comparison_hiding(user=request.user, conversation_id=pk)
+    if comparison_id is not None:
+        return redirect("compare:comparison", pk=comparison_id)
     return _chat_page(request, selectors.conversation_get(user=request.user, pk=pk))
 
 
@@ -389,7 +394,7 @@ def _last_event_id(request) -> int | None:
 async def run_stop(request, pk: int):
     """Stop generating: the upstream request is cancelled and the text so far is kept."""
     user = await request.auser()
-    run = await sync_to_async(selectors.run_get)(user=user, pk=pk)
+    run = await sync_to_async(selectors.run_get)(user=user, pk=pk, in_blind_column=True)
     if run.is_active and not await get_broker().request_stop(run.pk):
         # Nobody is generating it any more (a restart): it ends here.
         await sync_to_async(services.run_mark_interrupted)(run=run)

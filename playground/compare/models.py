@@ -25,6 +25,9 @@ class Comparison(models.Model):
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.CHAT)
     title = models.CharField(max_length=200, blank=True)
     blind = models.BooleanField(default=False)
+    # A model name was shown to the owner before the owner voted: the owner's votes on it
+    # then are not blind, and stay off the leaderboard.
+    revealed_before_vote = models.BooleanField(default=False)
     tags = models.CharField(max_length=300, blank=True, help_text="Comma-separated")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

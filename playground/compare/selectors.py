@@ -72,6 +72,41 @@ def revealed_for(*, user: AbstractBaseUser, comparison: Comparison) -> bool:
     return Vote.objects.filter(turn__comparison=comparison, user=user).exists()
 
 
+def _names_hidden_from_owner(*, user: AbstractBaseUser) -> QuerySet[Comparison]:
+    """The user's blind comparisons the user has not voted on yet."""
+    return Comparison.objects.filter(owner=user, blind=True).exclude(turns__votes__user=user)
+
+
+def hidden_column_chats(*, user: AbstractBaseUser) -> QuerySet:
+    """Ids of the conversations behind those comparisons' columns. Until the vote they are
+    reached only through the comparison: as chats they would name the model (the model
+    picker, the answer's footer, view code, export)."""
+    return Column.objects.filter(
+        comparison__in=_names_hidden_from_owner(user=user), conversation__isnull=False
+    ).values("conversation_id")
+
+
+def hidden_comparison_jobs(*, user: AbstractBaseUser) -> QuerySet:
+    """Ids of the studio jobs behind those comparisons' image columns (the studio's job
+    list, gallery and job page name the model)."""
+    return Entry.objects.filter(
+        turn__comparison__in=_names_hidden_from_owner(user=user), generation__isnull=False
+    ).values("generation_id")
+
+
+def blind_comparison_hiding(
+    *, user: AbstractBaseUser, conversation_id: int | None = None, generation_id: int | None = None
+) -> int | None:
+    """The id of the blind comparison that hides this column chat or job from the user until
+    the vote, if one does."""
+    comparisons = _names_hidden_from_owner(user=user)
+    if conversation_id is not None:
+        comparisons = comparisons.filter(columns__conversation_id=conversation_id)
+    else:
+        comparisons = comparisons.filter(turns__entries__generation_id=generation_id)
+    return comparisons.values_list("pk", flat=True).first()
+
+
 def active_share_links(*, comparison: Comparison) -> QuerySet[ShareLink]:
     return comparison.share_links.filter(revoked_at__isnull=True).order_by("-created_at")
 

@@ -149,6 +149,8 @@ def vote_cast(*, user, turn: Turn, outcome: str, winner: Column | None, blind: b
         raise CompareError("Choose which answer is best.")
     if outcome != Vote.Outcome.WINNER:
         winner = None
+    if turn.comparison.revealed_before_vote and turn.comparison.owner_id == user.pk:
+        blind = False  # a name was shown to the owner before the vote
     try:
         with transaction.atomic():
             return Vote.objects.create(

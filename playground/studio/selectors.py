@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
+from playground.compare.selectors import hidden_comparison_jobs
 from playground.studio.models import Generation, InputImage, Output
 
 
@@ -13,6 +14,12 @@ def _with_outputs(queryset: QuerySet[Generation]) -> QuerySet[Generation]:
     return queryset.prefetch_related(
         Prefetch("outputs", queryset=Output.objects.order_by("position", "id"))
     )
+
+
+def _jobs(*, user: AbstractBaseUser) -> QuerySet[Generation]:
+    """The user's jobs, less those of blind image comparisons before the vote (they are seen
+    through the comparison: here they would name the model)."""
+    return Generation.objects.filter(owner=user).exclude(pk__in=hidden_comparison_jobs(user=user))
 
 
 def generation_list(
@@ -25,7 +32,7 @@ def generation_list(
     until: dt.date | None = None,
 ) -> QuerySet[Generation]:
     """The user's jobs, newest first, with their outputs (one extra query per page)."""
-    queryset = Generation.objects.filter(owner=user)
+    queryset = _jobs(user=user)
     if kind:
         queryset = queryset.filter(kind=kind)
     if model:
@@ -52,14 +59,12 @@ def generation_models(*, user: AbstractBaseUser) -> list[str]:
 
 
 def generation_get(*, user: AbstractBaseUser, pk: int) -> Generation:
-    return get_object_or_404(
-        _with_outputs(Generation.objects.select_related("remix_of")), pk=pk, owner=user
-    )
+    return get_object_or_404(_with_outputs(_jobs(user=user).select_related("remix_of")), pk=pk)
 
 
 def output_get(*, user: AbstractBaseUser, pk: int) -> Output:
     return get_object_or_404(
-        Output.objects.select_related("generation"), pk=pk, generation__owner=user
+        Output.objects.select_related("generation"), pk=pk, generation__in=_jobs(user=user)
     )
 
 

@@ -6,6 +6,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
+from playground.compare.selectors import blind_comparison_hiding
 from playground.core.files import stored_file_response
 from playground.core.ids import parse_id
 from playground.nexconn.media.catalog import MediaModel, media_model
@@ -115,6 +116,11 @@ def generation_create(request):
 
 @require_GET
 def generation_detail(request, pk: int):
+    # A blind comparison's job is seen through the comparison until the vote (the page
+    # would name the model).
+    comparison_id = blind_comparison_hiding(user=request.user, generation_id=pk)
+    if comparison_id is not None:
+        return redirect("compare:comparison", pk=comparison_id)
     generation = selectors.generation_get(user=request.user, pk=pk)
     media = media_model(generation.model, kind=generation.kind)
     return render(

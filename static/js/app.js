@@ -34,12 +34,30 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 
-// After a message is accepted, empty the box for the next one (settings stay as they are).
+// After a message is accepted, empty the box and the attachments for the next one (settings
+// stay as they are): an attachment left in place would go, and be paid for, again. A refusal
+// (4xx, drawn in place) keeps them.
 document.addEventListener("htmx:afterRequest", (event) => {
   const form = event.detail.elt;
-  if (form.id !== "composer" || !event.detail.successful) return;
+  if (form.id !== "composer" || !event.detail.successful || event.detail.xhr.status >= 300) return;
   form.elements.text.value = "";
+  for (const field of form.querySelectorAll(".composer__attach :is(input, textarea)")) {
+    if (field.type === "checkbox") field.checked = false;
+    else field.value = "";
+  }
   form.elements.text.focus();
+});
+
+// A form whose request went through stops showing the errors of an earlier refusal (its
+// 400 drew them in place: base.html's responseHandling). Cleared before the swap, so a
+// response that draws the form again brings its own.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const form = event.detail.requestConfig && event.detail.requestConfig.elt;
+  const status = event.detail.xhr.status;
+  if (!(form instanceof HTMLFormElement) || status < 200 || status >= 300) return;
+  form.querySelectorAll(".field__error, .form-error").forEach((error) => error.remove());
+  form.querySelectorAll("[aria-invalid]").forEach((field) => field.removeAttribute("aria-invalid"));
+  form.querySelectorAll(".is-invalid").forEach((field) => field.classList.remove("is-invalid"));
 });
 
 // A request that starts an answer ([data-starts-answer]: send, retry, regenerate, edit,

@@ -67,6 +67,39 @@ def test_an_image_goes_with_the_message_and_shows_in_it(browser_page, tmp_path):
     assert parts[1]["image_url"]["url"].startswith("data:image/png;base64,")
 
 
+def test_an_attachment_goes_with_one_message_only(browser_page, tmp_path):
+    """Once a message is sent its attachments are cleared: the next message does not send
+    (and pay for) the same image again."""
+    from playground.chat.models import Message
+
+    page = browser_page
+    picture = tmp_path / "photo.png"
+    picture.write_bytes(png_bytes((90, 60)))
+    signup_in_browser(page)
+    choose_model(page, "openai/gpt-5")
+    page.get_by_text("Attach").click()
+    page.get_by_label("Images (PNG, JPEG, WebP, GIF)").set_input_files(str(picture))
+    page.get_by_label("or image links, one per line").fill("https://example.com/cat.png")
+    send(page, "What is in this picture? [sim tokens=6]")
+    expect(finished_answers(page)).to_have_count(1)
+    expect(page.get_by_label("Images (PNG, JPEG, WebP, GIF)")).to_have_value("")
+    expect(page.get_by_label("or image links, one per line")).to_have_value("")
+
+    send(page, "And what colour is it? [sim tokens=6]")
+    expect(finished_answers(page)).to_have_count(2)
+    questions = page.locator("article.message--user")
+    expect(questions.nth(0).locator(".attachments > *")).to_have_count(2)
+    expect(questions.nth(1).locator(".attachments")).to_have_count(0)
+    first, second = Message.objects.filter(role="user").order_by("id")
+    assert first.attachments.count() == 2
+    assert second.attachments.count() == 0
+    sent = [r for r in simulator.received if r["path"] == "/v1/chat/completions"][-1]
+    assert sent["json"]["messages"][-1]["content"] in (
+        "And what colour is it? [sim tokens=6]",
+        [{"type": "text", "text": "And what colour is it? [sim tokens=6]"}],
+    )
+
+
 def test_a_tool_call_is_shown_and_its_result_continues_the_answer(browser_page):
     page = browser_page
     signup_in_browser(page)
