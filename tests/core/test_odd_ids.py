@@ -43,3 +43,11 @@ def test_other_bad_requests_keep_djangos_page_without_details(owner_client):
     response = owner_client.get(reverse("studio:studio"), HTTP_HOST="evil.example")
     assert response.status_code == 400
     assert "evil.example" not in response.content.decode()
+
+
+def test_the_page_says_what_is_wrong_and_links_to_the_page_without_it(owner_client):
+    response = owner_client.get(reverse("compare:leaderboard"), {"team": "abc"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "This link does not work" in page
+    assert f'href="{reverse("compare:leaderboard")}"' in page
