@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("playground.chat.urls")),
 ]
 
+handler400 = core_views.bad_request
 handler500 = core_views.server_error

@@ -77,8 +77,11 @@ def attachments_from(request, model: ChatModel) -> tuple[list[NewAttachment], di
     image_urls = [u.strip() for u in request.POST.get("image_urls", "").splitlines() if u.strip()]
     audio = request.FILES.getlist("audio")
     video_url = request.POST.get("video_url", "").strip()
-    file_ids = parse_ids(request.POST.getlist("files"))
-    if file_ids and not model.file_input:
+    chosen_files = request.POST.getlist("files")
+    file_ids = parse_ids(chosen_files)
+    if len(file_ids) != len(chosen_files):
+        errors["files"] = "Choose documents from the list: one of them is not a file of yours."
+    elif file_ids and not model.file_input:
         errors["files"] = f"{model.label} does not take documents from the Files page."
     if (images or image_urls) and not model.vision:
         errors["images"] = f"{model.label} does not take images."
@@ -119,7 +122,9 @@ def attachments_from(request, model: ChatModel) -> tuple[list[NewAttachment], di
             items.append(NewAttachment(kind="video", url=video_url, name=video_url[:200]))
         except ValidationError:
             errors["video_url"] = "The video link must be an http(s) address."
-    documents = ready_files(user=request.user).filter(pk__in=file_ids) if file_ids else []
+    documents = list(ready_files(user=request.user).filter(pk__in=file_ids)) if file_ids else []
+    if len(documents) != len(set(file_ids)):
+        errors["files"] = "A chosen document left the Files page or is not ready: choose again."
     for document in documents:
         items.append(
             NewAttachment(

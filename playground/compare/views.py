@@ -19,7 +19,7 @@ from playground.compare import charts, export, ranking, selectors, services
 from playground.compare.forms import ComparisonForm, column_options
 from playground.compare.models import Comparison, Entry, ShareLink, Turn, Vote
 from playground.core.files import stored_file_response
-from playground.core.ids import parse_id
+from playground.core.ids import optional_id, parse_id
 from playground.core.responses import refusal
 from playground.core.sse import SSE_HEADERS
 from playground.studio.models import Output
@@ -372,7 +372,7 @@ def comparison_export(request, pk: int, file_format: str):
 @require_GET
 def leaderboard(request):
     teams = list(teams_for(user=request.user))
-    team_id = parse_id(request.GET.get("team", ""))
+    team_id = optional_id(request.GET, "team", what="one of your teams")
     tag = request.GET.get("tag", "").strip().lower()[:40]
     votes = selectors.votes_in_scope(user=request.user, team_id=team_id, tag=tag)
     rows = ranking.leaderboard(_ranking_votes(votes))

@@ -6,6 +6,8 @@ ASCII digits that fit a bigint, anything else names no object."""
 
 import re
 
+from django.core.exceptions import BadRequest
+
 MAX_ID = 2**63 - 1  # PostgreSQL's bigint, SQLite's INTEGER: BigAutoField's range
 _ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
 
@@ -16,6 +18,23 @@ def parse_id(value) -> int | None:
         return None
     number = int(value)
     return number if 0 < number <= MAX_ID else None
+
+
+class InvalidId(BadRequest):
+    """A query or form value that should name an object and is not an id: a 400 whose
+    message the page shows (core.views.bad_request)."""
+
+
+def optional_id(data, name: str, *, what: str) -> int | None:
+    """The id in `data[name]` (a QueryDict), None when it is absent or empty, and a 400
+    saying which value is wrong when it is anything but an id."""
+    value = data.get(name, "")
+    if not value:
+        return None
+    number = parse_id(value)
+    if number is None:
+        raise InvalidId(f"“{name}” must be the number of {what}; this link has something else.")
+    return number
 
 
 def parse_ids(values) -> list[int]:

@@ -3,10 +3,12 @@ import sys
 from django.contrib.auth.decorators import login_not_required
 from django.db import OperationalError, connection
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from playground.core.ids import InvalidId
 from playground.core.responses import refusal
 
 
@@ -21,6 +23,16 @@ def health(request):
     except Exception:  # any database failure means unhealthy
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+def bad_request(request, exception):
+    """Django's 400 page, except that a value we refused by name (an id in a link) says
+    which one; other 400s (hosts, sizes) keep Django's page, which tells attackers nothing."""
+    if isinstance(exception, InvalidId):
+        if request.htmx:
+            return refusal(request, str(exception), status=400)
+        return render(request, "core/bad_link.html", {"notice": str(exception)}, status=400)
+    return defaults.bad_request(request, exception)
 
 
 def server_error(request):

@@ -8,7 +8,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from playground.compare.selectors import blind_comparison_hiding
 from playground.core.files import stored_file_response
-from playground.core.ids import parse_id
+from playground.core.ids import optional_id
 from playground.nexconn.media.catalog import MediaModel, media_model
 from playground.studio import selectors, services
 from playground.studio.forms import (
@@ -37,7 +37,7 @@ def _initial_from_query(request) -> tuple[MediaModel, dict]:
     """Prefill from ?from=<job> (settings again) or ?ref=<output> (use one of your images as
     the reference or first frame of the chosen model and mode), plus ?model, ?mode, ?prompt."""
     initial: dict = {}
-    source = parse_id(request.GET.get("from", ""))
+    source = optional_id(request.GET, "from", what="one of your jobs")
     if source is not None:
         initial = form_initial_from(selectors.generation_get(user=request.user, pk=source))
     for key in ("model", "mode", "prompt"):
@@ -46,7 +46,7 @@ def _initial_from_query(request) -> tuple[MediaModel, dict]:
     media = _chosen_model(initial)
     initial["model"] = choice_key(media)
     mode = media.mode(initial.get("mode", "")) or media.modes[0]
-    ref = parse_id(request.GET.get("ref", ""))
+    ref = optional_id(request.GET, "ref", what="one of your images")
     if ref is not None:
         output = selectors.output_get(user=request.user, pk=ref)
         if not mode.slots:  # the reference needs a mode that takes images

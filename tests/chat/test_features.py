@@ -380,16 +380,26 @@ def test_a_ready_document_from_the_files_page_is_cited_as_a_file_part(owner, oth
         model="gemini-2.5-pro",
         status=UpstreamFile.Status.READY,
     )
+    # Someone else's file (or one deleted since the page was drawn) is refused in place,
+    # with what was typed kept, rather than left out without a word.
+    for chosen in ([str(document.pk), str(someone_elses.pk)], ["²"]):
+        refused = logged_in(owner).post(
+            reverse("chat:send"),
+            {"text": "Summarise the report", "model": "gemini-2.5-pro", "files": chosen},
+            **HTMX,
+        )
+        assert refused.status_code == 422
+        assert "choose" in refused.content.decode().lower()
+        assert "Summarise the report" in refused.content.decode()
+    assert not chat_requests() and not Run.objects.exists()
+
     run, _ = ask(
-        owner,
-        "Summarise the report [sim tokens=4]",
-        model="gemini-2.5-pro",
-        files=[str(document.pk), str(someone_elses.pk)],
+        owner, "Summarise the report [sim tokens=4]", model="gemini-2.5-pro", files=[document.pk]
     )
     assert run.status == Run.Status.DONE, run.error_message
     content = chat_requests()[-1]["json"]["messages"][-1]["content"]
     files = [part["file"] for part in content if part["type"] == "file"]
-    assert files == [{"file_id": "qfile-1-2-abc", "format": "application/pdf"}]  # not theirs
+    assert files == [{"file_id": "qfile-1-2-abc", "format": "application/pdf"}]
     page = logged_in(owner).get(reverse("chat:conversation", args=[run.message.conversation_id]))
     assert "report.pdf" in page.content.decode()
 
