@@ -121,9 +121,10 @@ def parse() -> argparse.Namespace:
 
 async def measure(target: Target) -> list[tuple[str, object, object]]:
     target.session = await sign_in(target.app.url)
-    # Warm up both paths (imports, templates, the model list cache); not measured.
-    for kind in ("direct", "app"):
-        await burst(kind, 2, target.args.tokens, target)
+    # Warm up both paths (imports, templates, the model list cache), every worker of the
+    # app with luck (the kernel spreads the connections); not measured.
+    await burst("direct", 2, target.args.tokens, target)
+    await burst("app", 2 if target.workers == 1 else 8 * target.workers, target.args.tokens, target)
     pairs = []
     for figure in target.args.figure:
         pairs += await FIGURES[figure](target)
@@ -181,7 +182,7 @@ def main() -> None:
                 app = start_app(env, ports.take(), workers, redis_url)
                 servers.append(app)
                 say(f"=== {app.name} ===\n")
-                target = Target(simulator, app, {}, RedisCPU(redis_url), args)
+                target = Target(simulator, app, {}, RedisCPU(redis_url), args, workers)
                 setups.append((app.name, runner(measure(target))))
                 app.stop()
             if len(setups) > 1:

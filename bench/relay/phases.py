@@ -32,6 +32,7 @@ class Target:
     session: dict
     redis: RedisCPU
     args: argparse.Namespace
+    workers: int = 1
 
     def client(self, kind: str) -> httpx.AsyncClient:
         if kind == "direct":
