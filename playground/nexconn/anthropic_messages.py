@@ -21,7 +21,6 @@ from playground.nexconn.client import NexconnClient, OnRetry
 from playground.nexconn.errors import (
     cut_off_error,
     error_from_stream_payload,
-    malformed_body_error,
     unsupported_content_error,
 )
 from playground.nexconn.events import (
@@ -68,7 +67,6 @@ def build_request(
     model: str,
     messages: list[dict[str, Any]],
     params: ChatParams | None = None,
-    stream: bool = True,
     reasoning: ReasoningStyle | None = None,
     bypass: bool = False,
 ) -> WireRequest:
@@ -99,7 +97,7 @@ def build_request(
         ]
     if params.tool_choice:
         body["tool_choice"] = _tool_choice(params.tool_choice)
-    body["stream"] = stream
+    body["stream"] = True
     return WireRequest("POST", BYPASS_PATH if bypass else PATH, body, dict(HEADERS))
 
 
@@ -146,39 +144,6 @@ def stream_chat(
     """Stream one answer; iterate inside `contextlib.aclosing`."""
     request = replace(request, body={**request.body, "stream": True})
     return stream_events(client, request, _Decoder(), on_retry=on_retry, on_sse=on_sse)
-
-
-async def complete_chat(
-    client: NexconnClient, request: WireRequest, *, on_retry: OnRetry | None = None
-) -> list[ChatEvent]:
-    """One non-streaming answer, as the same events a stream would give."""
-    data = await client.request_json(
-        request.method,
-        request.path,
-        json={**request.body, "stream": False},
-        headers=request.headers,
-        on_retry=on_retry,
-    )
-    if data.get("type") == "error" or data.get("error"):
-        raise client.redact(error_from_stream_payload(data))
-    if not isinstance(data.get("content"), list):
-        raise client.redact(malformed_body_error(f"no content in: {json.dumps(data)[:300]}"))
-    events: list[ChatEvent] = []
-    tools = 0
-    for block in data["content"]:
-        if not isinstance(block, Mapping):
-            continue
-        if block.get("type") == "tool_use":
-            arguments = json.dumps(block.get("input") or {})
-            events.append(ToolCallDelta(tools, block.get("id"), block.get("name"), arguments))
-            tools += 1
-        else:
-            events += _block_events(block) + _replay_events(block)
-    if reason := data.get("stop_reason"):
-        events.append(Finish(FINISH_REASONS.get(reason, reason)))
-    if isinstance(usage := data.get("usage"), Mapping):
-        events.append(_usage(usage))
-    return events
 
 
 def _thinking(params: ChatParams, reasoning: ReasoningStyle | None) -> dict[str, Any]:

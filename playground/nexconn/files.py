@@ -94,10 +94,6 @@ class UpstreamFileStatus:
     error_message: str = ""  # plain words, for failed and expired files
     raw: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def is_final(self) -> bool:
-        return self.state != "pending"
-
 
 class FileDeleteNotSupported(NexconnError):
     """A delete answered 404, 405 or 501: the API has no way to delete files (§8.5 found no
@@ -152,10 +148,6 @@ async def list_files_page(client: NexconnClient) -> UpstreamFileList:
         if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]
     ]
     return UpstreamFileList(files=files, complete=answer.get("has_more") is False)
-
-
-async def list_files(client: NexconnClient) -> list[UpstreamFileStatus]:
-    return (await list_files_page(client)).files
 
 
 async def delete_file(client: NexconnClient, *, file_id: str) -> None:

@@ -13,8 +13,6 @@ from typing import Any, Literal
 type TaskState = Literal["queued", "running", "succeeded", "failed", "cancelled", "expired"]
 type StatusTable = dict[str, TaskState]
 
-FINAL_STATES: frozenset[TaskState] = frozenset({"succeeded", "failed", "cancelled", "expired"})
-
 CONTENT_FILTER_MESSAGE = "The request was blocked by the provider's content filter."
 _REASON_LIMIT = 300
 # Words providers use when a prompt or picture was refused on content grounds.
@@ -102,10 +100,6 @@ class TaskStatus:
     error: str | None = None  # plain-language reason, for failed, cancelled and expired tasks
     raw_status: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def is_final(self) -> bool:
-        return self.state in FINAL_STATES
 
 
 def task_status(

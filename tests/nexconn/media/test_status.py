@@ -82,7 +82,6 @@ def test_unknown_values_keep_polling_and_keep_the_raw_value(table):
     assert status.raw_status == "Rendering_Phase_2"
     assert status.raw == {"x": 1}
     assert status.error is None
-    assert not status.is_final
 
 
 def test_a_missing_status_uses_the_callers_default():
@@ -100,7 +99,6 @@ def test_succeeded_without_output_is_still_running():
     )
     assert done.state == "succeeded"
     assert done.outputs == VIDEO
-    assert done.is_final
 
 
 def test_completed_with_an_error_and_no_output_is_a_failure():
