@@ -8,7 +8,7 @@ from playground.nexconn.files import (
     MIN_EXPIRES_IN,
 )
 
-# Within the 1 hour to 7 days the API takes (docs/api/media-modes.md §5).
+# Within the 1 hour to 7 days the API takes (docs/api/files.md §2).
 KEEP_FOR_CHOICES = [
     (MIN_EXPIRES_IN, "1 hour"),
     (21_600, "6 hours"),

@@ -1,11 +1,12 @@
 """Writes for files: checking a link, having the provider import it, polling, deleting.
 
-The provider fetches the file itself, from a public link (chat.md §8.1), so the link is checked
-here first: http(s), a public address, and a file type Gemini reads, told apart by the link's
-extension. Asking the link's own server (a HEAD request) is not done: it would need the same
-guards as result downloads (pinned public address, redirects, timeouts) inside the form post,
-and many hosts answer HEAD wrongly; the provider reports the real type and size once it has
-the file. Polls re-enqueue themselves with backoff instead of sleeping in the worker.
+The provider fetches the file itself, from a public link (docs/api/files.md §1), so the link
+is checked here first: http(s), a public address, and a file type Gemini reads, told apart by
+the link's extension. Asking the link's own server (a HEAD request) is not done: it would
+need the same guards as result downloads (pinned public address, redirects, timeouts) inside
+the form post, and many hosts answer HEAD wrongly; the provider reports the real type and size
+once it has the file. Polls re-enqueue themselves with backoff instead of sleeping in the
+worker (core/jobs.py).
 """
 
 import datetime as dt
@@ -26,7 +27,7 @@ from playground.nexconn import files as files_api
 from playground.nexconn.catalog import CHAT_MODELS, ChatModel
 from playground.nexconn.errors import NexconnError
 
-DEFAULT_FILE_MODEL = "gemini-3.0-pro-preview"  # the model of the reference's samples (§8)
+DEFAULT_FILE_MODEL = "gemini-3.0-pro-preview"  # the samples' model (docs/api/files.md §1)
 POLL_FIRST_SECONDS = 1.0
 POLL_MAX_SECONDS = 15.0
 # Copying 2 GB takes minutes; an import still pending after this long is given up on.

@@ -1,4 +1,4 @@
-"""The Anthropic Messages protocol (chat.md §7.1-7.2), turned into ChatEvents.
+"""The Anthropic Messages protocol (docs/api/chat.md §7.1-7.2), turned into ChatEvents.
 
 Nexconn serves it at /v1/messages for every chat model, and forwards it unchanged to
 Anthropic at /bypass/anthropic/v1/messages. Input is always an OpenAI chat message list;
@@ -45,7 +45,7 @@ from playground.nexconn.sse import OnSSE, SSEEvent, json_data, stream_events
 
 PATH = "/v1/messages"
 BYPASS_PATH = "/bypass/anthropic/v1/messages"
-# Whether Nexconn needs the version header is unknown (chat.md §1.2); Anthropic does.
+# Whether Nexconn needs the version header is unknown (docs/api/chat.md §1.2); Anthropic does.
 HEADERS = {"anthropic-version": "2023-06-01"}
 DEFAULT_MAX_TOKENS = 4096  # Anthropic requires max_tokens; a thinking budget comes on top
 DEFAULT_THINKING_BUDGET = 2048  # thinking on without a budget: Anthropic needs one
@@ -197,7 +197,7 @@ def _user_blocks(content: Any) -> list[dict[str, Any]]:
 
 def _assistant_blocks(message: Mapping[str, Any]) -> list[dict[str, Any]]:
     # Signed thinking blocks go back first so that Claude can continue its reasoning
-    # (chat.md §11); reasoning text without a signature cannot be replayed.
+    # (docs/api/chat.md §11); reasoning text without a signature cannot be replayed.
     blocks = [
         dict(block)
         for block in message.get("thinking_blocks") or ()
@@ -234,7 +234,7 @@ def _source(url: str) -> dict[str, Any]:
 
 
 def _file_source(file: Any) -> dict[str, Any]:
-    """A Files API id (a qfile on Nexconn, chat.md §8) or inline file data."""
+    """A Files API id (a qfile on Nexconn, docs/api/files.md) or inline file data."""
     file = file if isinstance(file, Mapping) else {}
     if isinstance(data := file.get("file_data"), str) and data_url_parts(data):
         return _source(data)
@@ -258,7 +258,7 @@ def _block_events(block: Mapping[str, Any]) -> list[ChatEvent]:
 
 def _replay_events(block: Mapping[str, Any]) -> list[ChatEvent]:
     """A whole thinking block goes back with its signature, as it came: Anthropic refuses a
-    tool use turn with thinking on that lacks it (chat.md §11)."""
+    tool use turn with thinking on that lacks it (docs/api/chat.md §11)."""
     match block.get("type"):
         case "thinking" if block.get("signature"):
             kept = {"type": "thinking", "thinking": block.get("thinking") or ""}
@@ -294,7 +294,8 @@ class _ToolBlock:
 class _Decoder:
     """Typed events (`event:` lines; the data's `type` is read, so either will do), ended by
     message_stop. No [DONE]. A stream that ends after the stop_reason (message_delta) is
-    complete without message_stop, as with chat completions' [DONE] (chat.md §6.2, §7.2)."""
+    complete without message_stop, as with chat completions' [DONE] (docs/api/chat.md §6.2,
+    §7.2)."""
 
     def __init__(self) -> None:
         self.done = False

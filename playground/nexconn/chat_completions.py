@@ -39,7 +39,7 @@ def build_request(
     params: ChatParams | None = None,
     reasoning: ReasoningStyle | None = None,
 ) -> WireRequest:
-    """The request for `messages` (OpenAI's shape, sent as they are) with `params` (chat.md
+    """The request for `messages` (OpenAI's shape, sent as they are) with `params` (docs/api/chat.md
     §4-5); `reasoning` says how this model's reasoning is switched (the catalog knows)."""
     params = params or ChatParams()
     body: dict[str, Any] = {"model": model, "messages": messages, "stream": True}
@@ -52,7 +52,7 @@ def build_request(
     if params.tool_choice:
         body["tool_choice"] = _tool_choice(params.tool_choice)
     if params.image_config:
-        body["image_config"] = dict(params.image_config)  # top level (images.md §4.2)
+        body["image_config"] = dict(params.image_config)  # top level (docs/api/images.md §4.2)
     body["stream_options"] = {"include_usage": True}  # usage is otherwise not sent
     return WireRequest("POST", PATH, body)
 
@@ -80,7 +80,7 @@ def stream_chat(
 
 
 def _reasoning_fields(params: ChatParams, reasoning: ReasoningStyle | None) -> dict[str, Any]:
-    """The model's own reasoning switch (chat.md §5); nothing when left to the model."""
+    """The model's own reasoning switch (docs/api/chat.md §5); nothing when left to the model."""
     match reasoning:
         case "effort" if params.reasoning_effort:
             return {"reasoning_effort": params.reasoning_effort}
@@ -96,7 +96,7 @@ def _reasoning_fields(params: ChatParams, reasoning: ReasoningStyle | None) -> d
 
 class _Decoder:
     """Data-only chunks, ended by `data: [DONE]`. Several gateways never send it: a stream
-    that ends after its finish reason is complete all the same (chat.md §6.2)."""
+    that ends after its finish reason is complete all the same (docs/api/chat.md §6.2)."""
 
     def __init__(self) -> None:
         self.done = False
@@ -167,7 +167,7 @@ def _events_from_delta(part: Mapping[str, Any]) -> list[ChatEvent]:
         if isinstance(google, Mapping) and (signature := google.get("thought_signature")):
             item = {"call": index, "signature": signature}
             events.append(ReplayState("thought_signatures", item))
-    # Claude's signed thinking, to go back as the request's thinking_blocks (chat.md §4.2).
+    # Claude's signed thinking, to go back as the request's thinking_blocks (docs/api/chat.md §4.2).
     for block in part.get("thinking_blocks") or ():
         if isinstance(block, Mapping) and (block.get("signature") or block.get("data")):
             events.append(ReplayState("thinking_blocks", dict(block)))

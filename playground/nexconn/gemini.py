@@ -1,4 +1,4 @@
-"""The Vertex/Gemini generateContent protocol through Nexconn's bypass (chat.md §7.3).
+"""The Vertex/Gemini generateContent protocol through Nexconn's bypass (docs/api/chat.md §7.3).
 
 Streaming is `:streamGenerateContent?alt=sse`: each `data:` line is a whole
 GenerateContentResponse and the stream simply ends, so the answer counts as finished once
@@ -219,7 +219,7 @@ def _user_parts(content: Any) -> list[dict[str, Any]]:
 
 def _model_parts(message: Mapping[str, Any]) -> list[dict[str, Any]]:
     """An assistant turn: its text, then its function calls (Vertex has no call ids), each
-    part with the thought signature it came with (chat.md §11). Google's OpenAI layer keeps
+    part with the thought signature it came with (docs/api/chat.md §11). Google's OpenAI layer keeps
     a signature in extra_content.google.thought_signature, on a tool call or the message."""
     parts: list[dict[str, Any]] = []
     if text := content_text(message.get("content")):
@@ -281,7 +281,7 @@ def _media(url: str, default_mime: str) -> dict[str, Any]:
 
 
 def _file(file: Any) -> dict[str, Any]:
-    """A qfile id (chat.md §8) as a file URI, or inline file data."""
+    """A qfile id (docs/api/files.md) as a file URI, or inline file data."""
     file = file if isinstance(file, Mapping) else {}
     if isinstance(data := file.get("file_data"), str) and data_url_parts(data):
         return _media(data, "application/octet-stream")

@@ -79,7 +79,7 @@ def default_protocol_for(model_id: str) -> str:
 
 def protocols_for(model_id: str) -> tuple[Protocol, ...]:
     """The protocols that can reach a model: the catalog's list, and for a model only the
-    upstream knows, by its id (chat.md §7): /v1/messages serves every model; each bypass
+    upstream knows, by its id (docs/api/chat.md §7): /v1/messages serves every model; each bypass
     route only its vendor's."""
     if model_id in _KNOWN_MODELS:
         return tuple(PROTOCOLS[name] for name in chat_model(model_id).protocols)

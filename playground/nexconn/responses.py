@@ -1,4 +1,4 @@
-"""The OpenAI Responses protocol through Nexconn's bypass (chat.md §7.4), as ChatEvents.
+"""The OpenAI Responses protocol through Nexconn's bypass (docs/api/chat.md §7.4), as ChatEvents.
 
 Input is always an OpenAI chat message list: system text becomes `instructions`, the rest
 `input` items (messages, function_call, function_call_output). The stream is typed events

@@ -356,7 +356,7 @@ def test_what_goes_back_to_the_model_is_kept_from_a_stream(protocol):
 
 # Chat completions and Anthropic end with a terminator after the finish marker ([DONE],
 # message_stop), which several gateways leave out; Gemini's and Responses' finish marker is
-# the stream's last event (chat.md §6.2, §7.2-7.4).
+# the stream's last event (docs/api/chat.md §6.2, §7.2-7.4).
 FINISH_BEFORE_THE_ENDING = {"chat_completions", "anthropic"}
 
 

@@ -1,9 +1,9 @@
 """The one task shape every family's answer becomes, and the per-family status tables.
 
 Providers spell statuses differently (`succeed`, `Completed`, `COMPLETED`...), so each
-family maps its raw value through one case-insensitive table (videos.md §2.1, images.md
-§3.5). An unknown value is "running": polling on is safe, failing a paid job on a new word
-is not. A task only counts as succeeded once it has something to show (README open question 2).
+family maps its raw value through one case-insensitive table (docs/api/videos.md §2.1,
+images.md §3.5). An unknown value is "running": polling on is safe, failing a paid job on a
+new word is not. A task only counts as succeeded once it has something to show.
 """
 
 import re

@@ -18,7 +18,7 @@ from playground.nexconn.media.status import (
 VIDEO = (MediaOutput(url="https://cdn.test/1.mp4"),)
 
 TABLE_CASES = [
-    # Kling images (images.md §3.5)
+    # Kling images (docs/api/images.md §3.5)
     (KLING_IMAGE_STATES, "submitted", "queued"),
     (KLING_IMAGE_STATES, "processing", "running"),
     (KLING_IMAGE_STATES, "succeed", "succeeded"),
@@ -26,7 +26,7 @@ TABLE_CASES = [
     (KLING_IMAGE_STATES, "COMPLETED", "succeeded"),
     (KLING_IMAGE_STATES, "success", "succeeded"),
     (KLING_IMAGE_STATES, "failed", "failed"),
-    # Sora and Kling video (videos.md §2.1, protocol A)
+    # Sora and Kling video (docs/api/videos.md §2.1, protocol A)
     (OPENAI_VIDEO_STATES, "initializing", "queued"),
     (OPENAI_VIDEO_STATES, "Queued", "queued"),
     (OPENAI_VIDEO_STATES, "in_progress", "running"),
