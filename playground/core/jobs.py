@@ -1,9 +1,9 @@
-"""What the studio's and the files' background jobs share: calling the upstream from a task,
-and enqueueing the next poll of a job the provider is still working on.
+"""What the studio's and the files' jobs share: calling the upstream from synchronous code (a
+task in the worker, or a sync view), and enqueueing the next poll of a job the provider is
+still working on.
 
-Tasks run in a synchronous worker, so each upstream call gets a client of its own for one
-event loop and closes it after. A poll re-enqueues itself with backoff instead of sleeping,
-so a waiting job never holds a worker.
+Each upstream call gets a client of its own for its one event loop and closes it after. A poll
+re-enqueues itself with backoff instead of sleeping, so a waiting job never holds a worker.
 """
 
 import datetime as dt
