@@ -50,7 +50,7 @@ def _wire_message(
         item: dict = {"role": "assistant", "content": message.content}
         if images:
             # The pictures an image model drew go back with its turn, so that it can change
-            # them (chat.md §4.2, `images` of an assistant message).
+            # them (docs/api/chat.md §4.2, `images` of an assistant message).
             item["images"] = [
                 {"type": "image_url", "image_url": {"url": _data_url(image)}, "index": index}
                 for index, image in enumerate(images)
@@ -64,8 +64,9 @@ def _wire_message(
                 }
                 for call in message.tool_calls
             ]
-        # Models that show their reasoning take it back as reasoning_content (chat.md §4.2);
-        # DeepSeek and Kimi refuse a tool call turn without it when thinking is on.
+        # Models that show their reasoning take it back as reasoning_content
+        # (docs/api/chat.md §4.2); DeepSeek and Kimi refuse a tool call turn without it when
+        # thinking is on.
         if catalog.chat_model(answering.model).returns_reasoning_text and (
             message.reasoning or message.tool_calls
         ):
@@ -94,7 +95,7 @@ def _same_source(earlier: Run, answering: Run) -> bool:
 
 def _add_replay_state(item: dict, state: dict) -> None:
     """The stored state, in the keys each protocol module reads from an assistant message:
-    `thinking_blocks` (Anthropic, chat.md §4.2), a Gemini thought signature in
+    `thinking_blocks` (Anthropic, docs/api/chat.md §4.2), a Gemini thought signature in
     `extra_content.google` (on a tool call, an image, or the message for its text), Responses
     `reasoning_items` and each call's output item id (`item_id`)."""
     if blocks := state.get("thinking_blocks"):

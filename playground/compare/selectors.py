@@ -8,7 +8,9 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from playground.chat.models import Run
 from playground.compare.models import Column, Comparison, Entry, ShareLink, Turn, Vote
+from playground.studio.models import Output
 from playground.teams.selectors import member_team_ids
 
 
@@ -63,6 +65,56 @@ def comparison_turns(*, comparison: Comparison) -> list[Turn]:
 
 def comparison_columns(*, comparison: Comparison) -> list[Column]:
     return list(comparison.columns.order_by("position"))
+
+
+# The reads below look inside a comparison the caller has already been let into (through
+# comparison_access, comparison_owned or share_link_get); anything outside it is a 404.
+
+
+def latest_active_runs(*, comparison: Comparison) -> list[Run]:
+    """The answers of the comparison's latest turn that are still being written."""
+    latest = comparison.turns.order_by("-index").first()
+    if latest is None:
+        return []
+    return [
+        entry.run
+        for entry in latest.entries.select_related("run")
+        if entry.run is not None and entry.run.is_active
+    ]
+
+
+def entry_get(*, comparison: Comparison, pk: int) -> Entry:
+    return get_object_or_404(
+        Entry.objects.select_related("run__message", "column", "generation"),
+        pk=pk,
+        turn__comparison=comparison,
+    )
+
+
+def entry_for_run(*, comparison: Comparison, run_id: int) -> Entry:
+    return get_object_or_404(
+        Entry.objects.select_related("run__message", "column"),
+        run_id=run_id,
+        turn__comparison=comparison,
+    )
+
+
+def turn_get(*, comparison: Comparison, pk: int) -> Turn:
+    return get_object_or_404(Turn, pk=pk, comparison=comparison)
+
+
+def column_find(*, comparison: Comparison, pk: int) -> Column | None:
+    return comparison.columns.filter(pk=pk).first()
+
+
+def share_link_of(*, comparison: Comparison, pk: int) -> ShareLink:
+    return get_object_or_404(ShareLink, pk=pk, comparison=comparison)
+
+
+def output_get(*, comparison: Comparison, pk: int) -> Output:
+    """A result of one of the comparison's image jobs."""
+    jobs = Entry.objects.filter(turn__comparison=comparison).values("generation_id")
+    return get_object_or_404(Output, pk=pk, generation__in=jobs)
 
 
 def revealed_for(*, user: AbstractBaseUser, comparison: Comparison) -> bool:

@@ -4,7 +4,7 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.text import slugify
@@ -14,15 +14,13 @@ from django_htmx.http import HttpResponseClientRedirect
 from playground.chat import run_stream, runs
 from playground.chat.admission import starts_answers
 from playground.chat.forms import MAX_MESSAGE_CHARS, TOO_LONG
-from playground.chat.models import Run
 from playground.compare import charts, export, ranking, selectors, services
 from playground.compare.forms import ComparisonForm, column_options
-from playground.compare.models import Comparison, Entry, ShareLink, Turn, Vote
+from playground.compare.models import Comparison, Turn, Vote
 from playground.core.files import stored_file_response
 from playground.core.ids import optional_id, parse_id
 from playground.core.responses import refusal
 from playground.core.sse import SSE_HEADERS
-from playground.studio.models import Output
 from playground.teams.selectors import teams_for
 
 TEMPLATE = "compare/compare.html"
@@ -164,11 +162,16 @@ async def comparison_events(request, pk: int):
     """Every answer of the latest turn over one SSE connection, interleaved as they come."""
     user = await request.auser()
     access = await sync_to_async(selectors.comparison_access)(user=user, pk=pk)
-    active = await sync_to_async(_active_runs)(access.comparison)
+    active = await sync_to_async(selectors.latest_active_runs)(comparison=access.comparison)
     revealed = await sync_to_async(selectors.revealed_for)(user=user, comparison=access.comparison)
 
     async def render_final(run_id: int) -> str:
-        return await runs.db(_cell_html)(run_id=run_id, revealed=revealed, can_edit=access.can_edit)
+        return await runs.db(_cell_html)(
+            comparison=access.comparison,
+            run_id=run_id,
+            revealed=revealed,
+            can_edit=access.can_edit,
+        )
 
     return StreamingHttpResponse(
         run_stream.runs_event_stream(active, render_final=render_final),
@@ -177,25 +180,12 @@ async def comparison_events(request, pk: int):
     )
 
 
-def _active_runs(comparison: Comparison) -> list[Run]:
-    latest = comparison.turns.order_by("-index").first()
-    if latest is None:
-        return []
-    return [
-        entry.run
-        for entry in latest.entries.select_related("run")
-        if entry.run is not None and entry.run.is_active
-    ]
-
-
-def _cell_html(*, run_id: int, revealed: bool, can_edit: bool) -> str:
-    entry = Entry.objects.select_related("run__message", "column", "turn__comparison").get(
-        run_id=run_id
-    )
+def _cell_html(*, comparison: Comparison, run_id: int, revealed: bool, can_edit: bool) -> str:
+    entry = selectors.entry_for_run(comparison=comparison, run_id=run_id)
     context = {
         "entry": entry,
         "revealed": revealed,
-        "comparison": entry.turn.comparison,
+        "comparison": comparison,
         "can_edit": can_edit,
     }
     return render_to_string(f"{TEMPLATE}#cell", context)
@@ -205,11 +195,7 @@ def _cell_html(*, run_id: int, revealed: bool, can_edit: bool) -> str:
 def entry_cell(request, pk: int, entry_id: int):
     """One cell, for polling (image jobs) or after the answer ended."""
     access = selectors.comparison_access(user=request.user, pk=pk)
-    entry = get_object_or_404(
-        Entry.objects.select_related("run__message", "column", "generation"),
-        pk=entry_id,
-        turn__comparison=access.comparison,
-    )
+    entry = selectors.entry_get(comparison=access.comparison, pk=entry_id)
     revealed = selectors.revealed_for(user=request.user, comparison=access.comparison)
     context = {
         "entry": entry,
@@ -224,9 +210,7 @@ def entry_cell(request, pk: int, entry_id: int):
 def entry_media(request, pk: int, output_id: int):
     """An image of an image comparison, for everyone who may open the comparison."""
     access = selectors.comparison_access(user=request.user, pk=pk)
-    output = get_object_or_404(
-        Output, pk=output_id, generation__in=_comparison_generations(access.comparison)
-    )
+    output = selectors.output_get(comparison=access.comparison, pk=output_id)
     field = (
         output.preview if request.GET.get("size") == "preview" and output.preview else output.file
     )
@@ -241,14 +225,8 @@ def shared_media(request, token: str, output_id: int):
     link = selectors.share_link_get(token=token)
     if not link.public and not request.user.is_authenticated:
         raise Http404
-    output = get_object_or_404(
-        Output, pk=output_id, generation__in=_comparison_generations(link.comparison)
-    )
+    output = selectors.output_get(comparison=link.comparison, pk=output_id)
     return stored_file_response(request, output.file, output.content_type, filename="image")
-
-
-def _comparison_generations(comparison: Comparison):
-    return Entry.objects.filter(turn__comparison=comparison).values("generation_id")
 
 
 @require_POST
@@ -288,9 +266,7 @@ async def entry_retry(request, pk: int, entry_id: int):
 
 def _entry_retry(request, pk: int, entry_id: int):
     comparison = selectors.comparison_owned(user=request.user, pk=pk)
-    entry = get_object_or_404(
-        Entry.objects.select_related("run"), pk=entry_id, turn__comparison=comparison
-    )
+    entry = selectors.entry_get(comparison=comparison, pk=entry_id)
     if entry.run is None:
         raise Http404
     try:
@@ -304,14 +280,16 @@ def _entry_retry(request, pk: int, entry_id: int):
 @require_POST
 def vote(request, pk: int, turn_id: int):
     access = selectors.comparison_access(user=request.user, pk=pk)
-    turn = get_object_or_404(Turn, pk=turn_id, comparison=access.comparison)
+    turn = selectors.turn_get(comparison=access.comparison, pk=turn_id)
     outcome = request.POST.get("outcome", "")
     if outcome not in Vote.Outcome.values:
         return refusal(request, "Choose the best answer, a tie, or all bad.", status=400)
     winner = None
     if outcome == Vote.Outcome.WINNER:
         winner_id = parse_id(request.POST.get("winner", ""))
-        winner = access.comparison.columns.filter(pk=winner_id).first() if winner_id else None
+        winner = (
+            selectors.column_find(comparison=access.comparison, pk=winner_id) if winner_id else None
+        )
         if winner is None:
             return refusal(request, "Choose which answer is best.", status=400)
     blind = not selectors.revealed_for(user=request.user, comparison=access.comparison)
@@ -337,7 +315,7 @@ def share_create(request, pk: int):
 @require_POST
 def share_revoke(request, pk: int, link_id: int):
     comparison = selectors.comparison_owned(user=request.user, pk=pk)
-    link = get_object_or_404(ShareLink, pk=link_id, comparison=comparison)
+    link = selectors.share_link_of(comparison=comparison, pk=link_id)
     services.share_link_revoke(link=link)
     return redirect("compare:comparison", pk=pk)
 

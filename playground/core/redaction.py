@@ -3,7 +3,7 @@
 An upstream may echo the key back (in an error body or a stream's error event), and what it
 sends is recorded: a chat answer's raw exchange ("view code"), the errors of studio jobs and
 files, the logs. Each of those passes its text through `redact` before it is stored, so the
-key never reaches a page or a log line (DESIGN.md, security).
+key never reaches a page or a log line.
 """
 
 import logging

@@ -1,15 +1,20 @@
 from django import forms
 
 from playground.files.services import DEFAULT_FILE_MODEL, file_models
-from playground.nexconn.files import DEFAULT_EXPIRES_IN, MAX_FILE_BYTES
+from playground.nexconn.files import (
+    DEFAULT_EXPIRES_IN,
+    MAX_EXPIRES_IN,
+    MAX_FILE_BYTES,
+    MIN_EXPIRES_IN,
+)
 
-# Within the 1 hour to 7 days the API takes (docs/api/media-modes.md §5).
+# Within the 1 hour to 7 days the API takes (docs/api/files.md §2).
 KEEP_FOR_CHOICES = [
-    (3600, "1 hour"),
+    (MIN_EXPIRES_IN, "1 hour"),
     (21_600, "6 hours"),
     (86_400, "1 day"),
     (DEFAULT_EXPIRES_IN, "2 days"),
-    (604_800, "7 days"),
+    (MAX_EXPIRES_IN, "7 days"),
 ]
 
 

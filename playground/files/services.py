@@ -1,34 +1,33 @@
 """Writes for files: checking a link, having the provider import it, polling, deleting.
 
-The provider fetches the file itself, from a public link (chat.md §8.1), so the link is checked
-here first: http(s), a public address, and a file type Gemini reads, told apart by the link's
-extension. Asking the link's own server (a HEAD request) is not done: it would need the same
-guards as result downloads (pinned public address, redirects, timeouts) inside the form post,
-and many hosts answer HEAD wrongly; the provider reports the real type and size once it has
-the file. Polls re-enqueue themselves with backoff instead of sleeping in the worker.
+The provider fetches the file itself, from a public link (docs/api/files.md §1), so the link
+is checked here first: http(s), a public address, and a file type Gemini reads, told apart by
+the link's extension. Asking the link's own server (a HEAD request) is not done: it would
+need the same guards as result downloads (pinned public address, redirects, timeouts) inside
+the form post, and many hosts answer HEAD wrongly; the provider reports the real type and size
+once it has the file. Polls re-enqueue themselves with backoff instead of sleeping in the
+worker (core/jobs.py).
 """
 
 import datetime as dt
 import ipaddress
 import socket
-from collections.abc import Awaitable, Callable
 from urllib.parse import unquote, urlsplit
 
-from asgiref.sync import async_to_sync
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from playground.core.downloads import _is_public
+from playground.core.jobs import call_upstream, poll_later
 from playground.core.redaction import redact
 from playground.files.models import UpstreamFile
 from playground.nexconn import files as files_api
 from playground.nexconn.catalog import CHAT_MODELS, ChatModel
-from playground.nexconn.client import NexconnClient, client_from_settings
 from playground.nexconn.errors import NexconnError
 
-DEFAULT_FILE_MODEL = "gemini-3.0-pro-preview"  # the model of the reference's samples (§8)
+DEFAULT_FILE_MODEL = "gemini-3.0-pro-preview"  # the samples' model (docs/api/files.md §1)
 POLL_FIRST_SECONDS = 1.0
 POLL_MAX_SECONDS = 15.0
 # Copying 2 GB takes minutes; an import still pending after this long is given up on.
@@ -157,7 +156,7 @@ def upstream_files_refresh(*, user) -> str:
     provider calls complete is gone; pending ones keep polling on their own.
     """
     try:
-        listing = _call_upstream(files_api.list_files_page)
+        listing = call_upstream(files_api.list_files_page)
     except NexconnError as error:
         return f"The provider's list of files could not be read: {error.message_for_user}"
     listed = {status.id: status for status in listing.files}
@@ -184,7 +183,7 @@ def upstream_file_delete(*, upstream_file: UpstreamFile) -> str:
     if upstream_file.file_id and alive:
         file_id = upstream_file.file_id
         try:
-            _call_upstream(lambda client: files_api.delete_file(client, file_id=file_id))
+            call_upstream(lambda client: files_api.delete_file(client, file_id=file_id))
         except files_api.FileDeleteNotSupported as error:
             note = f"Removed “{name}” from your files. {error.message_for_user}"
             if upstream_file.expires_at:
@@ -196,19 +195,6 @@ def upstream_file_delete(*, upstream_file: UpstreamFile) -> str:
             note = f"Deleted “{name}”, here and at the provider."
     upstream_file.delete()
     return note
-
-
-def _call_upstream[T](call: Callable[[NexconnClient], Awaitable[T]]) -> T:
-    async def run() -> T:
-        client = client_from_settings()
-        try:
-            return await call(client)
-        except NexconnError as error:
-            raise client.redact(error) from None
-        finally:
-            await client.aclose()
-
-    return async_to_sync(run)()
 
 
 # --- the worker side -------------------------------------------------------------------
@@ -223,7 +209,7 @@ def upstream_file_submit(*, upstream_file_id: int) -> None:
         return  # already sent, or deleted
     upstream_file = UpstreamFile.objects.get(pk=upstream_file_id)
     try:
-        status = _call_upstream(
+        status = call_upstream(
             lambda client: files_api.create_file(
                 client,
                 source_url=upstream_file.source_url,
@@ -263,7 +249,7 @@ def upstream_file_poll(*, upstream_file_id: int, attempt: int) -> None:
         )
         return
     try:
-        status = _call_upstream(
+        status = call_upstream(
             lambda client: files_api.get_file(client, file_id=upstream_file.file_id)
         )
     except NexconnError as error:
@@ -306,7 +292,11 @@ def _store(upstream_file: UpstreamFile, **changes) -> bool:
 def _schedule_poll(upstream_file: UpstreamFile) -> None:
     from playground.files.tasks import poll_upstream_file
 
-    delay = min(POLL_FIRST_SECONDS * 1.5 ** min(upstream_file.polls - 1, 20), POLL_MAX_SECONDS)
-    poll_upstream_file.using(run_after=timezone.now() + dt.timedelta(seconds=delay)).enqueue(
-        upstream_file.pk, upstream_file.polls
+    poll_later(
+        poll_upstream_file,
+        upstream_file.pk,
+        upstream_file.polls,
+        step=upstream_file.polls - 1,  # the create counts as the first of `polls`
+        first_seconds=POLL_FIRST_SECONDS,
+        max_seconds=POLL_MAX_SECONDS,
     )

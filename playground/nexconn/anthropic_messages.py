@@ -1,4 +1,4 @@
-"""The Anthropic Messages protocol (chat.md §7.1-7.2), turned into ChatEvents.
+"""The Anthropic Messages protocol (docs/api/chat.md §7.1-7.2), turned into ChatEvents.
 
 Nexconn serves it at /v1/messages for every chat model, and forwards it unchanged to
 Anthropic at /bypass/anthropic/v1/messages. Input is always an OpenAI chat message list;
@@ -21,7 +21,6 @@ from playground.nexconn.client import NexconnClient, OnRetry
 from playground.nexconn.errors import (
     cut_off_error,
     error_from_stream_payload,
-    malformed_body_error,
     unsupported_content_error,
 )
 from playground.nexconn.events import (
@@ -46,7 +45,7 @@ from playground.nexconn.sse import OnSSE, SSEEvent, json_data, stream_events
 
 PATH = "/v1/messages"
 BYPASS_PATH = "/bypass/anthropic/v1/messages"
-# Whether Nexconn needs the version header is unknown (chat.md §1.2); Anthropic does.
+# Whether Nexconn needs the version header is unknown (docs/api/chat.md §1.2); Anthropic does.
 HEADERS = {"anthropic-version": "2023-06-01"}
 DEFAULT_MAX_TOKENS = 4096  # Anthropic requires max_tokens; a thinking budget comes on top
 DEFAULT_THINKING_BUDGET = 2048  # thinking on without a budget: Anthropic needs one
@@ -68,7 +67,6 @@ def build_request(
     model: str,
     messages: list[dict[str, Any]],
     params: ChatParams | None = None,
-    stream: bool = True,
     reasoning: ReasoningStyle | None = None,
     bypass: bool = False,
 ) -> WireRequest:
@@ -99,7 +97,7 @@ def build_request(
         ]
     if params.tool_choice:
         body["tool_choice"] = _tool_choice(params.tool_choice)
-    body["stream"] = stream
+    body["stream"] = True
     return WireRequest("POST", BYPASS_PATH if bypass else PATH, body, dict(HEADERS))
 
 
@@ -146,39 +144,6 @@ def stream_chat(
     """Stream one answer; iterate inside `contextlib.aclosing`."""
     request = replace(request, body={**request.body, "stream": True})
     return stream_events(client, request, _Decoder(), on_retry=on_retry, on_sse=on_sse)
-
-
-async def complete_chat(
-    client: NexconnClient, request: WireRequest, *, on_retry: OnRetry | None = None
-) -> list[ChatEvent]:
-    """One non-streaming answer, as the same events a stream would give."""
-    data = await client.request_json(
-        request.method,
-        request.path,
-        json={**request.body, "stream": False},
-        headers=request.headers,
-        on_retry=on_retry,
-    )
-    if data.get("type") == "error" or data.get("error"):
-        raise client.redact(error_from_stream_payload(data))
-    if not isinstance(data.get("content"), list):
-        raise client.redact(malformed_body_error(f"no content in: {json.dumps(data)[:300]}"))
-    events: list[ChatEvent] = []
-    tools = 0
-    for block in data["content"]:
-        if not isinstance(block, Mapping):
-            continue
-        if block.get("type") == "tool_use":
-            arguments = json.dumps(block.get("input") or {})
-            events.append(ToolCallDelta(tools, block.get("id"), block.get("name"), arguments))
-            tools += 1
-        else:
-            events += _block_events(block) + _replay_events(block)
-    if reason := data.get("stop_reason"):
-        events.append(Finish(FINISH_REASONS.get(reason, reason)))
-    if isinstance(usage := data.get("usage"), Mapping):
-        events.append(_usage(usage))
-    return events
 
 
 def _thinking(params: ChatParams, reasoning: ReasoningStyle | None) -> dict[str, Any]:
@@ -232,7 +197,7 @@ def _user_blocks(content: Any) -> list[dict[str, Any]]:
 
 def _assistant_blocks(message: Mapping[str, Any]) -> list[dict[str, Any]]:
     # Signed thinking blocks go back first so that Claude can continue its reasoning
-    # (chat.md §11); reasoning text without a signature cannot be replayed.
+    # (docs/api/chat.md §11); reasoning text without a signature cannot be replayed.
     blocks = [
         dict(block)
         for block in message.get("thinking_blocks") or ()
@@ -269,7 +234,7 @@ def _source(url: str) -> dict[str, Any]:
 
 
 def _file_source(file: Any) -> dict[str, Any]:
-    """A Files API id (a qfile on Nexconn, chat.md §8) or inline file data."""
+    """A Files API id (a qfile on Nexconn, docs/api/files.md) or inline file data."""
     file = file if isinstance(file, Mapping) else {}
     if isinstance(data := file.get("file_data"), str) and data_url_parts(data):
         return _source(data)
@@ -293,7 +258,7 @@ def _block_events(block: Mapping[str, Any]) -> list[ChatEvent]:
 
 def _replay_events(block: Mapping[str, Any]) -> list[ChatEvent]:
     """A whole thinking block goes back with its signature, as it came: Anthropic refuses a
-    tool use turn with thinking on that lacks it (chat.md §11)."""
+    tool use turn with thinking on that lacks it (docs/api/chat.md §11)."""
     match block.get("type"):
         case "thinking" if block.get("signature"):
             kept = {"type": "thinking", "thinking": block.get("thinking") or ""}
@@ -329,7 +294,8 @@ class _ToolBlock:
 class _Decoder:
     """Typed events (`event:` lines; the data's `type` is read, so either will do), ended by
     message_stop. No [DONE]. A stream that ends after the stop_reason (message_delta) is
-    complete without message_stop, as with chat completions' [DONE] (chat.md §6.2, §7.2)."""
+    complete without message_stop, as with chat completions' [DONE] (docs/api/chat.md §6.2,
+    §7.2)."""
 
     def __init__(self) -> None:
         self.done = False

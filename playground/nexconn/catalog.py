@@ -1,6 +1,6 @@
 """The chat model catalog, as data: what each model can take in and give back, how its
 reasoning is switched, the limits of its parameters, the wire protocols it is reachable
-through, and the parameters panel it shows (nexconn-api/chat.md §3–§8, images.md §4).
+through, and the parameters panel it shows (docs/api/chat.md §3–§7, files.md, images.md §4).
 
 Nothing here was confirmed against the live API. Where the reference is unsure the entry
 takes the conservative reading and a comment says so. No Django imports: the standalone
@@ -17,13 +17,13 @@ from typing import Any, Literal
 from playground.nexconn.media.catalog import media_model
 from playground.nexconn.params import ChatParams
 
-# How a model's reasoning is switched on (chat.md §5):
+# How a model's reasoning is switched on (docs/api/chat.md §5):
 # "effort" -> reasoning_effort, one of the model's `effort_levels`;
 # "thinking" -> thinking: {type, budget_tokens}, a budget only where `thinking_budget_min`;
 # "enable_thinking" -> Qwen's enable_thinking flag; None -> no reasoning control.
 type ReasoningControl = Literal["effort", "thinking", "enable_thinking"] | None
 
-# The wire protocols (chat.md §2, §7): OpenAI chat completions, Anthropic messages on
+# The wire protocols (docs/api/chat.md §2, §7): OpenAI chat completions, Anthropic messages on
 # /v1/messages, the native pass-through ("bypass") Anthropic, Vertex/Gemini and Responses.
 type Protocol = Literal["chat_completions", "anthropic", "anthropic_bypass", "gemini", "responses"]
 PROTOCOLS: tuple[Protocol, ...] = (
@@ -78,16 +78,16 @@ class ChatModel:
     returns_reasoning_text: bool = False  # OpenAI models reason but hide the text
     effort_levels: tuple[str, ...] = ()  # "effort" models, weakest first
     # "thinking" models that take a token budget; the budget must also stay below
-    # max_tokens (Anthropic's rule, chat.md §5 and §10).
+    # max_tokens (Anthropic's rule, docs/api/chat.md §5 and §10).
     thinking_budget_min: int | None = None
     # What the model takes in besides text, and what it gives back besides text.
     vision: bool = False  # image_url parts
     audio_input: bool = False  # input_audio parts
     video_input: bool = False  # video_url parts
-    file_input: bool = False  # file parts citing a qfile id (chat.md §8)
+    file_input: bool = False  # file parts citing a qfile id (docs/api/files.md §1)
     tools: bool = False  # function calling
-    image_output: bool = False  # message.images (images.md §4.2)
-    aspect_ratios: tuple[str, ...] = ()  # image-output models (images.md §4.1)
+    image_output: bool = False  # message.images (docs/api/images.md §4.2)
+    aspect_ratios: tuple[str, ...] = ()  # image-output models (docs/api/images.md §4.1)
     image_sizes: tuple[str, ...] = ()  # empty: the size cannot be chosen
     temperature_range: tuple[float, float] | None = (0.0, 2.0)  # None: not accepted
     accepts_top_p: bool = True
@@ -423,7 +423,7 @@ def _num(value: float | None) -> str:
 
 # --- the models -------------------------------------------------------------------------
 
-# chat.md §7: /v1/messages speaks Anthropic for any chat model (Qiniu says so for
+# docs/api/chat.md §7: /v1/messages speaks Anthropic for any chat model (Qiniu says so for
 # non-Claude models too); the bypass routes forward a vendor's own protocol, so each only
 # serves that vendor's models.
 _OPENAI_PROTOCOLS: tuple[Protocol, ...] = ("chat_completions", "responses", "anthropic")
@@ -451,7 +451,8 @@ def _openai(model_id: str, label: str, *, levels: tuple[str, ...], notes: str = 
 
 
 def _gemini(model_id: str, label: str, *, levels: tuple[str, ...]) -> ChatModel:
-    # Gemini understands pictures, sound and video, and large files through qfile (§8).
+    # Gemini understands pictures, sound and video, and large files through qfile
+    # (docs/api/files.md).
     return ChatModel(
         model_id,
         label,
@@ -476,7 +477,7 @@ def _claude(model_id: str, label: str) -> ChatModel:
         "Anthropic",
         "thinking",
         returns_reasoning_text=True,
-        thinking_budget_min=1024,  # chat.md §5, §10: ≥ 1024 and < max_tokens
+        thinking_budget_min=1024,  # docs/api/chat.md §5, §10: ≥ 1024 and < max_tokens
         vision=True,
         tools=True,
         temperature_range=(0.0, 1.0),
@@ -488,7 +489,7 @@ def _claude(model_id: str, label: str) -> ChatModel:
 
 
 def _gemini_image(model_id: str, label: str) -> ChatModel:
-    """A Gemini image model used through chat (images.md §4.2); its aspect ratios and
+    """A Gemini image model used through chat (docs/api/images.md §4.2); its aspect ratios and
     sizes are the image studio's, from the media catalog."""
     media = media_model(model_id, kind="image")
     assert media is not None, model_id
@@ -511,7 +512,7 @@ def _gemini_image(model_id: str, label: str) -> ChatModel:
 DEFAULT_CHAT_MODEL = "deepseek-v3"
 
 CHAT_MODELS: tuple[ChatModel, ...] = (
-    # Effort levels: gpt-5 sample "high" [N]; the vendors' ranges otherwise (chat.md §4.4).
+    # Effort levels: gpt-5 sample "high" [N]; the vendors' ranges otherwise (docs/api/chat.md §4.4).
     _openai("openai/gpt-5", "GPT-5", levels=("minimal", "low", "medium", "high")),
     _openai("openai/gpt-5.2", "GPT-5.2", levels=("none", "low", "medium", "high", "xhigh")),
     _openai(
@@ -520,7 +521,7 @@ CHAT_MODELS: tuple[ChatModel, ...] = (
         levels=("low", "medium", "high", "xhigh"),
         notes="Made for the Responses protocol; chat completions may refuse it.",
     ),
-    # gemini-2.5-flash samples "minimal" [N]; 2.5 Pro is assumed the same (chat.md §5).
+    # gemini-2.5-flash samples "minimal" [N]; 2.5 Pro is assumed the same (docs/api/chat.md §5).
     _gemini("gemini-2.5-flash", "Gemini 2.5 Flash", levels=("minimal", "low", "medium", "high")),
     _gemini("gemini-2.5-pro", "Gemini 2.5 Pro", levels=("minimal", "low", "medium", "high")),
     _gemini("gemini-3.1-pro-preview", "Gemini 3.1 Pro (preview)", levels=("low", "medium", "high")),

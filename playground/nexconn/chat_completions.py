@@ -13,7 +13,6 @@ from playground.nexconn.client import NexconnClient, OnRetry
 from playground.nexconn.errors import (
     cut_off_error,
     error_from_stream_payload,
-    malformed_body_error,
 )
 from playground.nexconn.events import (
     ChatEvent,
@@ -38,13 +37,12 @@ def build_request(
     model: str,
     messages: list[dict[str, Any]],
     params: ChatParams | None = None,
-    stream: bool = True,
     reasoning: ReasoningStyle | None = None,
 ) -> WireRequest:
-    """The request for `messages` (OpenAI's shape, sent as they are) with `params` (chat.md
+    """The request for `messages` (OpenAI's shape, sent as they are) with `params` (docs/api/chat.md
     §4-5); `reasoning` says how this model's reasoning is switched (the catalog knows)."""
     params = params or ChatParams()
-    body: dict[str, Any] = {"model": model, "messages": messages, "stream": stream}
+    body: dict[str, Any] = {"model": model, "messages": messages, "stream": True}
     for name in ("temperature", "top_p", "max_tokens"):
         if (value := getattr(params, name)) is not None:
             body[name] = value
@@ -54,9 +52,8 @@ def build_request(
     if params.tool_choice:
         body["tool_choice"] = _tool_choice(params.tool_choice)
     if params.image_config:
-        body["image_config"] = dict(params.image_config)  # top level (images.md §4.2)
-    if stream:
-        body["stream_options"] = {"include_usage": True}  # usage is otherwise not sent
+        body["image_config"] = dict(params.image_config)  # top level (docs/api/images.md §4.2)
+    body["stream_options"] = {"include_usage": True}  # usage is otherwise not sent
     return WireRequest("POST", PATH, body)
 
 
@@ -82,27 +79,8 @@ def stream_chat(
     )
 
 
-async def complete_chat(
-    client: NexconnClient, request: WireRequest, *, on_retry: OnRetry | None = None
-) -> list[ChatEvent]:
-    """One non-streaming answer, as the same events a stream would give."""
-    body = {key: value for key, value in request.body.items() if key != "stream_options"}
-    data = await client.request_json(
-        request.method,
-        request.path,
-        json={**body, "stream": False},
-        headers=request.headers,
-        on_retry=on_retry,
-    )
-    if data.get("error"):
-        raise client.redact(error_from_stream_payload(data))
-    if not isinstance(data.get("choices"), list):
-        raise client.redact(malformed_body_error(f"no choices in: {json.dumps(data)[:300]}"))
-    return _events_from_chunk(data, key="message")
-
-
 def _reasoning_fields(params: ChatParams, reasoning: ReasoningStyle | None) -> dict[str, Any]:
-    """The model's own reasoning switch (chat.md §5); nothing when left to the model."""
+    """The model's own reasoning switch (docs/api/chat.md §5); nothing when left to the model."""
     match reasoning:
         case "effort" if params.reasoning_effort:
             return {"reasoning_effort": params.reasoning_effort}
@@ -118,7 +96,7 @@ def _reasoning_fields(params: ChatParams, reasoning: ReasoningStyle | None) -> d
 
 class _Decoder:
     """Data-only chunks, ended by `data: [DONE]`. Several gateways never send it: a stream
-    that ends after its finish reason is complete all the same (chat.md §6.2)."""
+    that ends after its finish reason is complete all the same (docs/api/chat.md §6.2)."""
 
     def __init__(self) -> None:
         self.done = False
@@ -144,18 +122,18 @@ def _events_from_sse_data(sse: SSEEvent) -> list[ChatEvent]:
         return [payload]
     if payload.get("error"):
         return [StreamError(error_from_stream_payload(payload))]
-    return _events_from_chunk(payload, key="delta")
+    return _events_from_chunk(payload)
 
 
-def _events_from_chunk(payload: Mapping[str, Any], *, key: str) -> list[ChatEvent]:
-    """Events of a chunk (`delta`) or a whole response (`message`), first choice only."""
+def _events_from_chunk(payload: Mapping[str, Any]) -> list[ChatEvent]:
+    """Events of a chunk, first choice only."""
     events: list[ChatEvent] = []
     for choice in payload.get("choices") or ():
         if not isinstance(choice, Mapping) or choice.get("index", 0) != 0:
             continue
-        part = choice.get(key)
-        if isinstance(part, Mapping):
-            events += _events_from_message(part)
+        delta = choice.get("delta")
+        if isinstance(delta, Mapping):
+            events += _events_from_delta(delta)
         if reason := choice.get("finish_reason"):
             events.append(Finish(str(reason)))
     if isinstance(usage := payload.get("usage"), Mapping):
@@ -163,7 +141,7 @@ def _events_from_chunk(payload: Mapping[str, Any], *, key: str) -> list[ChatEven
     return events
 
 
-def _events_from_message(part: Mapping[str, Any]) -> list[ChatEvent]:
+def _events_from_delta(part: Mapping[str, Any]) -> list[ChatEvent]:
     events: list[ChatEvent] = []
     reasoning = part.get("reasoning_content") or part.get("reasoning")
     if isinstance(reasoning, str) and reasoning:
@@ -189,7 +167,7 @@ def _events_from_message(part: Mapping[str, Any]) -> list[ChatEvent]:
         if isinstance(google, Mapping) and (signature := google.get("thought_signature")):
             item = {"call": index, "signature": signature}
             events.append(ReplayState("thought_signatures", item))
-    # Claude's signed thinking, to go back as the request's thinking_blocks (chat.md §4.2).
+    # Claude's signed thinking, to go back as the request's thinking_blocks (docs/api/chat.md §4.2).
     for block in part.get("thinking_blocks") or ():
         if isinstance(block, Mapping) and (block.get("signature") or block.get("data")):
             events.append(ReplayState("thinking_blocks", dict(block)))

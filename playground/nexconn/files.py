@@ -1,12 +1,12 @@
-"""The Files API (nexconn-api/chat.md §8): import a public file for Gemini as a `qfile-…` id.
+"""The Files API (docs/api/files.md): import a public file for Gemini as a `qfile-…` id.
 
 `POST /v1/files` answers at once with a pending file; `GET /v1/files/{id}` is polled until it
 is ready (or failed, or expired); `GET /v1/files` lists the account's files
-(docs/api/media-modes.md §5 gives its shape) and `expires_in` (3600-604800 s) sets how long the
+(docs/api/files.md §4 gives its shape) and `expires_in` (3600-604800 s) sets how long the
 provider keeps a file. Only create and query are shown on a Nexconn page: the list
 shape comes from Qiniu and delete from no source at all, so both are read tolerantly. Statuses
 map case-insensitively; an unknown one is "pending" (polling on is safe), and an `error`
-object on a file that is not ready means it failed (§8.3 implies a failed state that way).
+object on a file that is not ready means it failed (docs/api/files.md §3).
 """
 
 from dataclasses import dataclass, field
@@ -43,7 +43,7 @@ FILE_STATES: dict[str, FileState] = {
     "deleted": "expired",
 }
 
-# The reference names no file types for qfile (chat.md §8, §10), only that it serves Gemini's
+# The reference names no file types for qfile (docs/api/files.md §1), only that it serves Gemini's
 # understanding of large files; these are the types Google documents for Gemini input [STD].
 SUPPORTED_TYPES: dict[str, str] = {
     "pdf": "application/pdf",
@@ -74,8 +74,8 @@ SUPPORTED_TYPES: dict[str, str] = {
     "wmv": "video/x-ms-wmv",
     "3gp": "video/3gpp",
 }
-MAX_FILE_BYTES = 2 * 1024**3  # chat.md §8.1, §10
-# How long the provider keeps a file: docs/api/media-modes.md §5 (default 172800, two days).
+MAX_FILE_BYTES = 2 * 1024**3  # docs/api/files.md §1
+# How long the provider keeps a file: docs/api/files.md §2 (default 172800, two days).
 MIN_EXPIRES_IN, MAX_EXPIRES_IN, DEFAULT_EXPIRES_IN = 3600, 604_800, 172_800
 
 FAILED_MESSAGE = "The provider could not import the file, and gave no reason."
@@ -94,14 +94,10 @@ class UpstreamFileStatus:
     error_message: str = ""  # plain words, for failed and expired files
     raw: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def is_final(self) -> bool:
-        return self.state != "pending"
-
 
 class FileDeleteNotSupported(NexconnError):
-    """A delete answered 404, 405 or 501: the API has no way to delete files (§8.5 found no
-    delete endpoint), or, for 404, the file is already gone."""
+    """A delete answered 404, 405 or 501: the API has no way to delete files (no source shows
+    one, docs/api/files.md §5), or, for 404, the file is already gone."""
 
 
 async def create_file(
@@ -133,7 +129,7 @@ async def get_file(client: NexconnClient, *, file_id: str) -> UpstreamFileStatus
 
 @dataclass(frozen=True, slots=True)
 class UpstreamFileList:
-    """One page of `GET /v1/files` (docs/api/media-modes.md §5): the files, and whether the
+    """One page of `GET /v1/files` (docs/api/files.md §4): the files, and whether the
     provider said there are no more (`has_more` false; anything else counts as "maybe")."""
 
     files: list[UpstreamFileStatus]
@@ -141,7 +137,8 @@ class UpstreamFileList:
 
 
 async def list_files_page(client: NexconnClient) -> UpstreamFileList:
-    """The first page of the account's files (the paging parameters are unknown, §8.4).
+    """The first page of the account's files (the paging parameters are unknown:
+    docs/api/files.md §4).
 
     Entries without an id are skipped; files of any model may appear."""
     answer = await client.request_json("GET", PATH)
@@ -152,10 +149,6 @@ async def list_files_page(client: NexconnClient) -> UpstreamFileList:
         if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]
     ]
     return UpstreamFileList(files=files, complete=answer.get("has_more") is False)
-
-
-async def list_files(client: NexconnClient) -> list[UpstreamFileStatus]:
-    return (await list_files_page(client)).files
 
 
 async def delete_file(client: NexconnClient, *, file_id: str) -> None:
@@ -190,7 +183,7 @@ async def delete_file(client: NexconnClient, *, file_id: str) -> None:
 def read_file(
     body: dict[str, Any], *, file_id: str = "", if_missing: FileState = "pending"
 ) -> UpstreamFileStatus:
-    """A file object (§8.3) as an UpstreamFileStatus. Only the id is required."""
+    """A file object (docs/api/files.md §3) as an UpstreamFileStatus. Only the id is required."""
     found_id = body.get("id")
     if not isinstance(found_id, str) or not found_id.strip():
         if not file_id:

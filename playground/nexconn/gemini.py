@@ -1,9 +1,9 @@
-"""The Vertex/Gemini generateContent protocol through Nexconn's bypass (chat.md §7.3).
+"""The Vertex/Gemini generateContent protocol through Nexconn's bypass (docs/api/chat.md §7.3).
 
 Streaming is `:streamGenerateContent?alt=sse`: each `data:` line is a whole
 GenerateContentResponse and the stream simply ends, so the answer counts as finished once
-a candidate has carried a finishReason. `:generateContent` (one response) is assumed by
-analogy with Google's API. Input is always an OpenAI chat message list, translated here.
+a candidate has carried a finishReason. Input is always an OpenAI chat message list,
+translated here.
 """
 
 import json
@@ -25,7 +25,6 @@ from playground.nexconn.client import NexconnClient, OnRetry
 from playground.nexconn.errors import (
     cut_off_error,
     error_from_stream_payload,
-    malformed_body_error,
     unsupported_content_error,
 )
 from playground.nexconn.events import (
@@ -50,7 +49,6 @@ from playground.nexconn.sse import OnSSE, SSEEvent, json_data, stream_events
 
 PATH = "/bypass/vertex/v1/models/{model}"
 STREAM_METHOD = ":streamGenerateContent?alt=sse"
-SINGLE_METHOD = ":generateContent"
 _LABEL = "Gemini"
 # Gemini 3 refuses a replayed function call without the thought signature it came with;
 # Google documents this value for calls whose signature was not kept.
@@ -78,7 +76,6 @@ def build_request(
     model: str,
     messages: list[dict[str, Any]],
     params: ChatParams | None = None,
-    stream: bool = True,
     reasoning: ReasoningStyle | None = None,
 ) -> WireRequest:
     params = params or ChatParams()
@@ -113,7 +110,7 @@ def build_request(
     if params.tool_choice:
         body["toolConfig"] = {"functionCallingConfig": _calling_config(params.tool_choice)}
     path = PATH.format(model=quote(model, safe=""))
-    return WireRequest("POST", path + (STREAM_METHOD if stream else SINGLE_METHOD), body)
+    return WireRequest("POST", path + STREAM_METHOD, body)
 
 
 def translate_messages(messages: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
@@ -160,24 +157,6 @@ def stream_chat(
     """Stream one answer; iterate inside `contextlib.aclosing`."""
     request = replace(request, path=_with_method(request.path, STREAM_METHOD))
     return stream_events(client, request, _Decoder(), on_retry=on_retry, on_sse=on_sse)
-
-
-async def complete_chat(
-    client: NexconnClient, request: WireRequest, *, on_retry: OnRetry | None = None
-) -> list[ChatEvent]:
-    """One non-streaming answer, as the same events a stream would give."""
-    data = await client.request_json(
-        request.method,
-        _with_method(request.path, SINGLE_METHOD),
-        json=request.body,
-        headers=request.headers,
-        on_retry=on_retry,
-    )
-    if data.get("error"):
-        raise client.redact(error_from_stream_payload(data))
-    if not isinstance(data.get("candidates") or data.get("promptFeedback"), list | Mapping):
-        raise client.redact(malformed_body_error(f"no candidates in: {json.dumps(data)[:300]}"))
-    return _Decoder().events(data)
 
 
 def _with_method(path: str, method: str) -> str:
@@ -240,7 +219,7 @@ def _user_parts(content: Any) -> list[dict[str, Any]]:
 
 def _model_parts(message: Mapping[str, Any]) -> list[dict[str, Any]]:
     """An assistant turn: its text, then its function calls (Vertex has no call ids), each
-    part with the thought signature it came with (chat.md §11). Google's OpenAI layer keeps
+    part with the thought signature it came with (docs/api/chat.md §11). Google's OpenAI layer keeps
     a signature in extra_content.google.thought_signature, on a tool call or the message."""
     parts: list[dict[str, Any]] = []
     if text := content_text(message.get("content")):
@@ -302,7 +281,7 @@ def _media(url: str, default_mime: str) -> dict[str, Any]:
 
 
 def _file(file: Any) -> dict[str, Any]:
-    """A qfile id (chat.md §8) as a file URI, or inline file data."""
+    """A qfile id (docs/api/files.md) as a file URI, or inline file data."""
     file = file if isinstance(file, Mapping) else {}
     if isinstance(data := file.get("file_data"), str) and data_url_parts(data):
         return _media(data, "application/octet-stream")
@@ -335,7 +314,7 @@ class _Decoder:
         return [StreamError(cut_off_error("the stream ended without a finishReason"))]
 
     def events(self, payload: Mapping[str, Any]) -> list[ChatEvent]:
-        """The events of one GenerateContentResponse (a chunk, or the whole answer)."""
+        """The events of one GenerateContentResponse (one chunk of the stream)."""
         if payload.get("error"):
             return [StreamError(error_from_stream_payload(payload))]
         events: list[ChatEvent] = []

@@ -12,7 +12,7 @@ class ChatParams:
     temperature: float | None = None
     top_p: float | None = None
     max_tokens: int | None = None
-    # Reasoning, as the model's catalog entry allows (chat.md §5): an effort level for
+    # Reasoning, as the model's catalog entry allows (docs/api/chat.md §5): an effort level for
     # "effort" models; on/off plus a token budget for "thinking" models; on/off for
     # "enable_thinking" models. None: leave it to the model.
     reasoning_effort: str | None = None
@@ -22,7 +22,7 @@ class ChatParams:
     # "description", "parameters"}}; tool_choice "auto" / "none" / "required" or a name.
     tools: tuple[dict[str, Any], ...] = ()
     tool_choice: ToolChoice | None = None
-    # Gemini image models: {"aspect_ratio": "16:9", "image_size": "2K"} (images.md §4.1).
+    # Gemini image models: {"aspect_ratio": "16:9", "image_size": "2K"} (docs/api/images.md §4.1).
     image_config: dict[str, str] = field(default_factory=dict)
 
 

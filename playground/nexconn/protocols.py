@@ -1,15 +1,15 @@
-"""The chat wire protocols, as a registry: each one's plain-language name, its module's three
-functions and the SDK its code snippets use.
+"""The chat wire protocols, as a registry: each one's plain-language name and its module's
+two functions. (The code snippets know each protocol's SDK: snippets.py.)
 
 Every protocol takes the same input (an OpenAI chat message list and ChatParams) and gives
 the same ChatEvents, so a caller picks one by id and never sees a vendor's shape:
 
     protocol = PROTOCOLS[protocol_id]
     request = protocol.build_request(model=…, messages=…, params=…, reasoning=…)
-    events = protocol.stream_chat(client, request)      # or await protocol.complete_chat(…)
+    events = protocol.stream_chat(client, request)
 """
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -18,11 +18,10 @@ from playground.nexconn.catalog import CHAT_MODELS, chat_model
 from playground.nexconn.events import ChatEvent
 from playground.nexconn.params import WireRequest
 
-# build_request(*, model, messages, params=None, stream=True, reasoning=None)
+# build_request(*, model, messages, params=None, reasoning=None)
 type BuildRequest = Callable[..., WireRequest]
-# stream_chat(client, request, *, on_retry=None) and complete_chat(the same)
+# stream_chat(client, request, *, on_retry=None, on_sse=None)
 type StreamChat = Callable[..., AsyncIterator[ChatEvent]]
-type CompleteChat = Callable[..., Awaitable[list[ChatEvent]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,11 +30,6 @@ class Protocol:
     label: str  # what the protocol picker shows
     build_request: BuildRequest
     stream_chat: StreamChat
-    complete_chat: CompleteChat
-    # The official SDK snippets call it through (the same package name for Python and
-    # JavaScript), or None for plain HTTP; and the path the SDK's base_url adds to the host.
-    sdk: str | None
-    sdk_base_path: str
 
 
 PROTOCOLS: dict[str, Protocol] = {
@@ -46,45 +40,30 @@ PROTOCOLS: dict[str, Protocol] = {
             "Chat completions (OpenAI style, every model)",
             chat_completions.build_request,
             chat_completions.stream_chat,
-            chat_completions.complete_chat,
-            sdk="openai",
-            sdk_base_path="/v1",
         ),
         Protocol(
             "anthropic",
             "Anthropic messages (every model)",
             anthropic_messages.build_request,
             anthropic_messages.stream_chat,
-            anthropic_messages.complete_chat,
-            sdk="anthropic",
-            sdk_base_path="",
         ),
         Protocol(
             "anthropic_bypass",
             "Anthropic messages, passed straight to Anthropic (Claude models)",
             partial(anthropic_messages.build_request, bypass=True),
             anthropic_messages.stream_chat,
-            anthropic_messages.complete_chat,
-            sdk="anthropic",
-            sdk_base_path="/bypass/anthropic",
         ),
         Protocol(
             "gemini",
             "Gemini generateContent, passed straight to Google (Gemini models)",
             gemini.build_request,
             gemini.stream_chat,
-            gemini.complete_chat,
-            sdk=None,
-            sdk_base_path="",
         ),
         Protocol(
             "responses",
             "Responses, passed straight to OpenAI (OpenAI models)",
             responses.build_request,
             responses.stream_chat,
-            responses.complete_chat,
-            sdk="openai",
-            sdk_base_path="/bypass/openai/v1",
         ),
     )
 }
@@ -100,7 +79,7 @@ def default_protocol_for(model_id: str) -> str:
 
 def protocols_for(model_id: str) -> tuple[Protocol, ...]:
     """The protocols that can reach a model: the catalog's list, and for a model only the
-    upstream knows, by its id (chat.md §7): /v1/messages serves every model; each bypass
+    upstream knows, by its id (docs/api/chat.md §7): /v1/messages serves every model; each bypass
     route only its vendor's."""
     if model_id in _KNOWN_MODELS:
         return tuple(PROTOCOLS[name] for name in chat_model(model_id).protocols)

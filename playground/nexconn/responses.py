@@ -1,4 +1,4 @@
-"""The OpenAI Responses protocol through Nexconn's bypass (chat.md §7.4), as ChatEvents.
+"""The OpenAI Responses protocol through Nexconn's bypass (docs/api/chat.md §7.4), as ChatEvents.
 
 Input is always an OpenAI chat message list: system text becomes `instructions`, the rest
 `input` items (messages, function_call, function_call_output). The stream is typed events
@@ -6,7 +6,6 @@ ended by response.completed (or response.incomplete); response.failed and error 
 with a StreamError.
 """
 
-import json
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -16,7 +15,6 @@ from playground.nexconn.client import NexconnClient, OnRetry
 from playground.nexconn.errors import (
     cut_off_error,
     error_from_stream_payload,
-    malformed_body_error,
     unsupported_content_error,
 )
 from playground.nexconn.events import (
@@ -51,7 +49,6 @@ def build_request(
     model: str,
     messages: list[dict[str, Any]],
     params: ChatParams | None = None,
-    stream: bool = True,
     reasoning: ReasoningStyle | None = None,
 ) -> WireRequest:
     params = params or ChatParams()
@@ -87,7 +84,7 @@ def build_request(
         body["tool_choice"] = (
             choice if choice in _TOOL_CHOICE_MODES else {"type": "function", "name": choice}
         )
-    body["stream"] = stream
+    body["stream"] = True
     return WireRequest("POST", PATH, body)
 
 
@@ -146,57 +143,6 @@ def stream_chat(
     """Stream one answer; iterate inside `contextlib.aclosing`."""
     request = replace(request, body={**request.body, "stream": True})
     return stream_events(client, request, _Decoder(), on_retry=on_retry, on_sse=on_sse)
-
-
-async def complete_chat(
-    client: NexconnClient, request: WireRequest, *, on_retry: OnRetry | None = None
-) -> list[ChatEvent]:
-    """One non-streaming answer, as the same events a stream would give."""
-    data = await client.request_json(
-        request.method,
-        request.path,
-        json={**request.body, "stream": False},
-        headers=request.headers,
-        on_retry=on_retry,
-    )
-    if data.get("error") or data.get("status") == "failed":
-        raise client.redact(error_from_stream_payload(data))
-    if not isinstance(output := data.get("output"), list):
-        raise client.redact(malformed_body_error(f"no output in: {json.dumps(data)[:300]}"))
-    events: list[ChatEvent] = []
-    tool_calls = 0
-    for item in output:
-        if not isinstance(item, Mapping):
-            continue
-        match item.get("type"):
-            case "reasoning":
-                events += _replay_events(item)
-                texts = [
-                    part.get("text") or ""
-                    for part in (item.get("summary") or []) + (item.get("content") or [])
-                    if isinstance(part, Mapping)
-                ]
-                if text := "\n\n".join(filter(None, texts)):
-                    events.append(ReasoningDelta(text))
-            case "message":
-                parts = item.get("content") or []
-                text = "".join(
-                    part.get("text") or ""
-                    for part in parts
-                    if isinstance(part, Mapping) and part.get("type") == "output_text"
-                )
-                if text:
-                    events.append(TextDelta(text))
-            case "function_call":
-                arguments = item.get("arguments") or ""
-                events.append(
-                    ToolCallDelta(tool_calls, item.get("call_id"), item.get("name"), arguments)
-                )
-                events += _call_item_events(tool_calls, item)
-                tool_calls += 1
-            case "image_generation_call" if item.get("result"):
-                events.append(ImageOutput(f"data:image/png;base64,{item['result']}"))
-    return events + _closing_events(data, tool_calls=tool_calls)
 
 
 def _reasoning(params: ChatParams, style: ReasoningStyle | None) -> dict[str, Any]:

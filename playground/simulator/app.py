@@ -29,7 +29,7 @@ _TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _KEY_HEADERS = ("authorization", "x-api-key", "x-goog-api-key")
 _BEARER = re.compile(r"bearer\s+\S", re.IGNORECASE)
 # The Authorization form accepted: "bearer" (`Bearer <key>`) or "bare" (`<key>`). The real
-# API's choice is not settled (nexconn-api/research-2026-12.md §6), so the simulator takes
+# API's choice is not settled (docs/api/auth.md), so the simulator takes
 # only the one configured, and a client that sends the other is caught.
 AUTH_SCHEMES = ("bearer", "bare")
 

@@ -1,4 +1,4 @@
-"""The Files API (nexconn-api/chat.md §8) without server-side state for the files themselves.
+"""The Files API (docs/api/files.md) without server-side state for the files themselves.
 
 A file id keeps the reference's shape, `qfile-<account>-<created ns>-<rand>`, where the account
 is a number derived from the API key and <rand> is the packed `FileSpec` (as the media tasks
@@ -9,13 +9,13 @@ instance's memory: the list behind `GET /v1/files`, and which files were deleted
 Knobs go in the source URL's query or fragment (the fragment never reaches a real server, so
 `https://example.com/talk.mp4#sim=fail` stays a clean link):
 
-  sim=fail                the import fails: file_adapter_sync_failed, as in §8.3
+  sim=fail                the import fails: file_adapter_sync_failed, as in files.md §3
   sim=nodelete            DELETE on this file answers 405, as an API without delete would
   sim_ready_after=SECONDS pending for this long, then ready (default 2)
   sim_expires_in=SECONDS  the file reads "expired" this long after it was created; wins over
                           the request's `expires_in` (default 172800, the reference's sample)
   sim_size=BYTES          the reported file_size (default: some tens of MB); above 2 GB the
-                          import fails with file_too_large (§10)
+                          import fails with file_too_large (files.md §1)
   sim_type=MIME           the reported content_type (default: from the file name's extension)
   sim_error=STATUS        the create call itself answers this HTTP status (a 4xx or 5xx)
 
@@ -38,8 +38,8 @@ if TYPE_CHECKING:
 
 PREFIX = "qfile-"
 DEFAULT_READY_AFTER = 2.0
-DEFAULT_EXPIRES_IN = 172_800  # chat.md §8.2 sample: 48 hours
-MAX_FILE_SIZE = 2 * 1024**3  # chat.md §8.1, §10
+DEFAULT_EXPIRES_IN = 172_800  # docs/api/files.md §2 sample: 48 hours
+MAX_FILE_SIZE = 2 * 1024**3  # docs/api/files.md §1
 MAX_NAME = 120
 LIST_LIMIT = 1000  # files remembered per account for the list
 _FLAGS = {"fail", "nodelete"}
@@ -186,7 +186,8 @@ def register_files(simulator: "Simulator") -> None:
 async def _file_error(
     send: "Send", status: int, message: str, *, code: str, param: str | None = None
 ) -> None:
-    """The error object of §8.3 (`code`, `message`, `type`, `param`) in its wrapper."""
+    """The error object of docs/api/files.md §3 (`code`, `message`, `type`, `param`) in its
+    wrapper."""
     kind = "invalid_request_error" if status < 500 else "server_error"
     error = {"code": code, "message": message, "type": kind, "param": param}
     await _send_json(send, status, {"error": error})
@@ -303,7 +304,7 @@ def _required_model(body: dict[str, Any]) -> str:
 
 
 def _expires_in(body: dict[str, Any]) -> float:
-    """Seconds to keep the file: 3600 to 604800 (docs/api/media-modes.md §5)."""
+    """Seconds to keep the file: 3600 to 604800 (docs/api/files.md §2)."""
     value = body.get("expires_in", DEFAULT_EXPIRES_IN)
     if isinstance(value, bool) or not isinstance(value, int) or not 3600 <= value <= 604_800:
         raise BadFileRequest(
@@ -314,7 +315,7 @@ def _expires_in(body: dict[str, Any]) -> float:
 
 
 def _file_object(the_id: str, created_ns: int, spec: FileSpec, *, now: float) -> dict[str, Any]:
-    """The file object of §8.3 as it stands at `now`."""
+    """The file object of docs/api/files.md §3 as it stands at `now`."""
     created = created_ns / 1e9
     ready_at, expires_at = created + spec.r, created + spec.e
     file: dict[str, Any] = {

@@ -9,7 +9,6 @@ of sleeping in the worker, and each poll claims its attempt number so only one c
 import base64
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from asgiref.sync import async_to_sync
@@ -21,8 +20,8 @@ from django.utils import timezone
 
 from playground.core import downloads
 from playground.core.files import delete_unreferenced_files
+from playground.core.jobs import call_upstream, poll_later
 from playground.core.redaction import redact
-from playground.nexconn.client import NexconnClient, client_from_settings
 from playground.nexconn.errors import NexconnError
 from playground.nexconn.media import jobs
 from playground.nexconn.media.catalog import MediaModel, media_model
@@ -148,19 +147,6 @@ def generations_recover(*, user) -> None:
 # --- the worker side -------------------------------------------------------------------
 
 
-def _call_upstream[T](call: Callable[[NexconnClient], Awaitable[T]]) -> T:
-    async def run() -> T:
-        client = client_from_settings()
-        try:
-            return await call(client)
-        except NexconnError as error:
-            raise client.redact(error) from None
-        finally:
-            await client.aclose()
-
-    return async_to_sync(run)()
-
-
 def _input_references(generation: Generation) -> dict[str, list[str]]:
     """slot → images as the upstream takes them: stored uploads become data URLs."""
     references: dict[str, list[str]] = {}
@@ -189,14 +175,14 @@ def generation_submit(*, generation_id: int) -> None:
     try:
         if generation.remix_of_id:
             source_task = generation.remix_of.upstream_task_id
-            status = _call_upstream(
+            status = call_upstream(
                 lambda client: jobs.remix(
                     client, model=model, task_id=source_task, prompt=generation.prompt
                 )
             )
         else:
             references = _input_references(generation)
-            status = _call_upstream(
+            status = call_upstream(
                 lambda client: jobs.submit(
                     client,
                     model=model,
@@ -244,7 +230,7 @@ def generation_poll(*, generation_id: int, attempt: int) -> None:
         _finish(generation, Generation.Status.FAILED, message="This model is no longer offered.")
         return
     try:
-        status = _call_upstream(
+        status = call_upstream(
             lambda client: jobs.poll(client, model=model, task_id=generation.upstream_task_id)
         )
     except NexconnError as error:
@@ -292,12 +278,13 @@ def _apply(generation: Generation, status: TaskStatus) -> None:
 def _schedule_poll(generation: Generation) -> None:
     from playground.studio.tasks import poll_generation
 
-    delay = min(
-        settings.STUDIO_POLL_FIRST_SECONDS * 1.5 ** min(generation.polls, 20),
-        settings.STUDIO_POLL_MAX_SECONDS,
-    )
-    poll_generation.using(run_after=timezone.now() + dt.timedelta(seconds=delay)).enqueue(
-        generation.pk, generation.polls
+    poll_later(
+        poll_generation,
+        generation.pk,
+        generation.polls,
+        step=generation.polls,
+        first_seconds=settings.STUDIO_POLL_FIRST_SECONDS,
+        max_seconds=settings.STUDIO_POLL_MAX_SECONDS,
     )
 
 

@@ -25,12 +25,6 @@ def team_get(*, user: AbstractBaseUser, pk: int) -> Team:
     return get_object_or_404(teams_for(user=user), pk=pk)
 
 
-def is_member(*, user: AbstractBaseUser | AnonymousUser, team: Team) -> bool:
-    if not user.is_authenticated:
-        return False
-    return Membership.objects.filter(user=user, team=team).exists()
-
-
 def member_team_ids(*, user: AbstractBaseUser | AnonymousUser) -> set[int]:
     """The ids of the user's teams, to check many team-owned objects with one query."""
     if not user.is_authenticated:

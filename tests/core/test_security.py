@@ -1,4 +1,4 @@
-"""The security model (DESIGN.md): strict CSP with nonces, CSRF on every POST, a clean
+"""The security model: strict CSP with nonces, CSRF on every POST, a clean
 `check --deploy`, and the API key never reaching the browser or the logs."""
 
 import logging

@@ -1,4 +1,4 @@
-"""The simulator's Files API (chat.md §8): shapes, knobs, and state kept in the id."""
+"""The simulator's Files API (docs/api/files.md): shapes, knobs, and state kept in the id."""
 
 import asyncio
 import re

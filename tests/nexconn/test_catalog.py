@@ -17,7 +17,7 @@ from playground.nexconn.catalog import (
 from playground.nexconn.media.catalog import media_model
 from playground.nexconn.params import ChatParams
 
-# The chat rows of the scope checklist in nexconn-api/README.md (chat.md §3, images.md §4).
+# The chat rows of the scope checklist in docs/api/README.md (chat.md §3, images.md §4).
 SCOPE_CHAT_MODELS = {
     "openai/gpt-5",
     "openai/gpt-5.2",
@@ -116,7 +116,7 @@ def test_capabilities():
         "no_vision": {m.id for m in CHAT_MODELS if not m.vision},
     }
     assert by_capability["image_output"] == IMAGE_OUTPUT_MODELS
-    # qfile parts are for Gemini's multimodal understanding only (chat.md §8).
+    # qfile parts are for Gemini's multimodal understanding only (docs/api/files.md §1).
     assert by_capability["file_input"] == GEMINI_TEXT_MODELS
     assert by_capability["audio_input"] == GEMINI_TEXT_MODELS
     assert by_capability["no_tools"] == IMAGE_OUTPUT_MODELS

@@ -6,7 +6,7 @@ import pytest
 import respx
 
 from playground.nexconn.catalog import CHAT_MODELS, DEFAULT_CHAT_MODEL, chat_model
-from playground.nexconn.chat_completions import build_request, complete_chat, stream_chat
+from playground.nexconn.chat_completions import build_request, stream_chat
 from playground.nexconn.client import NexconnClient, get_client, reset_clients
 from playground.nexconn.errors import NexconnError
 from playground.nexconn.events import (
@@ -51,12 +51,13 @@ def test_build_request_omits_unset_values():
         "stream_options": {"include_usage": True},
     }
     params = ChatParams(temperature=0.2, max_tokens=5)
-    assert build_request(model="m", messages=user("hi"), params=params, stream=False).body == {
+    assert build_request(model="m", messages=user("hi"), params=params).body == {
         "model": "m",
         "messages": user("hi"),
-        "stream": False,
+        "stream": True,
         "temperature": 0.2,
         "max_tokens": 5,
+        "stream_options": {"include_usage": True},
     }
 
 
@@ -72,11 +73,11 @@ def test_stream_reasoning_then_text_then_finish_and_usage():
     async def main():
         client = simulated_client(simulator)
         try:
-            return await stream_all(client, body), await complete_chat(client, body)
+            return await stream_all(client, body)
         finally:
             await client.aclose()
 
-    streamed, completed = asyncio.run(main())
+    streamed = asyncio.run(main())
     kinds = [type(event) for event in streamed]
     assert kinds == [ReasoningDelta] * 7 + [TextDelta] * 40 + [Finish, Usage]
     assert streamed[-2] == Finish("stop")
@@ -88,18 +89,10 @@ def test_stream_reasoning_then_text_then_finish_and_usage():
     answer = text_of(streamed)
     assert answer.startswith('**Simulated answer** to "What is SSE?"')
     assert "[sim" not in answer
-
-    # The non-streaming answer is the same, as whole events.
-    reasoning, text, finish, usage = completed
-    assert reasoning == ReasoningDelta("".join(e.text for e in streamed[:7]))
-    assert text == TextDelta(answer)
-    assert (finish, usage) == (Finish("stop"), streamed[-1])
     # The simulator saw what we sent, without the key.
     sent = simulator.received[0]
     assert sent["json"]["stream_options"] == {"include_usage": True}
     assert "authorization" not in sent["headers"]
-    assert simulator.received[1]["json"]["stream"] is False
-    assert "stream_options" not in simulator.received[1]["json"]
 
 
 def test_models_without_reasoning_text_send_none():
@@ -208,46 +201,6 @@ def test_tool_calls_images_and_cached_tokens_are_mapped(respx_mock):
         ImageOutput("https://img/1.png"),
         Finish("tool_calls"),
         Usage(input_tokens=9, output_tokens=4, reasoning_tokens=None, cached_tokens=8),
-    ]
-
-
-@respx.mock(base_url="https://api.test")
-def test_complete_chat_maps_a_whole_message(respx_mock):
-    respx_mock.post("/v1/chat/completions").respond(
-        200,
-        json={
-            "id": "chatcmpl-1",
-            "object": "chat.completion",
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {
-                        "role": "assistant",
-                        "content": "",
-                        "tool_calls": [
-                            {
-                                "id": "c1",
-                                "type": "function",
-                                "function": {"name": "f", "arguments": "{}"},
-                            }
-                        ],
-                        "images": [
-                            {"type": "image_url", "image_url": {"url": "data:image/png;base64,AA"}}
-                        ],
-                    },
-                    "finish_reason": "tool_calls",
-                }
-            ],
-            "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
-        },
-    )
-    client = NexconnClient(base_url="https://api.test", api_key="k")
-    events = asyncio.run(complete_chat(client, build_request(model="m", messages=user("hi"))))
-    assert events == [
-        ToolCallDelta(index=0, id="c1", name="f", arguments="{}"),
-        ImageOutput("data:image/png;base64,AA"),
-        Finish("tool_calls"),
-        Usage(input_tokens=3, output_tokens=2),
     ]
 
 

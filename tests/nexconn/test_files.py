@@ -16,7 +16,7 @@ from playground.nexconn.files import (
     create_file,
     delete_file,
     get_file,
-    list_files,
+    list_files_page,
     read_file,
 )
 
@@ -65,7 +65,6 @@ def test_create_sends_the_link_and_reads_the_pending_file(respx_mock):
     assert created.id == FILE_ID
     assert created.state == "pending"
     assert created.expires_at == datetime(2026, 2, 12, 12, 49, 6, tzinfo=UTC)
-    assert not created.is_final
 
 
 @respx.mock(base_url="https://api.test")
@@ -100,7 +99,6 @@ def test_a_ready_file_carries_its_name_size_type_and_expiry(respx_mock):
     )
     assert status.error_message == ""
     assert status.raw["synced_at"] == 1770727800
-    assert status.is_final
 
 
 @pytest.mark.parametrize(
@@ -191,10 +189,15 @@ def test_the_list_keeps_only_entries_with_an_id(respx_mock):
             "has_more": False,
         }
     )
-    files = run(list_files)
-    assert [(f.id, f.state) for f in files] == [(FILE_ID, "ready"), ("file-abc", "expired")]
+    listing = run(list_files_page)
+    assert [(f.id, f.state) for f in listing.files] == [
+        (FILE_ID, "ready"),
+        ("file-abc", "expired"),
+    ]
+    assert listing.complete
     respx_mock.get("/v1/files").respond(json={"object": "list"})
-    assert run(list_files) == []
+    listing = run(list_files_page)
+    assert (listing.files, listing.complete) == ([], False)  # no `has_more`: maybe more
 
 
 @respx.mock(base_url="https://api.test")

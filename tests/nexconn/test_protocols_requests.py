@@ -104,10 +104,10 @@ def test_chat_completions_sends_the_messages_as_they_are():
 )
 def test_chat_completions_maps_each_reasoning_style(reasoning, params, expected):
     body = chat_completions.build_request(
-        model="m", messages=[], params=params, reasoning=reasoning, stream=False
+        model="m", messages=[], params=params, reasoning=reasoning
     ).body
     extra = {key: value for key, value in body.items() if key not in ("model", "messages")}
-    extra.pop("stream")
+    assert (extra.pop("stream"), extra.pop("stream_options")) == (True, {"include_usage": True})
     extra.pop("tools", None)
     assert extra == expected
 
@@ -274,10 +274,9 @@ def test_anthropic_bypass_path_and_files():
                 ],
             }
         ],
-        stream=False,
     )
     assert request.path == "/bypass/anthropic/v1/messages"
-    assert request.body["stream"] is False
+    assert request.body["stream"] is True
     assert request.body["messages"][0]["content"] == [
         {"type": "document", "source": {"type": "file", "file_id": "qfile-1"}},
         {
@@ -408,9 +407,11 @@ def test_gemini_images_tool_choice_media_and_the_non_streaming_path():
         {"role": "tool", "tool_call_id": "unknown", "name": "lookup", "content": "plain text"},
     ]
     request = gemini.build_request(
-        model="gemini-3.0-pro-image-preview", messages=messages, params=params, stream=False
+        model="gemini-3.0-pro-image-preview", messages=messages, params=params
     )
-    assert request.path == "/bypass/vertex/v1/models/gemini-3.0-pro-image-preview:generateContent"
+    assert request.path == (
+        "/bypass/vertex/v1/models/gemini-3.0-pro-image-preview:streamGenerateContent?alt=sse"
+    )
     assert request.body["generationConfig"] == {
         "responseModalities": ["TEXT", "IMAGE"],
         "imageConfig": {"aspectRatio": "16:9", "imageSize": "2K"},
@@ -575,9 +576,6 @@ def test_registry():
             model="m", messages=[{"role": "user", "content": "hi"}], params=ChatParams()
         )
         assert request.method == "POST" and request.path.startswith(("/v1/", "/bypass/"))
-    assert PROTOCOLS["chat_completions"].sdk_base_path == "/v1"
-    assert PROTOCOLS["responses"].sdk_base_path == "/bypass/openai/v1"
-    assert PROTOCOLS["gemini"].sdk is None
 
 
 @pytest.mark.parametrize(

@@ -70,7 +70,6 @@ def collect(
     model: str | None = None,
     params: ChatParams | None = None,
     reasoning=None,
-    stream: bool = True,
     **options,
 ) -> list:
     """The events of one answer; a NexconnError before the answer is raised."""
@@ -87,8 +86,6 @@ def collect(
             model=model or MODELS[protocol], messages=messages, params=params, reasoning=reasoning
         )
         try:
-            if not stream:
-                return await chosen.complete_chat(client, request)
             async with aclosing(chosen.stream_chat(client, request)) as events:
                 return [event async for event in events]
         finally:
@@ -121,14 +118,11 @@ def simulator() -> Simulator:
     return Simulator(token_rate=0)
 
 
-@pytest.mark.parametrize("stream", [True, False], ids=["stream", "whole"])
-def test_the_same_prompt_gives_the_same_answer_through_every_protocol(simulator, stream):
+def test_the_same_prompt_gives_the_same_answer_through_every_protocol(simulator):
     prompt = "How do tides work? [sim tokens=30 reasoning=on reasoning_tokens=6]"
     answers = {}
     for protocol in MODELS:
-        events = collect(
-            simulator, protocol, user(prompt), model="claude-4.5-sonnet", stream=stream
-        )
+        events = collect(simulator, protocol, user(prompt), model="claude-4.5-sonnet")
         usage = events[-1]
         assert isinstance(usage, Usage), protocol
         assert events[-2] == Finish("stop"), protocol
@@ -145,8 +139,7 @@ def test_the_same_prompt_gives_the_same_answer_through_every_protocol(simulator,
         "/v1/chat/completions",
         "/v1/messages",
         "/bypass/anthropic/v1/messages",
-        "/bypass/vertex/v1/models/claude-4.5-sonnet:"
-        + ("streamGenerateContent" if stream else "generateContent"),
+        "/bypass/vertex/v1/models/claude-4.5-sonnet:streamGenerateContent",
         "/bypass/openai/v1/responses",
     ]
     assert all(KEY not in json.dumps(received) for received in simulator.received)
@@ -166,11 +159,10 @@ def test_each_protocols_own_reasoning_switch_is_honoured(simulator, protocol):
 
 
 @pytest.mark.parametrize("protocol", MODELS)
-@pytest.mark.parametrize("stream", [True, False], ids=["stream", "whole"])
-def test_tool_call_then_tool_result(simulator, protocol, stream):
+def test_tool_call_then_tool_result(simulator, protocol):
     params = ChatParams(tools=(SEARCH, WEATHER))
     question = user("What's the weather in Tokyo today? [sim reasoning=off]")
-    events = collect(simulator, protocol, question, params=params, stream=stream)
+    events = collect(simulator, protocol, question, params=params)
     [(call_id, name, arguments)] = tool_calls(events)
     assert name == "get_weather"  # the tool whose words match the question
     assert arguments == {"city": "Tokyo", "unit": "celsius"}  # required ones, enums' first
@@ -193,7 +185,7 @@ def test_tool_call_then_tool_result(simulator, protocol, stream):
         },
         {"role": "tool", "tool_call_id": call_id, "content": '{"temperature": 23}'},
     ]
-    answer = collect(simulator, protocol, conversation, params=params, stream=stream)
+    answer = collect(simulator, protocol, conversation, params=params)
     assert not tool_calls(answer)
     assert answer[-2] == Finish("stop")
     text = text_of(answer)
@@ -230,8 +222,7 @@ def test_the_tool_knob_and_tool_choice(simulator):
 
 
 @pytest.mark.parametrize("protocol", ["chat_completions", "gemini"])
-@pytest.mark.parametrize("stream", [True, False], ids=["stream", "whole"])
-def test_image_models_draw_a_png_in_the_asked_aspect_ratio(simulator, protocol, stream):
+def test_image_models_draw_a_png_in_the_asked_aspect_ratio(simulator, protocol):
     params = ChatParams(image_config={"aspect_ratio": "16:9"})
     events = collect(
         simulator,
@@ -239,7 +230,6 @@ def test_image_models_draw_a_png_in_the_asked_aspect_ratio(simulator, protocol, 
         user("An orange cat on a windowsill"),
         model="gemini-2.5-flash-image",
         params=params,
-        stream=stream,
     )
     [image] = [event for event in events if isinstance(event, ImageOutput)]
     prefix = "data:image/png;base64,"
@@ -282,14 +272,6 @@ def test_faults_after_five_tokens(simulator, protocol, knob, message):
     assert [type(event) for event in events] == [TextDelta] * 5 + [StreamError]
     error = events[-1].error
     assert message in error.message_for_user if message else error.kind == "upstream"
-
-
-@pytest.mark.parametrize("protocol", MODELS)
-def test_faults_in_whole_answers(simulator, protocol):
-    for knob, kind in (("cut=5", "protocol"), ("stream_error=5", "upstream")):
-        with pytest.raises(NexconnError) as caught:
-            collect(simulator, protocol, user(f"hi [sim {knob}]"), stream=False)
-        assert caught.value.kind == kind
 
 
 @pytest.mark.parametrize("protocol", MODELS)

@@ -60,7 +60,7 @@ def kinds(raw) -> list[str]:
     return named
 
 
-# The last raw events of a whole stream (chat.md §6.2, §7.2-7.4): chat completions ends
+# The last raw events of a whole stream (docs/api/chat.md §6.2, §7.2-7.4): chat completions ends
 # with the finish reason, usage, then [DONE]; Anthropic with message_delta (stop_reason),
 # then message_stop; Gemini's last chunk has the finishReason and the body just ends;
 # Responses ends with response.completed.

@@ -1,4 +1,4 @@
-"""The image and video model catalog, as data (nexconn-api/images.md and videos.md).
+"""The image and video model catalog, as data (docs/api/images.md and docs/api/videos.md).
 
 Forms, validation, the explorer and the simulator all read it. Field names are the
 playground's own (the same name means the same thing on every model); each family adapter
@@ -192,7 +192,7 @@ def _reference_mode(
     )
 
 
-# --- Kling images (images.md §3) -------------------------------------------------------
+# --- Kling images (docs/api/images.md §3) ----------------------------------------------
 
 _KLING_IMAGE_MULTI = MediaMode(
     "multi_image",
@@ -286,7 +286,7 @@ KLING_IMAGE_MODELS = (
     _kling_image("kling-v2-1", "Kling v2.1", multi=True),
 )
 
-# --- Gemini images (images.md §4) ------------------------------------------------------
+# --- Gemini images (docs/api/images.md §4) ---------------------------------------------
 
 
 def _gemini_image(
@@ -355,7 +355,7 @@ GEMINI_IMAGE_MODELS = (
     ),
 )
 
-# --- kling-image-o1 (images.md §5) -----------------------------------------------------
+# --- kling-image-o1 (docs/api/images.md §5) --------------------------------------------
 
 KLING_IMAGE_O1 = MediaModel(
     "kling-image-o1",
@@ -378,7 +378,7 @@ KLING_IMAGE_O1 = MediaModel(
     max_prompt_length=2500,
 )
 
-# --- Veo (videos.md §3) ----------------------------------------------------------------
+# --- Veo (docs/api/videos.md §3) -------------------------------------------------------
 
 
 def _veo(model_id: str, label: str, *, generation: int, reference: bool = False) -> MediaModel:
@@ -433,7 +433,7 @@ VEO_MODELS = (
     _veo("veo-3.1-fast-generate-preview", "Veo 3.1 Fast (preview)", generation=3),
 )
 
-# --- Sora 2 (videos.md §4) -------------------------------------------------------------
+# --- Sora 2 (docs/api/videos.md §4) ----------------------------------------------------
 
 
 def _sora(model_id: str, label: str, *, sizes: tuple[str, ...]) -> MediaModel:
@@ -473,7 +473,7 @@ SORA_MODELS = (
     _sora("sora-2-pro", "Sora 2 Pro", sizes=("1280x720", "1024x1792", "1792x1024")),
 )
 
-# --- Kling video (videos.md §5) --------------------------------------------------------
+# --- Kling video (docs/api/videos.md §5) -----------------------------------------------
 
 
 def _quality(default: str) -> MediaField:
@@ -728,7 +728,7 @@ KLING_VIDEO_MODELS = (
     ),
 )
 
-# --- Seedance 2.0 (videos.md §6) -------------------------------------------------------
+# --- Seedance 2.0 (docs/api/videos.md §6) ----------------------------------------------
 
 SEEDANCE = MediaModel(
     "bytedance/doubao-seedance-2-0-260128",
@@ -759,7 +759,7 @@ SEEDANCE = MediaModel(
     max_prompt_length=None,
 )
 
-# --- Vidu (videos.md §7, docs/api/media-modes.md §1-§3) -------------------------------------
+# --- Vidu (docs/api/videos.md §7, media-modes.md §1-§3) --------------------------------
 
 _VIDU_START = _image_mode("video", slot=_image_slot("Starting image"), prompt_required=False)
 _VIDU_FIRST_LAST = _first_last_mode(prompt_required=False)

@@ -99,7 +99,7 @@ def build_remix_request(*, model: MediaModel, task_id: str, prompt: str) -> Wire
 async def remix(
     client: NexconnClient, *, model: MediaModel, task_id: str, prompt: str
 ) -> TaskStatus:
-    """A new task that reworks a finished Sora video with a new prompt (videos.md §4.3)."""
+    """A new task that reworks a finished Sora video with a new prompt (docs/api/videos.md §4.3)."""
     method, path, body = build_remix_request(model=model, task_id=task_id, prompt=prompt)
     answer = await client.request_json(method, path, json=body)
     return openai_video.read_submitted(answer)

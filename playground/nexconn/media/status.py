@@ -1,9 +1,9 @@
 """The one task shape every family's answer becomes, and the per-family status tables.
 
 Providers spell statuses differently (`succeed`, `Completed`, `COMPLETED`...), so each
-family maps its raw value through one case-insensitive table (videos.md §2.1, images.md
-§3.5). An unknown value is "running": polling on is safe, failing a paid job on a new word
-is not. A task only counts as succeeded once it has something to show (README open question 2).
+family maps its raw value through one case-insensitive table (docs/api/videos.md §2.1,
+images.md §3.5). An unknown value is "running": polling on is safe, failing a paid job on a
+new word is not. A task only counts as succeeded once it has something to show.
 """
 
 import re
@@ -12,8 +12,6 @@ from typing import Any, Literal
 
 type TaskState = Literal["queued", "running", "succeeded", "failed", "cancelled", "expired"]
 type StatusTable = dict[str, TaskState]
-
-FINAL_STATES: frozenset[TaskState] = frozenset({"succeeded", "failed", "cancelled", "expired"})
 
 CONTENT_FILTER_MESSAGE = "The request was blocked by the provider's content filter."
 _REASON_LIMIT = 300
@@ -102,10 +100,6 @@ class TaskStatus:
     error: str | None = None  # plain-language reason, for failed, cancelled and expired tasks
     raw_status: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def is_final(self) -> bool:
-        return self.state in FINAL_STATES
 
 
 def task_status(

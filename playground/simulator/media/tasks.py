@@ -22,7 +22,7 @@ QUEUED_SHARE = 0.2  # the part of a task's time spent queued, unless `queue` say
 MAX_ID_LENGTH = 300
 PROMPT_SNIPPET = 80
 
-# family code -> id prefix, as the real ids look (images.md §3.4, §5.2; videos.md §2)
+# family code -> id prefix, as the real ids look (docs/api/images.md §3.4, §5.2; videos.md §2)
 PREFIXES = {
     "kling-image": "image-sim-",
     "o1": "qimage-root-",
@@ -203,7 +203,7 @@ def _unpack(text: str) -> Any:
 
 
 def iso8601(timestamp: float) -> str:
-    """ISO-8601 seconds with an offset, as Veo reports times (videos.md §3.2)."""
+    """ISO-8601 seconds with an offset, as Veo reports times (docs/api/videos.md §3.2)."""
     return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(timestamp))
 
 

@@ -1,4 +1,4 @@
-"""The chat protocols the simulator speaks (chat.md §4-7), all answering through `engine`:
+"""The chat protocols the simulator speaks (docs/api/chat.md §4-7), all answering through `engine`:
 
 chat_completions  POST /v1/chat/completions                       OpenAI chat completions
 anthropic         POST /v1/messages, /bypass/anthropic/v1/messages  Anthropic messages

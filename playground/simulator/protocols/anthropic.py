@@ -1,4 +1,4 @@
-"""POST /v1/messages and /bypass/anthropic/v1/messages in Anthropic's exact shapes (chat.md
+"""POST /v1/messages and /bypass/anthropic/v1/messages in Anthropic's exact shapes (docs/api/chat.md
 §7.1-7.2): typed SSE events (`event:` lines) ending with message_stop, no [DONE]; errors
 as {"type": "error", "error": {type, message}}. Either auth header is accepted (x-api-key, as
 Anthropic's SDK sends it, or Authorization); anthropic-version is not required.

@@ -1,5 +1,6 @@
 """POST /v1/chat/completions in OpenAI's exact shapes, with Nexconn's extra fields:
-`reasoning_content` (chat.md §6) and, for the Gemini image models, `images` (images.md §4.2).
+`reasoning_content` (docs/api/chat.md §6) and, for the Gemini image models, `images`
+(docs/api/images.md §4.2).
 """
 
 from typing import Any
@@ -119,7 +120,7 @@ def _tool_result(messages: list[dict[str, Any]]) -> ToolResult | None:
 
 
 def _reasoning_switch(body: dict[str, Any]) -> bool | None:
-    """The request's own reasoning switch (chat.md §5), whatever the model's style."""
+    """The request's own reasoning switch (docs/api/chat.md §5), whatever the model's style."""
     thinking = body.get("thinking")
     if isinstance(thinking, dict) and thinking.get("type") in ("enabled", "disabled"):
         return thinking["type"] == "enabled"

@@ -33,7 +33,7 @@ type FinishReason = Literal["stop", "length", "tool_calls"]
 # (send, status, message or None for the status's usual one, extra headers)
 type ErrorSender = Callable[[Send, int, str | None, dict[str, str]], Awaitable[None]]
 
-IMAGE_TOKENS = 1120  # per picture, as the Gemini image models bill it (images.md §4.2)
+IMAGE_TOKENS = 1120  # per picture, as the Gemini image models bill it (docs/api/images.md §4.2)
 
 
 class BadRequest(Exception):
@@ -205,7 +205,7 @@ async def plan(ask: Ask, prompt: str, scenario: Scenario, *, images: bool) -> Tu
     if wants_reasoning is None:
         wants_reasoning = ask.reasoning
     if wants_reasoning is None:
-        # Claude thinks only when the request switches extended thinking on (chat.md §5).
+        # Claude thinks only when the request switches extended thinking on (docs/api/chat.md §5).
         entry = chat_model(model)
         wants_reasoning = entry.returns_reasoning_text and entry.vendor != "Anthropic"
     reasoning = (
@@ -252,7 +252,7 @@ async def plan(ask: Ask, prompt: str, scenario: Scenario, *, images: bool) -> Tu
 
 
 async def _picture(ask: Ask, prompt: str) -> str:
-    """A real PNG of the prompt in the asked aspect ratio (images.md §4.1)."""
+    """A real PNG of the prompt in the asked aspect ratio (docs/api/images.md §4.1)."""
     ratios, sizes = GEMINI_IMAGE_MODELS[ask.model]
     aspect = ask.aspect_ratio or "1:1"
     if aspect not in ratios:

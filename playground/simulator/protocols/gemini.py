@@ -1,5 +1,5 @@
 """POST /bypass/vertex/v1/models/{model}:streamGenerateContent and :generateContent in
-Google's shapes (chat.md §7.3). The stream is SSE (what `alt=sse` asks for; Google's JSON
+Google's shapes (docs/api/chat.md §7.3). The stream is SSE (what `alt=sse` asks for; Google's JSON
 array form without it is not simulated): each `data:` line a GenerateContentResponse, the
 last one with finishReason and usageMetadata, then the body just ends. Errors are
 {"error": {code, message, status}}. camelCase and snake_case field names are both read.

@@ -1,4 +1,4 @@
-"""POST /bypass/openai/v1/responses in OpenAI's Responses shapes (chat.md §7.4): typed SSE
+"""POST /bypass/openai/v1/responses in OpenAI's Responses shapes (docs/api/chat.md §7.4): typed SSE
 events with sequence numbers, output items (reasoning with a summary, message, function
 call) opened and closed in order, and response.completed (or response.incomplete) last.
 A failure mid-answer is response.failed. Errors before the answer are OpenAI-style.

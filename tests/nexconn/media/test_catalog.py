@@ -9,7 +9,7 @@ from playground.nexconn.media.catalog import (
     video_models,
 )
 
-# The scope checklist of nexconn-api/README.md (Veo ids from videos.md §3.4).
+# The scope checklist of docs/api/README.md (Veo ids from docs/api/videos.md §3.4).
 SCOPE_IMAGE_MODELS = {
     "kling-v1",
     "kling-v1-5",
@@ -54,7 +54,8 @@ MODES = {
     ("video", "kling-v2-1"): {"image", "first_last"},
     ("video", "kling-video-o1"): {"text", "image", "first_last", "reference", "video_reference"},
     ("video", "kling-v2-6"): {"text", "image", "first_last", "motion_control"},
-    # No end frame on kling-v3: no source documents `image_tail` for it (research §4.4).
+    # No end frame on kling-v3: no source documents `image_tail` for it
+    # (docs/api/media-modes.md §4.4).
     ("video", "kling-v3"): {"text", "image", "multi_shot"},
     ("video", "kling-v3-omni"): {
         "text",

@@ -18,7 +18,7 @@ from playground.nexconn.media.status import (
 VIDEO = (MediaOutput(url="https://cdn.test/1.mp4"),)
 
 TABLE_CASES = [
-    # Kling images (images.md §3.5)
+    # Kling images (docs/api/images.md §3.5)
     (KLING_IMAGE_STATES, "submitted", "queued"),
     (KLING_IMAGE_STATES, "processing", "running"),
     (KLING_IMAGE_STATES, "succeed", "succeeded"),
@@ -26,7 +26,7 @@ TABLE_CASES = [
     (KLING_IMAGE_STATES, "COMPLETED", "succeeded"),
     (KLING_IMAGE_STATES, "success", "succeeded"),
     (KLING_IMAGE_STATES, "failed", "failed"),
-    # Sora and Kling video (videos.md §2.1, protocol A)
+    # Sora and Kling video (docs/api/videos.md §2.1, protocol A)
     (OPENAI_VIDEO_STATES, "initializing", "queued"),
     (OPENAI_VIDEO_STATES, "Queued", "queued"),
     (OPENAI_VIDEO_STATES, "in_progress", "running"),
@@ -82,7 +82,6 @@ def test_unknown_values_keep_polling_and_keep_the_raw_value(table):
     assert status.raw_status == "Rendering_Phase_2"
     assert status.raw == {"x": 1}
     assert status.error is None
-    assert not status.is_final
 
 
 def test_a_missing_status_uses_the_callers_default():
@@ -100,7 +99,6 @@ def test_succeeded_without_output_is_still_running():
     )
     assert done.state == "succeeded"
     assert done.outputs == VIDEO
-    assert done.is_final
 
 
 def test_completed_with_an_error_and_no_output_is_a_failure():

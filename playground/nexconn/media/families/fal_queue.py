@@ -1,4 +1,4 @@
-"""The fal-style queue behind kling-image-o1 and Vidu (images.md §5, videos.md §7).
+"""The fal-style queue behind kling-image-o1 and Vidu (docs/api/images.md §5, videos.md §7).
 
 Create answers carry `status_url` / `response_url`, but on Nexconn's own pages they point at
 another company's host, so the poll URLs are rebuilt from `request_id` on the configured base

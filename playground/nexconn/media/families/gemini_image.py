@@ -1,4 +1,4 @@
-"""Gemini image models on the images API (images.md §4.3-4.5): synchronous, base64 results.
+"""Gemini image models on the images API (docs/api/images.md §4.3-4.5): synchronous, base64 results.
 
 There is no task to poll: the create answer already holds the pictures, so it becomes a
 finished TaskStatus with no task id.

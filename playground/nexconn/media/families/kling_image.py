@@ -1,4 +1,4 @@
-"""Kling image models (images.md §3): an async task on the OpenAI-Images-like paths."""
+"""Kling image models (docs/api/images.md §3): an async task on the OpenAI-Images-like paths."""
 
 from collections.abc import Mapping
 from typing import Any

@@ -1,4 +1,5 @@
-"""kling-image-o1 (images.md §5): the fal-style queue; the model is in the path, not the body."""
+"""kling-image-o1 (docs/api/images.md §5): the fal-style queue; the model is in the path, not
+the body."""
 
 from collections.abc import Mapping
 from typing import Any

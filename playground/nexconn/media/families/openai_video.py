@@ -1,4 +1,4 @@
-"""Sora 2 and the Kling video models (videos.md §4-5): the OpenAI-Videos-like task API.
+"""Sora 2 and the Kling video models (docs/api/videos.md §4-5): the OpenAI-Videos-like task API.
 
 Both speak `POST /v1/videos` with `seconds` and `size`; Kling adds `mode` (std/pro) and takes
 its images either as `input_reference` / `image_tail` or, on the omni models, as `image_list`;
@@ -53,7 +53,8 @@ def build_request(
     put(body, "negative_prompt", params.get("negative_prompt"))
     if (sound := params.get("sound")) is not None:
         body["sound"] = "on" if sound else "off"
-    # Images pass as given (URL or data URL): whether Kling video wants bare base64 is open (Q-4).
+    # Images pass as given (URL or data URL): whether Kling video wants bare base64 is open
+    # (docs/api/videos.md §8, question 4).
     if mode == "motion_control":
         body["image_url"] = image_ref(inputs, "character")
         body["video_url"] = image_ref(inputs, "motion")

@@ -1,4 +1,5 @@
-"""Seedance 2.0 (videos.md §6): Volcengine Ark's task format, prompt and images in `content`."""
+"""Seedance 2.0 (docs/api/videos.md §6): Volcengine Ark's task format, prompt and images in
+`content`."""
 
 from collections.abc import Mapping
 from typing import Any

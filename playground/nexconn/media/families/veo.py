@@ -1,4 +1,4 @@
-"""Veo (videos.md §3): a Vertex-like task with `instances` and `parameters`."""
+"""Veo (docs/api/videos.md §3): a Vertex-like task with `instances` and `parameters`."""
 
 from collections.abc import Mapping
 from typing import Any

@@ -1,4 +1,5 @@
-"""Vidu (videos.md §7): the fal-style queue, one route per model and mode, no `model` field."""
+"""Vidu (docs/api/videos.md §7): the fal-style queue, one route per model and mode, no `model`
+field."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -12,7 +13,8 @@ from playground.nexconn.media.status import TaskStatus
 APP = "fal-ai/vidu"
 read_submitted = fal_queue.read_submitted
 
-# (model, mode) -> route under /queue/fal-ai/vidu (videos.md §7.1, docs/api/media-modes.md §1-§3).
+# (model, mode) -> route under /queue/fal-ai/vidu (docs/api/videos.md §7.1, media-modes.md
+# §1-§3).
 # Each model has its own routes: q2-pro and q2-turbo only start from pictures, and their
 # first-and-last-frame videos use the image-to-video route with `end_image_url`, as Qiniu's
 # cookbook does (docs/api/media-modes.md §3: first-party, over third-party start-end routes).
