@@ -277,7 +277,7 @@ async def _read_capped(response: httpx.Response) -> bytes:
 def get_client() -> NexconnClient:
     """The answers' client for the running event loop (an AsyncClient is bound to the loop
     it first ran on), configured from Django settings and closed with the loop."""
-    client = client_from_settings(for_answers=True)
+    client = client_from_settings()
     client.close_with_loop()
     return client
 
@@ -300,12 +300,10 @@ def auth_probe_for_settings() -> AuthProbe | None:
 
 
 def client_from_settings(
-    *, for_answers: bool = False, timeout: float | None = None, max_retries: int | None = None
+    *, timeout: float | None = None, max_retries: int | None = None
 ) -> NexconnClient:
     """A new client configured from Django settings; the caller closes it.
 
-    `for_answers`: the client that streams chat answers, many at once, over aiohttp (see
-    aiohttp_transport). Files and media keep httpx's own transport, which streams uploads.
     `timeout` and `max_retries` replace the settings' ones (for a quick look-up).
     """
     from django.conf import settings
@@ -317,10 +315,6 @@ def client_from_settings(
         "auth_scheme": settings.NEXCONN_AUTH_SCHEME,
     }
     if settings.NEXCONN_API_KEY:
-        if for_answers:
-            from playground.nexconn.aiohttp_transport import AiohttpTransport
-
-            options["transport"] = AiohttpTransport()
         return NexconnClient(
             base_url=settings.NEXCONN_BASE_URL, api_key=settings.NEXCONN_API_KEY, **options
         )

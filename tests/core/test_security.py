@@ -462,8 +462,7 @@ def _key_echo_scenario(owner, chat_response):
     async def scenario():
         client = AsyncClient()
         await client.aforce_login(owner)
-        # `using="httpx"`: in front of whatever transport the client has (answers go over
-        # aiohttp, which respx's default, httpcore, never sees).
+        # `using="httpx"`: in front of whatever transport the client has.
         with respx.mock(assert_all_called=False, using="httpx") as mock:
             _echoing_upstream(mock, chat_response)
             response, run_id = await send_message(client, "Hello")
