@@ -561,7 +561,7 @@ def test_a_key_echoed_in_a_failed_studio_job_is_not_stored_nor_shown(
     from playground.studio.models import Generation
 
     settings.MEDIA_ROOT = tmp_path
-    with respx.mock(assert_all_called=False) as mock:
+    with respx.mock(assert_all_called=False, using="httpx") as mock:
         _echoing_media_upstream(mock)
         owner_client.post(
             reverse("studio:create"),
@@ -588,7 +588,7 @@ def test_a_key_echoed_in_a_failed_file_import_is_not_stored_nor_shown(
     document = UpstreamFile.objects.create(
         owner=owner, source_url="https://example.com/a.pdf", model="gemini-3.0-pro-preview"
     )
-    with respx.mock(assert_all_called=False) as mock:
+    with respx.mock(assert_all_called=False, using="httpx") as mock:
         _echoing_media_upstream(mock)
         files.upstream_file_submit(upstream_file_id=document.pk)
     document.refresh_from_db()

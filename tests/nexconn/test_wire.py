@@ -1,5 +1,5 @@
-"""The answers' wire, httpx over real HTTP to the simulator: every outcome (an answer, each
-fault, Stop) must reach the user as the client maps it."""
+"""The upstream wire a deployment uses (nexconn/transport.py), over real HTTP to the
+simulator: every outcome (an answer, each fault, Stop) must reach the user as it should."""
 
 import asyncio
 import socket
@@ -12,6 +12,7 @@ from playground.nexconn.chat_completions import build_request, stream_chat
 from playground.nexconn.client import NexconnClient, get_client, reset_clients
 from playground.nexconn.errors import NexconnError
 from playground.nexconn.events import Finish, StreamError, TextDelta, Usage
+from playground.nexconn.transport import Upstream
 from playground.simulator.app import Simulator
 from tests.conftest import serve_in_thread
 
@@ -24,6 +25,10 @@ def upstream():
     stop()
 
 
+def wire(url: str):
+    return Upstream(url, "sk-test", demo=False).transport()
+
+
 def outcome(url: str, prompt: str, *, stop_after: int | None = None, **options):
     """What one answer comes to: its events, or the NexconnError raised before it began."""
 
@@ -31,6 +36,7 @@ def outcome(url: str, prompt: str, *, stop_after: int | None = None, **options):
         client = NexconnClient(
             base_url=url,
             api_key="sk-test",
+            transport=wire(url),
             **({"max_retries": 0} | options),
         )
         request = build_request(model="deepseek-v3", messages=[{"role": "user", "content": prompt}])
@@ -147,7 +153,7 @@ def test_an_answer_read_to_its_end_leaves_its_connection_for_the_next_one(upstre
     simulator, url = upstream
 
     async def main():
-        client = NexconnClient(base_url=url, api_key="sk-test")
+        client = NexconnClient(base_url=url, api_key="sk-test", transport=wire(url))
         try:
             for prompt in ("One [sim tokens=5]", "Two [sim tokens=5]"):
                 request = build_request(
