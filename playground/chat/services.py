@@ -26,6 +26,7 @@ from playground.nexconn.client import client_from_settings
 from playground.nexconn.errors import NexconnError
 from playground.nexconn.params import WireRequest
 from playground.nexconn.snippets import shorten_base64
+from playground.nexconn.transport import configured_upstream
 
 TITLE_LENGTH = 60
 
@@ -443,7 +444,7 @@ def _model_choices(entry: dict | None) -> ModelChoices:
 
 def _models_cache_key() -> str:
     # By upstream: a list fetched from one API (or the simulator) is never shown for another.
-    upstream = "demo" if not settings.NEXCONN_API_KEY else settings.NEXCONN_BASE_URL
+    upstream = configured_upstream().base_url
     return f"nexconn:chat-models:{hashlib.sha256(upstream.encode()).hexdigest()[:16]}"
 
 

@@ -3,7 +3,7 @@
 Result links come from the upstream's JSON, so they are treated as untrusted: only http(s),
 only public addresses, a size cap, an overall deadline, and the bytes themselves must be an
 image or video we accept. The one exception is the configured API's own origin (in demo mode,
-the embedded simulator).
+the embedded simulator: nexconn/transport.py).
 
 A link's name is resolved once, every address it gives is checked, and the connection goes
 to a checked address (the name travels in the Host header and TLS SNI, and the certificate
@@ -25,6 +25,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 from django.conf import settings
+
+from playground.nexconn.transport import Upstream, configured_upstream
 
 _MAX_REDIRECTS = 3
 _CHUNK = 64 * 1024
@@ -102,19 +104,6 @@ async def _public_addresses(host: str, port: int) -> list[str]:
     return addresses if addresses and all(_is_public(a) for a in addresses) else []
 
 
-def _api_transport() -> httpx.AsyncBaseTransport | None:
-    if settings.NEXCONN_API_KEY:
-        return None
-    from playground.simulator.app import application
-    from playground.simulator.transport import StreamingASGITransport
-
-    return StreamingASGITransport(app=application)
-
-
-def _api_base_url() -> str:
-    return settings.NEXCONN_BASE_URL if settings.NEXCONN_API_KEY else "http://simulator.local"
-
-
 async def download(url: str, *, max_bytes: int) -> Downloaded:
     """Download one result. Raises DownloadError with a message a user can read."""
     deadline = settings.MEDIA_DOWNLOAD_TIMEOUT_SECONDS
@@ -128,13 +117,14 @@ async def download(url: str, *, max_bytes: int) -> Downloaded:
 
 
 async def _download(url: str, *, max_bytes: int) -> Downloaded:
-    trusted = _origin(_api_base_url())
+    api = configured_upstream()
+    trusted = _origin(api.base_url)
     for _ in range(_MAX_REDIRECTS + 1):
         scheme, host, port = _origin(url)
         if scheme not in ("http", "https") or not host:
             raise DownloadError("The result link is not an http(s) address.")
         is_api = (scheme, host, port) == trusted
-        async with _get(url, is_api=is_api) as response:
+        async with _get(url, api=api if is_api else None) as response:
             if response.is_redirect and "location" in response.headers:
                 url = urljoin(url, response.headers["location"])
                 continue
@@ -152,19 +142,19 @@ async def _download(url: str, *, max_bytes: int) -> Downloaded:
 
 
 @asynccontextmanager
-async def _get(url: str, *, is_api: bool) -> AsyncIterator[httpx.Response]:
+async def _get(url: str, *, api: Upstream | None) -> AsyncIterator[httpx.Response]:
     """The response to GET `url` (redirects not followed), its body still unread.
 
-    Any other server than the API's is reached at one of the addresses its name resolved to,
-    all checked first; never through a second lookup of the name. The address goes in the
-    URL, while the Host header and the TLS server name (httpcore's `sni_hostname` extension)
-    keep the name, so the certificate is verified for it. No proxy from the environment: it
-    would look the name up again.
+    The API's own links (`api`) go over the API's transport. Any other server is reached at
+    one of the addresses its name resolved to, all checked first; never through a second
+    lookup of the name. The address goes in the URL, while the Host header and the TLS server
+    name (httpcore's `sni_hostname` extension) keep the name, so the certificate is verified
+    for it. No proxy from the environment: it would look the name up again.
     """
     timeout = httpx.Timeout(30.0)
-    if is_api:
+    if api is not None:
         async with (
-            httpx.AsyncClient(transport=_api_transport(), timeout=timeout) as client,
+            httpx.AsyncClient(transport=api.transport(), timeout=timeout) as client,
             client.stream("GET", url) as response,
         ):
             yield response

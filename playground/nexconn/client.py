@@ -21,6 +21,7 @@ from playground.nexconn.errors import (
     network_error,
     timeout_error,
 )
+from playground.nexconn.transport import configured_upstream, timed_out
 
 type OnRetry = Callable[[int, float, NexconnError], Awaitable[None] | None]
 
@@ -28,7 +29,7 @@ _BEARER_PREFIX = re.compile(r"^\s*bearer\s+", re.IGNORECASE)
 _ERROR_BODY_LIMIT = 64 * 1024  # error bodies are small; never buffer a runaway one
 
 # How the key is sent. Nexconn's pages show a bare key, Qiniu's `Bearer <key>`
-# (nexconn-api/research-2026-12.md §6), so the form is a setting (NEXCONN_AUTH_SCHEME).
+# (docs/api/auth.md), so the form is a setting (NEXCONN_AUTH_SCHEME).
 BEARER, BARE_KEY = "bearer", "bare"
 
 
@@ -64,9 +65,7 @@ def _identity(base_url: str, api_key: str) -> str:
 def transport_error(exc: httpx.HTTPError) -> NexconnError:
     """An httpx exception as a NexconnError (timeouts apart from other transport failures)."""
     detail = f"{type(exc).__name__}: {exc}"
-    return (
-        timeout_error(detail) if isinstance(exc, httpx.TimeoutException) else network_error(detail)
-    )
+    return timeout_error(detail) if timed_out(exc) else network_error(detail)
 
 
 class NexconnClient:
@@ -99,11 +98,6 @@ class NexconnClient:
                 connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
             ),
             transport=transport,
-            # Every running answer holds one upstream connection for its whole length;
-            # httpx's default pool of 100 would make answer 101 wait for a free one. Idle
-            # connections are kept for as many answers as run at once at peak (up to 1,000),
-            # so the next burst does not pay a new connection (and TLS handshake) each.
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=1000),
         )
 
     @asynccontextmanager
@@ -277,7 +271,7 @@ async def _read_capped(response: httpx.Response) -> bytes:
 def get_client() -> NexconnClient:
     """The answers' client for the running event loop (an AsyncClient is bound to the loop
     it first ran on), configured from Django settings and closed with the loop."""
-    client = client_from_settings(for_answers=True)
+    client = client_from_settings()
     client.close_with_loop()
     return client
 
@@ -291,46 +285,30 @@ def reset_clients() -> None:
 
 def auth_probe_for_settings() -> AuthProbe | None:
     """What the model-list probe found for the configured key, if it ran (not in demo mode)."""
-    from django.conf import settings
-
-    if not settings.NEXCONN_API_KEY:
+    upstream = configured_upstream()
+    if upstream.demo:
         return None
-    api_key = _BEARER_PREFIX.sub("", settings.NEXCONN_API_KEY).strip()
-    return _auth_probes.get(_identity(settings.NEXCONN_BASE_URL, api_key))
+    api_key = _BEARER_PREFIX.sub("", upstream.api_key).strip()
+    return _auth_probes.get(_identity(upstream.base_url, api_key))
 
 
 def client_from_settings(
-    *, for_answers: bool = False, timeout: float | None = None, max_retries: int | None = None
+    *, timeout: float | None = None, max_retries: int | None = None
 ) -> NexconnClient:
-    """A new client configured from Django settings; the caller closes it.
+    """A new client for the configured upstream (the API, or the simulator in demo mode:
+    see transport.py), from Django settings; the caller closes it.
 
-    `for_answers`: the client that streams chat answers, many at once, over aiohttp (see
-    aiohttp_transport). Files and media keep httpx's own transport, which streams uploads.
     `timeout` and `max_retries` replace the settings' ones (for a quick look-up).
     """
     from django.conf import settings
 
-    options = {
-        "connect_timeout": timeout or settings.NEXCONN_CONNECT_TIMEOUT,
-        "read_timeout": timeout or settings.NEXCONN_READ_TIMEOUT,
-        "max_retries": settings.NEXCONN_MAX_RETRIES if max_retries is None else max_retries,
-        "auth_scheme": settings.NEXCONN_AUTH_SCHEME,
-    }
-    if settings.NEXCONN_API_KEY:
-        if for_answers:
-            from playground.nexconn.aiohttp_transport import AiohttpTransport
-
-            options["transport"] = AiohttpTransport()
-        return NexconnClient(
-            base_url=settings.NEXCONN_BASE_URL, api_key=settings.NEXCONN_API_KEY, **options
-        )
-    # Demo mode: the embedded simulator, in process, still streaming token by token.
-    from playground.simulator.app import application
-    from playground.simulator.transport import StreamingASGITransport
-
+    upstream = configured_upstream()
     return NexconnClient(
-        base_url="http://simulator.local",
-        api_key="demo",
-        transport=StreamingASGITransport(app=application),
-        **options,
+        base_url=upstream.base_url,
+        api_key=upstream.api_key,
+        transport=upstream.transport(),
+        connect_timeout=timeout or settings.NEXCONN_CONNECT_TIMEOUT,
+        read_timeout=timeout or settings.NEXCONN_READ_TIMEOUT,
+        max_retries=settings.NEXCONN_MAX_RETRIES if max_retries is None else max_retries,
+        auth_scheme=settings.NEXCONN_AUTH_SCHEME,
     )

@@ -27,14 +27,12 @@ import ipaddress
 import mimetypes
 import time
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from playground.simulator.app import Handler, _Request, _seconds, _send_error, _send_json, _status
-from playground.simulator.media.tasks import _pack, _unpack
-
-if TYPE_CHECKING:
-    from playground.simulator.app import Send, Simulator
+from playground.simulator.http import Request, Route, Send, send_error, send_json
+from playground.simulator.knobs import parse_seconds, parse_status
+from playground.simulator.media.tasks import pack, unpack
 
 PREFIX = "qfile-"
 DEFAULT_READY_AFTER = 2.0
@@ -59,11 +57,11 @@ def _mime(value: str) -> str:
 
 
 FILE_KNOBS = {
-    "sim_ready_after": _seconds,
-    "sim_expires_in": _seconds,
+    "sim_ready_after": parse_seconds,
+    "sim_expires_in": parse_seconds,
     "sim_size": _size,
     "sim_type": _mime,
-    "sim_error": _status,
+    "sim_error": parse_status,
 }
 
 
@@ -91,7 +89,7 @@ class FileSpec:
 
     def pack(self) -> str:
         defaults = FileSpec(n="", m="")
-        return _pack(
+        return pack(
             {
                 key: value
                 for key, value in asdict(self).items()
@@ -118,7 +116,7 @@ def decode_id(value: str) -> tuple[int, int, FileSpec] | None:
     created, _, packed = rest.partition("-")
     if not (account.isdigit() and created.isdigit() and packed):
         return None
-    data = _unpack(packed)
+    data = unpack(packed)
     if not isinstance(data, dict):
         return None
     try:
@@ -177,20 +175,19 @@ def _default_size(name: str) -> int:
     return 16 * 1024**2 + digest % (184 * 1024**2)
 
 
-def register_files(simulator: "Simulator") -> None:
-    """Serve the Files API on `simulator`, with its own list and deleted set."""
-    for method, template, handler in FilesApi().routes():
-        simulator.add_route(method, template, handler)
+def files_routes() -> list[Route]:
+    """The Files API's routes, with a list and deleted set of their own."""
+    return FilesApi().routes()
 
 
 async def _file_error(
-    send: "Send", status: int, message: str, *, code: str, param: str | None = None
+    send: Send, status: int, message: str, *, code: str, param: str | None = None
 ) -> None:
     """The error object of docs/api/files.md §3 (`code`, `message`, `type`, `param`) in its
     wrapper."""
     kind = "invalid_request_error" if status < 500 else "server_error"
     error = {"code": code, "message": message, "type": kind, "param": param}
-    await _send_json(send, status, {"error": error})
+    await send_json(send, status, {"error": error})
 
 
 class FilesApi:
@@ -198,7 +195,7 @@ class FilesApi:
         self._listed: dict[int, list[str]] = {}  # account -> ids, newest last
         self._deleted: set[str] = set()
 
-    def routes(self) -> list[tuple[str, str, Handler]]:
+    def routes(self) -> list[Route]:
         return [
             ("POST", "/v1/files", self.create),
             ("GET", "/v1/files", self.list),
@@ -206,7 +203,7 @@ class FilesApi:
             ("DELETE", "/v1/files/{file_id}", self.delete),
         ]
 
-    async def create(self, request: _Request, send: "Send") -> None:
+    async def create(self, request: Request, send: Send) -> None:
         body = request.json
         if not isinstance(body, dict):
             await _file_error(send, 400, "The body must be a JSON object.", code="invalid_request")
@@ -224,7 +221,7 @@ class FilesApi:
             return
         if (status := knobs.get("sim_error")) is not None:
             headers = {"retry-after": "1"} if status in (429, 503) else None
-            await _send_error(send, status, headers=headers)
+            await send_error(send, status, headers=headers)
             return
         spec = FileSpec(
             n=name,
@@ -242,9 +239,9 @@ class FilesApi:
         listed = self._listed.setdefault(account, [])
         listed.append(new_id)
         del listed[:-LIST_LIMIT]
-        await _send_json(send, 200, _file_object(new_id, created_ns, spec, now=created_ns / 1e9))
+        await send_json(send, 200, _file_object(new_id, created_ns, spec, now=created_ns / 1e9))
 
-    async def list(self, request: _Request, send: "Send") -> None:
+    async def list(self, request: Request, send: Send) -> None:
         account = account_number(request.headers.get("authorization", ""))
         now = time.time()
         data = []
@@ -252,7 +249,7 @@ class FilesApi:
             decoded = decode_id(known)
             if decoded is not None and known not in self._deleted:
                 data.append(_file_object(known, decoded[1], decoded[2], now=now))
-        await _send_json(
+        await send_json(
             send,
             200,
             {
@@ -264,26 +261,26 @@ class FilesApi:
             },
         )
 
-    async def retrieve(self, request: _Request, send: "Send") -> None:
+    async def retrieve(self, request: Request, send: Send) -> None:
         found = await self._find(request, send)
         if found is not None:
             created_ns, spec = found
             file = _file_object(request.params["file_id"], created_ns, spec, now=time.time())
-            await _send_json(send, 200, file)
+            await send_json(send, 200, file)
 
-    async def delete(self, request: _Request, send: "Send") -> None:
+    async def delete(self, request: Request, send: Send) -> None:
         found = await self._find(request, send)
         if found is None:
             return
         if found[1].d:
-            await _send_error(send, 405, message=f"DELETE {request.path} is not supported.")
+            await send_error(send, 405, message=f"DELETE {request.path} is not supported.")
             return
         self._deleted.add(request.params["file_id"])
-        await _send_json(
+        await send_json(
             send, 200, {"id": request.params["file_id"], "object": "file", "deleted": True}
         )
 
-    async def _find(self, request: _Request, send: "Send") -> tuple[int, FileSpec] | None:
+    async def _find(self, request: Request, send: Send) -> tuple[int, FileSpec] | None:
         """(created ns, spec) of the caller's file; otherwise a 404 was sent."""
         wanted = request.params["file_id"]
         decoded = decode_id(wanted)

@@ -140,7 +140,7 @@ def test_reloading_mid_answer_shows_it_so_far_and_never_restarts_it(browser_page
 @pytest.fixture(params=["in process", "over HTTP"])
 def upstream(request, settings):
     """Demo mode's simulator in process, or, with a key set, the simulator over a real
-    connection: the path a deployment's answers take (aiohttp under httpx)."""
+    connection: the path a deployment's answers take."""
     if request.param == "in process":
         yield
         return

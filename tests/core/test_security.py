@@ -462,8 +462,7 @@ def _key_echo_scenario(owner, chat_response):
     async def scenario():
         client = AsyncClient()
         await client.aforce_login(owner)
-        # `using="httpx"`: in front of whatever transport the client has (answers go over
-        # aiohttp, which respx's default, httpcore, never sees).
+        # `using="httpx"`: in front of whatever transport the client has.
         with respx.mock(assert_all_called=False, using="httpx") as mock:
             _echoing_upstream(mock, chat_response)
             response, run_id = await send_message(client, "Hello")
@@ -562,7 +561,7 @@ def test_a_key_echoed_in_a_failed_studio_job_is_not_stored_nor_shown(
     from playground.studio.models import Generation
 
     settings.MEDIA_ROOT = tmp_path
-    with respx.mock(assert_all_called=False) as mock:
+    with respx.mock(assert_all_called=False, using="httpx") as mock:
         _echoing_media_upstream(mock)
         owner_client.post(
             reverse("studio:create"),
@@ -589,7 +588,7 @@ def test_a_key_echoed_in_a_failed_file_import_is_not_stored_nor_shown(
     document = UpstreamFile.objects.create(
         owner=owner, source_url="https://example.com/a.pdf", model="gemini-3.0-pro-preview"
     )
-    with respx.mock(assert_all_called=False) as mock:
+    with respx.mock(assert_all_called=False, using="httpx") as mock:
         _echoing_media_upstream(mock)
         files.upstream_file_submit(upstream_file_id=document.pk)
     document.refresh_from_db()

@@ -14,7 +14,14 @@ import zlib
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
-from playground.simulator.app import KNOBS, Scenario, _seconds, _switch, parse_knobs
+from playground.simulator.knobs import (
+    KNOBS,
+    Scenario,
+    header_knobs,
+    parse_knobs,
+    parse_seconds,
+    parse_switch,
+)
 
 DEFAULT_IMAGE_SECONDS = 3.0
 DEFAULT_VIDEO_SECONDS = 8.0
@@ -48,10 +55,10 @@ def _image_count(value: str) -> int:
 
 
 MEDIA_KNOBS = {
-    "job": _seconds,  # total task time in seconds (default 3 for images, 8 for videos)
-    "queue": _seconds,  # seconds of that spent queued (default a fifth)
+    "job": parse_seconds,  # total task time in seconds (default 3 for images, 8 for videos)
+    "queue": parse_seconds,  # seconds of that spent queued (default a fifth)
     "fail": _fail_mode,  # error|moderation: the task ends failed
-    "expired": _switch,  # the task succeeds but its media links have expired
+    "expired": parse_switch,  # the task succeeds but its media links have expired
     "count": _image_count,  # number of images
 }
 _CREATE_KNOBS = {"error", "retry_after", "fail_times", "delay"}
@@ -61,11 +68,7 @@ def media_knobs(headers: dict[str, str], directive: list[tuple[str, str]]) -> di
     """Knobs from `X-Sim-*` headers and a `[sim ...]` directive (which wins).
 
     Raises ValueError for an unknown knob or a bad value."""
-    pairs = [
-        (key.removeprefix("x-sim-").replace("-", "_"), value)
-        for key, value in headers.items()
-        if key.startswith("x-sim-")
-    ] + directive
+    pairs = header_knobs(headers) + directive
     knobs: dict[str, Any] = {}
     for key, value in pairs:
         if key in MEDIA_KNOBS:
@@ -142,9 +145,10 @@ class Spec:
         return f"{self.p}|{self.k}|{index}"
 
     def id(self) -> str:
-        return PREFIXES[self.f] + _pack(self._compact())
+        return PREFIXES[self.f] + pack(self.compact())
 
-    def _compact(self) -> dict[str, Any]:
+    def compact(self) -> dict[str, Any]:
+        """The fields that differ from their defaults: what the id carries."""
         defaults = Spec(f=self.f, m=self.m, t=0, k="")
         data = asdict(self)
         return {
@@ -158,7 +162,7 @@ class Spec:
         """The spec in a task id, if it is one of ours (and of one of these families)."""
         for family, prefix in PREFIXES.items():
             if task_id.startswith(prefix) and (not families or family in families):
-                data = _unpack(task_id.removeprefix(prefix))
+                data = unpack(task_id.removeprefix(prefix))
                 if isinstance(data, dict) and data.get("f") == family:
                     try:
                         return cls(**data)
@@ -187,14 +191,16 @@ def new_spec(family: str, model: str, prompt: str, knobs: dict[str, Any], **valu
     return spec
 
 
-def _pack(data: dict[str, Any]) -> str:
+def pack(data: dict[str, Any]) -> str:
+    """Compact JSON, raw-deflated, as unpadded URL-safe base64: an id's payload."""
     raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
     squeezer = zlib.compressobj(9, zlib.DEFLATED, -15)
     packed = squeezer.compress(raw) + squeezer.flush()
     return base64.urlsafe_b64encode(packed).decode().rstrip("=")
 
 
-def _unpack(text: str) -> Any:
+def unpack(text: str) -> Any:
+    """What `pack` packed, or None if `text` is not such a payload."""
     try:
         packed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         return json.loads(zlib.decompress(packed, -15))

@@ -8,17 +8,17 @@ responses         POST /bypass/openai/v1/responses                 OpenAI Respon
 
 from typing import TYPE_CHECKING
 
+from playground.simulator.http import Handler, Request, Route, Send
+from playground.simulator.protocols import anthropic, chat_completions, gemini, responses
+from playground.simulator.protocols.engine import Api, answer
+
 if TYPE_CHECKING:
-    from playground.simulator.app import Handler, Send, Simulator, _Request
+    from playground.simulator.app import Simulator
 
 
-def chat_routes(simulator: "Simulator") -> list[tuple[str, str, "Handler"]]:
-    # Imported here: these modules import the app module, which calls this while loading.
-    from playground.simulator.protocols import anthropic, chat_completions, gemini, responses
-    from playground.simulator.protocols.engine import Api, answer
-
-    def serve(api: Api) -> "Handler":
-        async def handler(request: "_Request", send: "Send") -> None:
+def chat_routes(simulator: "Simulator") -> list[Route]:
+    def serve(api: Api) -> Handler:
+        async def handler(request: Request, send: Send) -> None:
             await answer(simulator, api, request, send)
 
         return handler

@@ -9,7 +9,7 @@ import hashlib
 import json
 from typing import Any
 
-from playground.simulator.app import ERRORS, Send, _Request, _send_json
+from playground.simulator.http import ERRORS, Request, Send, send_json
 from playground.simulator.protocols.engine import (
     Api,
     Ask,
@@ -40,7 +40,7 @@ STOP_REASONS = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_
 _TOOL_CHOICES = {"auto": "auto", "any": "required", "none": "none"}
 
 
-def parse(request: _Request) -> Ask:
+def parse(request: Request) -> Ask:
     body = request.json
     if not isinstance(body, dict) or not isinstance(body.get("model"), str):
         raise BadRequest("model: Field required")
@@ -291,7 +291,7 @@ async def send_error(send: Send, status: int, message: str | None, headers: dict
     kind = ERROR_TYPES.get(status, "api_error" if status >= 500 else "invalid_request_error")
     text = message or ERRORS.get(status, ("", "", f"HTTP {status}"))[2]
     body = {"type": "error", "error": {"type": kind, "message": text}}
-    await _send_json(send, status, body, headers={"request-id": "req_sim"} | headers)
+    await send_json(send, status, body, headers={"request-id": "req_sim"} | headers)
 
 
 API = Api(parse=parse, encoder=MessagesEncoder, error=send_error)

@@ -6,7 +6,8 @@
 from typing import Any
 
 from playground.nexconn.catalog import chat_model
-from playground.simulator.app import Send, _Request, _send_error
+from playground.simulator import http
+from playground.simulator.http import Request, Send
 from playground.simulator.protocols.engine import (
     Api,
     Ask,
@@ -19,7 +20,7 @@ from playground.simulator.protocols.engine import (
 from playground.simulator.protocols.tools import Tool
 
 
-def parse(request: _Request) -> Ask:
+def parse(request: Request) -> Ask:
     body = request.json
     if not isinstance(body, dict) or not isinstance(body.get("model"), str):
         raise BadRequest("`model` is required.")
@@ -230,7 +231,7 @@ def _image(index: int, png_base64: str) -> dict[str, Any]:
 
 
 async def send_error(send: Send, status: int, message: str | None, headers: dict[str, str]) -> None:
-    await _send_error(send, status, message=message, headers=headers)
+    await http.send_error(send, status, message=message, headers=headers)
 
 
 API = Api(parse=parse, encoder=ChatEncoder, error=send_error, images=True)

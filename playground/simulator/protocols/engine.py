@@ -11,29 +11,22 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from playground.nexconn.catalog import chat_model
 from playground.simulator import answers
-from playground.simulator.app import (
-    Scenario,
-    Send,
-    Simulator,
-    _Connection,
-    _Request,
-    _send_raw,
-    parse_knobs,
-    split_directive,
-)
+from playground.simulator.http import Connection, Request, Send, send_raw
+from playground.simulator.knobs import Scenario, header_knobs, parse_knobs, split_directive
+from playground.simulator.media.families.gemini_image import GEMINI_IMAGE_MODELS, IMAGE_TOKENS
 from playground.simulator.media.render import MAX_IMAGE_SIDE, fit, render_png
-from playground.simulator.media.routes import GEMINI_IMAGE_MODELS
 from playground.simulator.protocols.tools import Tool, pick_tool, tool_arguments
+
+if TYPE_CHECKING:
+    from playground.simulator.app import Simulator
 
 type FinishReason = Literal["stop", "length", "tool_calls"]
 # (send, status, message or None for the status's usual one, extra headers)
 type ErrorSender = Callable[[Send, int, str | None, dict[str, str]], Awaitable[None]]
-
-IMAGE_TOKENS = 1120  # per picture, as the Gemini image models bill it (docs/api/images.md §4.2)
 
 
 class BadRequest(Exception):
@@ -149,13 +142,13 @@ class Encoder:
 class Api:
     """One protocol: how to read its requests, shape its answers and its errors."""
 
-    parse: Callable[[_Request], Ask]
+    parse: Callable[[Request], Ask]
     encoder: Callable[[Turn], Encoder]
     error: ErrorSender
     images: bool = False  # whether image models answer with pictures on this protocol
 
 
-async def answer(simulator: Simulator, api: Api, request: _Request, send: Send) -> None:
+async def answer(simulator: "Simulator", api: Api, request: Request, send: Send) -> None:
     """Answer a chat request: knobs, delay and error first, then the turn."""
     try:
         ask = api.parse(request)
@@ -168,10 +161,10 @@ async def answer(simulator: Simulator, api: Api, request: _Request, send: Send) 
     except ValueError as exc:
         await api.error(send, 400, str(exc), {})
         return
-    scenario = Scenario(**({"rate": simulator._default_rate()} | knobs))
+    scenario = Scenario(**({"rate": simulator.default_rate()} | knobs))
     if scenario.delay and await request.connection.pause(scenario.delay):
         return
-    if scenario.error is not None and simulator._should_fail(scenario, knobs):
+    if scenario.error is not None and simulator.should_fail(scenario, knobs):
         headers = {}
         if scenario.error in (429, 503):
             headers["retry-after"] = f"{scenario.retry_after:g}"
@@ -187,14 +180,6 @@ async def answer(simulator: Simulator, api: Api, request: _Request, send: Send) 
         await stream(send, encoder, scenario, request.connection)
     else:
         await respond(send, encoder, scenario, request.connection, api.error)
-
-
-def header_knobs(headers: dict[str, str]) -> list[tuple[str, str]]:
-    return [
-        (key.removeprefix("x-sim-").replace("-", "_"), value)
-        for key, value in headers.items()
-        if key.startswith("x-sim-")
-    ]
 
 
 async def plan(ask: Ask, prompt: str, scenario: Scenario, *, images: bool) -> Turn:
@@ -265,7 +250,7 @@ async def _picture(ask: Ask, prompt: str) -> str:
     return base64.b64encode(png).decode()
 
 
-async def stream(send: Send, encoder: Encoder, scenario: Scenario, connection: _Connection) -> None:
+async def stream(send: Send, encoder: Encoder, scenario: Scenario, connection: Connection) -> None:
     """Stream the turn at the scenario's rate; cut, stall, malformed and stream_error count
     the pieces of text (and then of tool-call arguments) already sent."""
     turn = encoder.turn
@@ -332,7 +317,7 @@ async def respond(
     send: Send,
     encoder: Encoder,
     scenario: Scenario,
-    connection: _Connection,
+    connection: Connection,
     error: ErrorSender,
 ) -> None:
     """The non-streaming answer, after the time generating it would have taken."""
@@ -350,7 +335,7 @@ async def respond(
     body = json.dumps(encoder.whole(), ensure_ascii=False).encode()
     if scenario.cut is not None or scenario.malformed is not None:
         body = body[: len(body) // 2]
-    await _send_raw(send, 200, body, content_type=b"application/json")
+    await send_raw(send, 200, body, content_type=b"application/json")
 
 
 def sse(payload: dict[str, Any], event: str | None = None) -> bytes:

@@ -11,8 +11,8 @@ import json
 import time
 from typing import Any
 
-from playground.simulator.app import ERRORS, Send, _Request, _send_json
-from playground.simulator.media.routes import GEMINI_IMAGE_MODELS
+from playground.simulator.http import ERRORS, Request, Send, send_json
+from playground.simulator.media.families.gemini_image import GEMINI_IMAGE_MODELS
 from playground.simulator.protocols.engine import (
     Api,
     Ask,
@@ -48,7 +48,7 @@ def _get(mapping: Any, camel: str, snake: str) -> Any:
     return mapping.get(camel, mapping.get(snake)) if isinstance(mapping, dict) else None
 
 
-def parse(request: _Request, *, stream: bool) -> Ask:
+def parse(request: Request, *, stream: bool) -> Ask:
     body = request.json
     contents = body.get("contents") if isinstance(body, dict) else None
     if not isinstance(contents, list) or not contents:
@@ -302,7 +302,7 @@ async def send_error(send: Send, status: int, message: str | None, headers: dict
     text = message or ERRORS.get(status, ("", "", f"HTTP {status}"))[2]
     state = STATUSES.get(status, "INTERNAL" if status >= 500 else "FAILED_PRECONDITION")
     error = {"code": status, "message": text, "status": state}
-    await _send_json(send, status, {"error": error}, headers=headers)
+    await send_json(send, status, {"error": error}, headers=headers)
 
 
 STREAM_API = Api(

@@ -9,7 +9,8 @@ import hashlib
 from collections import OrderedDict
 from typing import Any
 
-from playground.simulator.app import Send, _Request, _send_error
+from playground.simulator import http
+from playground.simulator.http import Request, Send
 from playground.simulator.protocols.engine import (
     Api,
     Ask,
@@ -28,7 +29,7 @@ _REASONING_BEFORE: OrderedDict[str, str] = OrderedDict()
 _REMEMBERED = 10_000
 
 
-def parse(request: _Request) -> Ask:
+def parse(request: Request) -> Ask:
     body = request.json
     if not isinstance(body, dict) or not isinstance(body.get("model"), str):
         raise BadRequest("Missing required parameter: 'model'.")
@@ -354,7 +355,7 @@ class ResponsesEncoder(Encoder):
 
 
 async def send_error(send: Send, status: int, message: str | None, headers: dict[str, str]) -> None:
-    await _send_error(send, status, message=message, headers=headers)
+    await http.send_error(send, status, message=message, headers=headers)
 
 
 API = Api(parse=parse, encoder=ResponsesEncoder, error=send_error)

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from playground.simulator.media.routes import VIDU_ROUTES
+from playground.simulator.media.families.vidu import VIDU_ROUTES
 from tests.simulator.media.support import (
     BASE,
     client,

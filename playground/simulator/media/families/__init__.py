@@ -1,0 +1,1 @@
+"""One module per task family, as in nexconn/media/families/; routes.py maps the paths."""
