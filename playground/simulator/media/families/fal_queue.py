@@ -1,6 +1,6 @@
 """The fal-style queue that kling_image_o1 and vidu share (docs/api/images.md §5,
-docs/api/videos.md §7): a create answers with a request envelope; `…/requests/{id}/status` and `…/requests/{id}`
-report progress, then the result or the failure."""
+docs/api/videos.md §7): a create answers with a request envelope;
+`…/requests/{id}/status` and `…/requests/{id}` report progress, then the result or the failure."""
 
 from collections.abc import Callable
 from typing import Any

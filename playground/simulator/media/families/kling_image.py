@@ -1,5 +1,6 @@
 """Kling image tasks, pattern A (docs/api/images.md §3): POST
-/v1/images/generations|edits (shared with gemini_image, see routes.py), then GET /v1/images/tasks/{task_id} until done."""
+/v1/images/generations|edits (shared with gemini_image, see routes.py), then
+GET /v1/images/tasks/{task_id} until done."""
 
 from typing import TYPE_CHECKING, Any
 
