@@ -26,19 +26,18 @@ step() { printf '\n== [%3ds] %s\n' $((SECONDS - started)) "$*"; }
 fail() { echo "container-check: $*" >&2; exit 1; }
 
 command -v podman >/dev/null || fail "podman is not installed (apt-get install -y podman runc)"
-PODMAN=(podman)
 
 cleanup() {
   status=$?
   if [ "$status" -ne 0 ]; then
     for role in web worker; do
       echo "--- last lines of the $role container's log"
-      "${PODMAN[@]}" logs --tail 40 "$NAME-$role" 2>&1 || true
+      podman logs --tail 40 "$NAME-$role" 2>&1 || true
     done
   fi
   step "clean up"
-  "${PODMAN[@]}" rm --force --ignore --volumes --time 5 "$NAME-web" "$NAME-worker" "$NAME-migrate" >/dev/null 2>&1 || true
-  "${PODMAN[@]}" volume rm --force "$NAME-media" >/dev/null 2>&1 || true
+  podman rm --force --ignore --volumes --time 5 "$NAME-web" "$NAME-worker" "$NAME-migrate" >/dev/null 2>&1 || true
+  podman volume rm --force "$NAME-media" >/dev/null 2>&1 || true
   dropdb --if-exists --force --maintenance-db "$POSTGRES/postgres" "$DB" 2>/dev/null || true
   rm -f "${conf:-}" "${build_log:-}" "${podman_log:-}"
   if [ "$status" -eq 0 ]; then
@@ -67,8 +66,8 @@ if ! podman run --rm --pull=never --network host "$BASE" true >/dev/null 2>&1; t
 else
   echo "podman's defaults work"
 fi
-"${PODMAN[@]}" rm --force --ignore --volumes --time 5 "$NAME-web" "$NAME-worker" "$NAME-migrate" >/dev/null 2>&1 || true
-"${PODMAN[@]}" volume rm --force "$NAME-media" >/dev/null 2>&1 || true
+podman rm --force --ignore --volumes --time 5 "$NAME-web" "$NAME-worker" "$NAME-migrate" >/dev/null 2>&1 || true
+podman volume rm --force "$NAME-media" >/dev/null 2>&1 || true
 
 step "build $IMAGE"
 # This machine's pip configuration (a package mirror, a CA bundle), read-only, so that the
@@ -92,13 +91,13 @@ EOF
 build_started=$SECONDS
 build_log=$(mktemp)
 # --format docker keeps the HEALTHCHECK (the OCI format has none).
-"${PODMAN[@]}" build --pull=never --network host --format docker "${mounts[@]}" \
+podman build --pull=never --network host --format docker "${mounts[@]}" \
   --tag "$IMAGE" . >"$build_log" 2>&1 || { tail -n 40 "$build_log"; fail "the build failed"; }
-"${PODMAN[@]}" image inspect --format '{{.Size}}' "$IMAGE" |
+podman image inspect --format '{{.Size}}' "$IMAGE" |
   awk -v s=$((SECONDS - build_started)) '{printf "built in %d s, %.0f MB\n", s, $1 / 1e6}'
 
 step "database $DB (fresh) and Redis $REDIS_URL"
-dropdb --if-exists --force --maintenance-db "$POSTGRES/postgres" "$DB"
+PGOPTIONS="-c client_min_messages=warning" dropdb --if-exists --force --maintenance-db "$POSTGRES/postgres" "$DB"
 createdb --maintenance-db "$POSTGRES/postgres" "$DB"
 app_env=(
   --env SECRET_KEY="$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(50))')"
@@ -110,7 +109,7 @@ app_env=(
   --env NEXCONN_API_KEY=  # demo mode
 )
 # The probes are run by this script when it needs them: no health timers (they need systemd).
-run=("${PODMAN[@]}" run --pull=never --network host --health-interval disable "${app_env[@]}"
+run=(podman run --pull=never --network host --health-interval disable "${app_env[@]}"
   --volume "$NAME-media:/data/media")
 
 step "migrate (one-off container)"
@@ -126,17 +125,16 @@ podman_log=$(mktemp)
   --health-cmd "python manage.py worker_health" \
   "$IMAGE" python manage.py db_worker --interval 0.5 --no-reload >/dev/null
 waited=$SECONDS
-for _ in $(seq 60); do
-  "$PYTHON" -c "import urllib.request as r; r.urlopen('http://127.0.0.1:$PORT/healthz', timeout=2)" \
-    2>/dev/null && break
+until "$PYTHON" -c "import urllib.request as r; r.urlopen('http://127.0.0.1:$PORT/healthz', timeout=2)" 2>/dev/null; do
+  [ $((SECONDS - waited)) -lt 90 ] || fail "web did not answer /healthz within 90 s"
   sleep 1
 done
 echo "web answered /healthz after $((SECONDS - waited)) s"
-"${PODMAN[@]}" exec "$NAME-web" id -un | grep -qx playground || fail "web does not run as the playground user"
-"${PODMAN[@]}" healthcheck run "$NAME-web" || fail "web: its HEALTHCHECK fails"
-"${PODMAN[@]}" healthcheck run "$NAME-worker" || fail "worker: manage.py worker_health fails"
+podman exec "$NAME-web" id -un | grep -qx playground || fail "web does not run as the playground user"
+podman healthcheck run "$NAME-web" || fail "web: its HEALTHCHECK fails"
+podman healthcheck run "$NAME-worker" || fail "worker: manage.py worker_health fails"
 echo "both healthy, running as the non-root user"
 
 step "walk through the app over HTTP"
 "$PYTHON" scripts/container_smoke.py "http://127.0.0.1:$PORT"
-"${PODMAN[@]}" healthcheck run "$NAME-worker" || fail "worker: unhealthy after the job"
+podman healthcheck run "$NAME-worker" || fail "worker: unhealthy after the job"
