@@ -8,7 +8,7 @@ PORT ?= 8000
 # Two workers share the two cores; browser tests dominate the run time.
 TEST_WORKERS ?= 2
 
-.PHONY: run dev test lint format install simulator bench-relay lock check-deploy
+.PHONY: run dev test lint format install simulator bench-relay lock check-deploy container-check
 
 $(BIN)/.installed: requirements-dev.lock .python-version
 	@$(PYTHON) -c 'import sys; want = tuple(map(int, "$(PYTHON_VERSION)".split("."))); \
@@ -74,6 +74,11 @@ check-deploy: install
 	ALLOWED_HOSTS=playground.example.com SECURE_SSL_REDIRECT=true SECURE_HSTS_SECONDS=31536000 \
 	SECURE_HSTS_INCLUDE_SUBDOMAINS=true SECURE_HSTS_PRELOAD=true SESSION_COOKIE_SECURE=true \
 	CSRF_COOKIE_SECURE=true $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Build the image with podman, run migrate, web and the task worker against the local
+# PostgreSQL and Redis, sign up, stream an answer, run an image job (scripts/container-check.sh).
+container-check: install
+	scripts/container-check.sh
 
 # Re-pin every dependency from the ranges in pyproject.toml.
 lock:
