@@ -222,14 +222,6 @@ CHAT_MAX_ATTACHMENT_MB = env.int("CHAT_MAX_ATTACHMENT_MB", default=15)
 
 # Runs: how often the growing answer is written to the database while it streams.
 RUN_FLUSH_INTERVAL_SECONDS = env.float("RUN_FLUSH_INTERVAL_SECONDS", default=1.0)
-# While answers stream, a new send waits until the server process has room: its event loop
-# ran at most this late on average over the last half second (about what a token waits
-# before it is relayed), and it used at most this share of one CPU (its GIL). Sends are
-# worked on one at a time.
-# 0 leaves a measure out; both 0 turn admission off. After the longest wait a send goes ahead.
-ANSWER_ADMISSION_LOOP_LAG_MS = env.float("ANSWER_ADMISSION_LOOP_LAG_MS", default=3.0)
-ANSWER_ADMISSION_CPU_SHARE = env.float("ANSWER_ADMISSION_CPU_SHARE", default=0.7)
-ANSWER_ADMISSION_MAX_WAIT_SECONDS = env.float("ANSWER_ADMISSION_MAX_WAIT_SECONDS", default=30.0)
 # A chat page's own stream ends after this long (the page reconnects at once, and an answer
 # it was carrying goes on over a stream of its own): no connection is held forever.
 PAGE_STREAM_SECONDS = env.float("PAGE_STREAM_SECONDS", default=600.0)

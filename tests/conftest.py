@@ -5,7 +5,6 @@ import shutil
 import socket
 import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -48,10 +47,6 @@ def _fresh_upstream(settings):
 
     settings.NEXCONN_API_KEY = ""
     settings.DEMO_MODE = True
-    # Admission by the event loop's lateness is left to its own tests: beside a browser and
-    # another test worker on two cores the loop runs a few ms late all the time, and every
-    # send during an answer would wait for a calm half second.
-    settings.ANSWER_ADMISSION_LOOP_LAG_MS = 0
     cache.clear()
     reset_clients()
     yield
@@ -79,25 +74,6 @@ def owner_client(client, owner):
 def other_client(client, other_user):
     client.force_login(other_user)
     return client
-
-
-@contextmanager
-def busy_process():
-    """Another thread of this process, and so of a server it serves in a thread, keeps the
-    CPU (and its GIL) busy."""
-    stop = threading.Event()
-
-    def burn():
-        while not stop.is_set():
-            sum(range(10_000))
-
-    burner = threading.Thread(target=burn)
-    burner.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        burner.join()
 
 
 def _free_port() -> int:

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
 from playground.chat import runs, selectors, services
-from playground.chat.admission import starts_answers
 from playground.chat.forms import MAX_MESSAGE_CHARS, TOO_LONG
 from playground.chat.models import Conversation, Message, Run
 from playground.core.responses import refusal
@@ -52,7 +51,6 @@ def _busy_guarded(request, action):
 
 
 @require_http_methods(["GET", "POST"])
-@starts_answers
 async def message_edit(request, pk: int):
     return await _then_start(await sync_to_async(_message_edit)(request, pk))
 
@@ -82,7 +80,6 @@ def _message_edit(request, pk: int):
 
 
 @require_POST
-@starts_answers
 async def message_regenerate(request, pk: int):
     return await _then_start(await sync_to_async(_message_regenerate)(request, pk))
 
@@ -114,7 +111,6 @@ def message_delete(request, pk: int):
 
 
 @require_POST
-@starts_answers
 async def tool_results(request, pk: int):
     return await _then_start(await sync_to_async(_tool_results)(request, pk))
 

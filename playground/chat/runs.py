@@ -57,11 +57,6 @@ def _base64_marker(match: re.Match) -> str:
 _tasks: dict[int, asyncio.Task] = {}
 
 
-def answers_running() -> int:
-    """How many answers this process is generating now."""
-    return len(_tasks)
-
-
 # One thread does the runs' database work and keeps its connection: opening and closing a
 # connection for every write cost more than the writes. SQLite serialises writes anyway.
 _db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="run-db")

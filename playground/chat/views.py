@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from playground.chat import export, panel, run_stream, runs, selectors, services
-from playground.chat.admission import admitted, starts_answers
 from playground.chat.broker import get_broker
 from playground.chat.forms import MessageForm, RenameForm, message_form_initial
 from playground.chat.models import Conversation, Run
@@ -172,12 +171,11 @@ async def message_send(request):
 
     The answer starts before the response is drawn, and drawing waits (briefly) for the
     upstream to answer: drawing is not on the way to the first token."""
-    async with admitted():
-        refused, sent = await sync_to_async(_message_send)(request)
-        if refused is not None:
-            return refused
-        question, run, new_conversation, loaded = sent
-        upstream_answered = await runs.run_start(run.pk, loaded=loaded)
+    refused, sent = await sync_to_async(_message_send)(request)
+    if refused is not None:
+        return refused
+    question, run, new_conversation, loaded = sent
+    upstream_answered = await runs.run_start(run.pk, loaded=loaded)
     # The page's own stream, when it is open, carries the answer; else the answer in the
     # response opens a stream of its own.
     page = request.POST.get("page", "")
@@ -404,7 +402,6 @@ async def run_stop(request, pk: int):
 
 
 @require_POST
-@starts_answers
 async def run_retry(request, pk: int):
     """Try an answer again as a new attempt below the failed one."""
     response, run_id = await sync_to_async(_run_retry)(request, pk)

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from playground.chat import run_stream, runs
-from playground.chat.admission import starts_answers
 from playground.chat.forms import MAX_MESSAGE_CHARS, TOO_LONG
 from playground.compare import charts, export, ranking, selectors, services
 from playground.compare.forms import ComparisonForm, column_options
@@ -51,7 +50,6 @@ def column_settings(request, index: int):
 
 
 @require_POST
-@starts_answers
 async def comparison_create(request):
     response, run_ids = await sync_to_async(_comparison_create)(request)
     for run_id in run_ids:
@@ -230,7 +228,6 @@ def shared_media(request, token: str, output_id: int):
 
 
 @require_POST
-@starts_answers
 async def turn_create(request, pk: int):
     response, run_ids = await sync_to_async(_turn_create)(request, pk)
     for run_id in run_ids:
@@ -256,7 +253,6 @@ def _turn_create(request, pk: int):
 
 
 @require_POST
-@starts_answers
 async def entry_retry(request, pk: int, entry_id: int):
     response, run_id = await sync_to_async(_entry_retry)(request, pk, entry_id)
     if run_id is not None:

@@ -60,36 +60,6 @@ document.addEventListener("htmx:beforeSwap", (event) => {
   form.querySelectorAll(".is-invalid").forEach((field) => field.classList.remove("is-invalid"));
 });
 
-// A request that starts an answer ([data-starts-answer]: send, retry, regenerate, edit,
-// comparisons) and that the server holds back (busy with other answers: chat/admission.py)
-// says so after a moment, until every such request has been answered. The answer is seen
-// before its swap: a form the swap removes never hears that its request ended.
-(() => {
-  const waiting = new Set();
-  let timer = null;
-  const show = (shown) => {
-    const notice = document.getElementById("answer-wait");
-    if (notice) notice.hidden = !shown;
-  };
-  const starter = (elt) => (elt && elt.closest ? elt.closest("[data-starts-answer]") : null);
-  const answered = (form) => {
-    if (!form || !waiting.delete(form) || waiting.size) return;
-    clearTimeout(timer);
-    show(false);
-  };
-  document.addEventListener("htmx:beforeRequest", (event) => {
-    const form = starter(event.detail.elt);
-    if (!form) return;
-    waiting.add(form);
-    clearTimeout(timer);
-    timer = setTimeout(() => show(waiting.size > 0), 1500);
-  });
-  document.addEventListener("htmx:beforeSwap", (event) => {
-    answered(starter(event.detail.requestConfig && event.detail.requestConfig.elt));
-  });
-  document.addEventListener("htmx:afterRequest", (event) => answered(starter(event.detail.elt)));
-})();
-
 // Copy buttons: data-copy names the element whose text is copied.
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("[data-copy]");

@@ -11,7 +11,7 @@ from playground.nexconn.client import reset_clients
 from playground.simulator.answers import answer_tokens
 from playground.simulator.app import application as simulator
 from playground.simulator.app import split_directive
-from tests.conftest import busy_process, serve_in_thread, signup_in_browser
+from tests.conftest import serve_in_thread, signup_in_browser
 
 pytestmark = pytest.mark.browser
 
@@ -295,49 +295,3 @@ def test_when_the_pages_stream_ends_mid_answer_nothing_is_lost(browser_page, set
     assert_finished_as_sent(page, full, tokens=300)
     assert chat_requests() == 1 and simulator.disconnects == 0
     assert [path for path in streams if path.startswith("runs/")], "no stream of its own"
-
-
-def test_a_send_the_busy_server_holds_back_says_so_then_goes(browser_page, settings):
-    """While answers stream and the server has no CPU to spare, a send waits for its turn
-    (chat/admission.py): the page says so instead of looking stuck, and nothing is lost."""
-    # Beside another browser on two cores the burner may get far less than a core.
-    settings.ANSWER_ADMISSION_CPU_SHARE = 0.1
-    page = browser_page
-    start_an_answer(page, "Keep going [sim tokens=400 rate=50]", tokens=400)
-    wait_for_text(page, at_least=20)
-    other = page.context.new_page()  # a second conversation, beside the running answer
-    other.set_default_timeout(10_000)
-    other.goto(f"{page.base_url}/")
-    expect(other.locator("#messages[data-stream-ready]")).to_be_attached()
-    notice = other.get_by_role("status").filter(has_text="the server is busy")
-    with busy_process():
-        other.wait_for_timeout(700)  # the busy time fills the admission's window
-        other.get_by_label("Message").fill("Meanwhile, a short one [sim tokens=10 rate=100]")
-        other.get_by_label("Message").press("Enter")
-        expect(notice).to_be_visible(timeout=5_000)
-        expect(other.locator("article.message--user")).to_have_count(0)
-    expect(notice).to_be_hidden(timeout=10_000)
-    answer = other.locator("article.message--assistant")
-    expect(answer.locator(".message__footer")).to_contain_text("10 out")
-    expect(other.get_by_label("Message")).to_have_value("")
-
-
-def test_a_regenerate_the_busy_server_holds_back_says_so_then_goes(browser_page, settings):
-    """Every action that starts an answer is held back the same way, and says so."""
-    settings.ANSWER_ADMISSION_CPU_SHARE = 0.1  # as above
-    page = browser_page
-    start_an_answer(page, "Name a colour [sim tokens=4]", tokens=4)
-    expect(page.locator("article.message--assistant .message__footer")).to_contain_text("4 out")
-    other = page.context.new_page()  # an answer streams in another conversation meanwhile
-    other.goto(f"{page.base_url}/")
-    expect(other.locator("#messages[data-stream-ready]")).to_be_attached()
-    send(other, "Keep going [sim tokens=400 rate=50]")
-    wait_for_text(other, at_least=20)
-    notice = page.get_by_role("status").filter(has_text="the server is busy")
-    with busy_process():
-        page.wait_for_timeout(700)  # the busy time fills the admission's window
-        page.get_by_role("button", name="Regenerate").click()
-        expect(notice).to_be_visible(timeout=5_000)
-        expect(page.locator(".branch-nav__count")).to_have_count(0)
-    expect(notice).to_be_hidden(timeout=10_000)
-    expect(page.locator(".branch-nav__count")).to_have_text("2/2")
