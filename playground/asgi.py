@@ -1,7 +1,7 @@
 import os
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playground.settings")
+from django.core.asgi import get_asgi_application
 
-from playground.core.asgi import get_asgi_application
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playground.settings")
 
 application = get_asgi_application()

@@ -40,21 +40,19 @@ INSTALLED_APPS = [
     "django_tasks_db",
 ]
 
-# Django's own middleware; where a hook does no I/O it runs in the event loop instead of
-# hopping to a worker thread (playground/core/middleware.py): same behaviour, same order.
-# Security, sessions, CSRF and X-Frame-Options are named as Django's own classes, because
-# `check --deploy` looks for them by name; the ASGI handler loads their event-loop versions.
+# Django's own middleware, and WhiteNoise's right after SecurityMiddleware as its
+# documentation sets it up (docs/deploy.md): what is named here is what runs.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "playground.core.middleware.StaticFilesMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "playground.core.middleware.CommonMiddleware",
+    "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "playground.core.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "playground.core.middleware.MessageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "playground.core.middleware.ContentSecurityPolicyMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -90,11 +88,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not :memory:, so the server thread and run executors of browser tests
     # see the same test database as the test itself.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
-# Requests' sync code runs on a few shared threads (playground.core.asgi), each keeping its
-# database connection between requests.
-REQUEST_THREADS = env.int("REQUEST_THREADS", default=8)
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
+# Under ASGI each request's sync code runs in a thread of its own, so a connection kept
+# past its request would be left behind with its thread: each request closes its own as it
+# ends (Django's default, CONN_MAX_AGE 0). On PostgreSQL they come from Django's connection
+# pool (psycopg's), one per process, so closing one hands it back (docs/deploy.md).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

@@ -107,14 +107,13 @@ def serve_in_thread(app, **config):
 
 @pytest.fixture
 def live_app(transactional_db):
-    """The whole app under uvicorn (the test client and runserver would buffer SSE)."""
-    from playground.core.asgi import get_asgi_application
+    """The whole app under uvicorn (the test client and runserver would buffer SSE), as
+    playground/asgi.py serves it. Each request closes its own database connection as it ends."""
+    from django.core.asgi import get_asgi_application
 
-    application = get_asgi_application()
-    url, stop = serve_in_thread(application, timeout_graceful_shutdown=1)
+    url, stop = serve_in_thread(get_asgi_application(), timeout_graceful_shutdown=1)
     yield url
     stop()
-    application.close()  # the threads' connections, before the database goes
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from playground.chat.broker import get_broker
 from playground.chat.forms import MessageForm, RenameForm, message_form_initial
 from playground.chat.models import Conversation, Run
 from playground.compare.selectors import blind_comparison_hiding
+from playground.core.db import release_request_connection
 from playground.core.files import stored_file_response
 from playground.core.ids import parse_id
 from playground.core.responses import refusal
@@ -357,6 +358,8 @@ async def run_events(request, pk: int):
     Read-only and safe to repeat: the browser's EventSource reconnects on its own.
     """
     run = await sync_to_async(_run_to_follow)(request, pk)
+    # The stream reads through the runs' own connection: this one goes back now.
+    await release_request_connection()
     return StreamingHttpResponse(
         run_stream.run_event_stream(run, last_event_id=_last_event_id(request)),
         content_type="text/event-stream",
@@ -371,6 +374,7 @@ async def page_events(request, page: str):
     if not PAGE_ID.fullmatch(page):
         raise Http404
     user = await request.auser()
+    await release_request_connection()  # the stream holds no connection while it waits
     return StreamingHttpResponse(
         run_stream.page_event_stream(run_stream.page_channel(user.pk, page)),
         content_type="text/event-stream",

@@ -16,6 +16,7 @@ from playground.chat.forms import MAX_MESSAGE_CHARS, TOO_LONG
 from playground.compare import charts, export, ranking, selectors, services
 from playground.compare.forms import ComparisonForm, column_options
 from playground.compare.models import Comparison, Turn, Vote
+from playground.core.db import release_request_connection
 from playground.core.files import stored_file_response
 from playground.core.ids import optional_id, parse_id
 from playground.core.responses import refusal
@@ -162,6 +163,8 @@ async def comparison_events(request, pk: int):
     access = await sync_to_async(selectors.comparison_access)(user=user, pk=pk)
     active = await sync_to_async(selectors.latest_active_runs)(comparison=access.comparison)
     revealed = await sync_to_async(selectors.revealed_for)(user=user, comparison=access.comparison)
+    # The stream reads through the runs' own connection: this one goes back now.
+    await release_request_connection()
 
     async def render_final(run_id: int) -> str:
         return await runs.db(_cell_html)(

@@ -1,15 +1,12 @@
-"""The app under uvicorn: requests' sync code runs on a few shared threads, which keep their
-database connections, so a crowd of requests neither starts a thread nor opens a connection
-for each one."""
+"""The app as it is served: Django's own ASGI handler and middleware under uvicorn. Streams
+held open leave room for pages, and the security middleware named in settings does its work
+over HTTP."""
 
 import asyncio
 import re
-import threading
 
 import httpx
 import pytest
-from django.conf import settings
-from django.db.backends.signals import connection_created
 from django.test import Client
 
 from playground.teams.services import team_create
@@ -17,18 +14,9 @@ from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-
-@pytest.fixture
-def connections_opened():
-    """The names of the threads that opened a database connection, in order."""
-    opened = []
-
-    def record(sender, connection, **kwargs):
-        opened.append(threading.current_thread().name)
-
-    connection_created.connect(record)
-    yield opened
-    connection_created.disconnect(record)
+# More than the PostgreSQL pool holds (DATABASE_POOL_MAX_SIZE, 10): were a stream to keep its
+# connection, the eleventh would wait for one until the pool's timeout.
+OPEN_STREAMS = 30
 
 
 def session_of(user) -> dict:
@@ -37,49 +25,30 @@ def session_of(user) -> dict:
     return {"sessionid": client.cookies["sessionid"].value}
 
 
-def test_a_crowd_of_requests_shares_a_few_threads_and_their_connections(
-    live_app, owner, connections_opened
-):
-    cookies = session_of(owner)
-
-    async def crowd(count: int) -> list[httpx.Response]:
-        async with httpx.AsyncClient(base_url=live_app, cookies=cookies) as client:
-            return await asyncio.gather(*(client.get("/") for _ in range(count)))
-
-    for _ in range(3):
-        pages = asyncio.run(crowd(40))
-        assert [page.status_code for page in pages] == [200] * 40
-        assert all(owner.username in page.text for page in pages)  # signed in, each of them
-
-    # 120 requests, each reading the session and the user: one connection per thread.
-    by_the_server = [name for name in connections_opened if name != threading.current_thread().name]
-    assert 1 <= len(by_the_server) <= settings.REQUEST_THREADS
-    assert len(set(by_the_server)) == len(by_the_server)
-
-
-def test_open_streams_hold_no_thread_so_other_requests_still_get_through(live_app, owner):
+def test_pages_still_answer_while_many_streams_are_held_open(live_app, owner):
+    """Each open stream read the session and the user, then let go of its database
+    connection: pages and new streams keep coming while all of them wait."""
     cookies = session_of(owner)
 
     async def scenario():
         async with httpx.AsyncClient(base_url=live_app, cookies=cookies, timeout=10) as client:
             streams = []
-            for index in range(settings.REQUEST_THREADS * 3):  # more than there are threads
+            for index in range(OPEN_STREAMS):
                 page_id = f"crowded-page-{index:04d}-0123456789"
                 stream = client.stream("GET", f"/pages/{page_id}/events/")
                 response = await stream.__aenter__()
                 assert response.status_code == 200
-                assert "event: ready" in await anext(response.aiter_text())
-                streams.append(stream)
-            page = await client.get("/")  # while every one of them is still open
-            for stream in streams:
+                chunks = response.aiter_text()  # kept: dropping it would close the stream
+                assert "event: ready" in await anext(chunks)
+                streams.append((stream, chunks))
+            pages = await asyncio.gather(*(client.get("/") for _ in range(10)))
+            for stream, _ in streams:
                 await stream.__aexit__(None, None, None)
-            return page
+            return pages
 
-    assert asyncio.run(scenario()).status_code == 200
-
-
-# Security, sessions, CSRF and X-Frame-Options run in the event loop under the project's
-# handler (the test client uses Django's own classes): the same behaviour, over HTTP.
+    pages = asyncio.run(scenario())
+    assert [page.status_code for page in pages] == [200] * 10
+    assert all(owner.username in page.text for page in pages)  # signed in, each of them
 
 
 def _csrf_token(page: str) -> str:
@@ -93,6 +62,7 @@ def test_the_served_app_sends_its_security_headers_and_cookies(live_app, owner):
         assert login.headers["X-Content-Type-Options"] == "nosniff"
         assert login.headers["Referrer-Policy"] == "same-origin"
         assert login.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+        assert "script-src 'self' 'nonce-" in login.headers["Content-Security-Policy"]
         assert "csrftoken" in browser.cookies
         form = {"username": owner.username, "password": PASSWORD}
         signed_in = browser.post(
@@ -110,6 +80,16 @@ def test_the_served_app_refuses_a_form_without_its_csrf_token(live_app, owner):
         assert refused.status_code == 403
         made = browser.post("/teams/new/", data={"name": "Team A", "csrfmiddlewaretoken": token})
         assert made.status_code == 302
+
+
+def test_a_page_needs_a_login_and_a_static_file_does_not(live_app):
+    with httpx.Client(base_url=live_app) as browser:
+        page = browser.get("/")
+        assert page.status_code == 302
+        assert page.headers["Location"].startswith("/accounts/login/")
+        script = browser.get("/static/js/app.js")
+        assert script.status_code == 200
+        assert "javascript" in script.headers["Content-Type"]
 
 
 def test_a_notice_left_by_one_request_shows_on_the_next(live_app, owner):
