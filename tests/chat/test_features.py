@@ -350,6 +350,23 @@ def test_cost_and_totals_follow_the_administrators_prices(owner):
     assert f"${format(total, 'f')} in all" in page  # and the conversation's
 
 
+def test_a_price_the_administrator_changes_applies_to_the_next_answer(owner):
+    price = ModelPrice.objects.create(
+        model="deepseek-v3", input_per_million=Decimal("1"), output_per_million=Decimal("2")
+    )
+    first, _ = ask(owner, "Price me [sim tokens=10]")
+    assert first.cost is not None
+    price.output_per_million = Decimal("4")
+    price.save()  # as Admin → Model prices does
+    conversation_id = first.message.conversation_id
+    second, _ = ask(owner, "Again [sim tokens=10]", conversation_id=conversation_id)
+    expected = (Decimal(second.input_tokens) * 1 + Decimal(10) * 4) / Decimal(1_000_000)
+    assert second.cost == expected.quantize(Decimal("0.000001"))
+    price.delete()
+    third, _ = ask(owner, "Once more [sim tokens=10]", conversation_id=conversation_id)
+    assert third.cost is None
+
+
 def test_another_user_cannot_act_on_messages(owner, other_user):
     run, _ = ask(owner, "Mine [sim tokens=2]")
     intruder = logged_in(other_user)
