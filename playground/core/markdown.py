@@ -1,7 +1,7 @@
 """Model output to safe HTML: Markdown without raw HTML, highlighted code, then nh3."""
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -71,7 +71,11 @@ def _cleaner() -> nh3.Cleaner:
     )
 
 
+@lru_cache(maxsize=128)
 def render_markdown(text: str) -> SafeString:
-    """Render untrusted Markdown (model output) to sanitized HTML."""
+    """Render untrusted Markdown (model output) to sanitized HTML.
+
+    The same text always gives the same HTML, so recent ones are kept: an answer that ends
+    is drawn for each stream that carries it and again on every load of its page."""
     html = _markdown().render(text)
     return mark_safe(_cleaner().clean(html))  # noqa: S308 - nh3 has just sanitized it
