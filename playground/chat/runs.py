@@ -21,7 +21,7 @@ from django.db import InterfaceError, OperationalError, connections
 from django.utils import timezone
 
 from playground.chat import prompts, services
-from playground.chat.broker import REASONING, STATUS, TEXT, get_broker
+from playground.chat.live import REASONING, STATUS, TEXT, get_broker
 from playground.chat.models import Run
 from playground.core.downloads import DownloadError, decode_data_url, download
 from playground.core.loops import one_per_event_loop
