@@ -2,15 +2,16 @@
 followed, and stopped, through any other.
 
 Per run: a Redis stream holds its pieces for followers that come late (a snapshot), and a
-pub/sub channel carries them to the followers that listen; a key with a short expiry says
-the run is alive, refreshed while it runs, so a process that dies leaves runs that are
-visibly not live. Per page: a set of the runs placed on it, and a channel for placements.
-Stop requests go out on one channel that every process listens to.
+key with a short expiry says the run is alive, refreshed while it runs, so a process that
+dies leaves runs that are visibly not live. Per page: a set of the runs placed on it, and a
+channel for placements. Pieces, and stop requests, go out on one channel each that every
+process listens to.
 
 What keeps the cost per answer near the in-process broker's: the pieces of every run
-generated in a process go out together, once per BATCH_SECONDS, in one pipeline (one XADD
-and one PUBLISH per run with new pieces, not per piece); and each process listens to all
-its channels over one pub/sub connection, so a follower costs no command per piece.
+generated in a process go out together, once per BATCH_SECONDS, in one pipeline (an XADD
+per run with new pieces, and one PUBLISH for them all), not per piece; and each process
+listens over one pub/sub connection and hands the pieces to its own followers, so a
+follower costs no command, and no message, per piece.
 """
 
 import asyncio
@@ -35,35 +36,40 @@ REFRESH_SECONDS = 3
 CHECK_SECONDS = 15  # a follower that has heard nothing for this long checks the run is alive
 PAGE_KEEP_SECONDS = 3600  # a page's set of runs, after the last one was placed
 FINISHED_KEEP_SECONDS = 30  # a run's final state, for its followers in this process
-END = b"end"
 
 
 class _Hub:
     """One pub/sub connection for everything a process listens to. Each message goes to the
-    handlers of its channel, in the reader task, as it comes."""
+    handlers of its channel, in the reader task, as it comes. The channels every process
+    listens to (`always`) are subscribed once, when it starts."""
 
-    def __init__(self, client: redis.Redis, stop_channel: str, on_stop: Callable[[bytes], None]):
+    def __init__(self, client: redis.Redis, always: dict[str, Callable[[bytes], None]]):
         self._pubsub = client.pubsub()
-        self._handlers: dict[bytes, set[Callable[[bytes], None]]] = {}
+        self._handlers: dict[bytes, set[Callable[[bytes], None]]] = {
+            channel.encode(): {handler} for channel, handler in always.items()
+        }
         self._subscribed: dict[bytes, asyncio.Future] = {}  # done once Redis has confirmed
         self._pongs: list[asyncio.Future] = []
-        self._started: asyncio.Task | None = None
-        self._stop_channel, self._on_stop = stop_channel.encode(), on_stop
+        self._started: asyncio.Future | None = None
 
     async def start(self) -> None:
+        """Listening to the `always` channels (Redis has confirmed them)."""
         if self._started is None:
             self._started = asyncio.ensure_future(self._start())
         await asyncio.shield(self._started)
 
     async def _start(self) -> None:
-        await self._pubsub.subscribe(self._stop_channel)
+        loop = asyncio.get_running_loop()
+        channels = list(self._handlers)
+        for channel in channels:
+            self._subscribed[channel] = loop.create_future()
+        await self._pubsub.subscribe(*channels)
         self._reader = asyncio.create_task(self._read())
+        await asyncio.gather(*(self._subscribed[channel] for channel in channels))
 
     async def _read(self) -> None:
         async for message in self._pubsub.listen():
             match message["type"]:
-                case "message" if message["channel"] == self._stop_channel:
-                    self._on_stop(message["data"])
                 case "message":
                     for handler in list(self._handlers.get(message["channel"], ())):
                         handler(message["data"])
@@ -165,15 +171,17 @@ class _Writer:
     async def _send(self, pending, ending, *, refresh: bool) -> None:
         keys = self.broker
         async with self.client.pipeline(transaction=False) as pipe:
+            published = []  # [run id, its pieces] or [run id, None] for its end, in order
             for run_id, pieces in pending.items():
-                batch = json.dumps(pieces)
-                pipe.xadd(keys.log_key(run_id), {"pieces": batch})
-                pipe.publish(keys.run_channel(run_id), batch)
+                pipe.xadd(keys.log_key(run_id), {"pieces": json.dumps(pieces)})
+                published.append([run_id, pieces])
             for run_id in ending:
                 pipe.xadd(keys.log_key(run_id), {"end": "1"})
                 pipe.expire(keys.log_key(run_id), ENDED_RUN_KEEP_SECONDS)
                 pipe.delete(keys.alive_key(run_id))
-                pipe.publish(keys.run_channel(run_id), END)
+                published.append([run_id, None])
+            if published:  # after the log: what a follower reads there came first
+                pipe.publish(keys.pieces_channel, json.dumps(published))
             if refresh:
                 self.refreshed = time.monotonic()
                 for run_id in self.local:
@@ -192,10 +200,10 @@ class _Connections:
 
 
 class _Follower:
-    """One follower of a run, fed by the hub: pieces from the run's channel, past the log."""
+    """One follower of a run, fed by the hub: the pieces past the log it was given."""
 
-    def __init__(self, seen: int = 0) -> None:
-        self.seen = seen  # the last sequence number of the log it was given
+    def __init__(self) -> None:
+        self.seen = 0  # the last sequence number it has
         self.waiting: list[Piece] = []
         self.take: Callable[[Piece], None] | None = None
         self.ended = asyncio.get_running_loop().create_future()
@@ -219,13 +227,14 @@ class RedisBroker:
         self._url = url
         self._prefix = prefix
         self._local: dict[int, _LocalRun] = {}
+        self._followers: dict[int, set[_Follower]] = {}  # run id -> its followers here
         self._finished: dict[int, Any] = {}  # run id -> the Run its task left (this process)
         self._connections = one_per_event_loop(self._connect)
 
     def _connect(self) -> _Connections:
         client = redis.Redis.from_url(self._url)
-        hub = _Hub(client, f"{self._prefix}:run-stop", self._stop_requested)
-        return _Connections(client, hub, _Writer(client, broker=self, local=self._local))
+        always = {self._stop_channel: self._stop_requested, self.pieces_channel: self._receive}
+        return _Connections(client, _Hub(client, always), _Writer(client, self, self._local))
 
     def log_key(self, run_id: int) -> str:
         return f"{self._prefix}:run:{run_id}:log"
@@ -233,8 +242,13 @@ class RedisBroker:
     def alive_key(self, run_id: int) -> str:
         return f"{self._prefix}:run:{run_id}:alive"
 
-    def run_channel(self, run_id: int) -> str:
-        return f"{self._prefix}:run:{run_id}"
+    @property
+    def pieces_channel(self) -> str:
+        return f"{self._prefix}:pieces"
+
+    @property
+    def _stop_channel(self) -> str:
+        return f"{self._prefix}:run-stop"
 
     def _page_key(self, page: str) -> str:
         return f"{self._prefix}:page:{page}:runs"
@@ -284,7 +298,7 @@ class RedisBroker:
             return True
         if not await self.is_live(run_id):
             return False
-        await self._connections().client.publish(f"{self._prefix}:run-stop", str(run_id))
+        await self._connections().client.publish(self._stop_channel, str(run_id))
         return True
 
     @asynccontextmanager
@@ -293,21 +307,17 @@ class RedisBroker:
             yield None
             return
         connections = self._connections()
+        await connections.hub.start()
         follower = _Follower()
-
-        def receive(data: bytes) -> None:
-            if data == END:
-                follower.end(self._finished.get(run_id))
-            else:
-                follower.receive(json.loads(data))
-
-        # Listening before reading the log: a batch published in between comes twice, and
-        # the follower drops what the log had.
-        async with connections.hub.subscription(self.run_channel(run_id), receive):
+        followers = self._followers.setdefault(run_id, set())
+        followers.add(follower)
+        try:
+            # Taking pieces before reading the log: a batch published in between comes
+            # twice, and the follower drops what the log had.
             log, ended = _read_log(await connections.client.xrange(self.log_key(run_id)))
             if log:
-                follower.seen = max(follower.seen, log[-1][0])
                 follower.waiting = [piece for piece in follower.waiting if piece[0] > log[-1][0]]
+                follower.seen = max(follower.seen, log[-1][0])
             if ended:
                 follower.end(self._finished.get(run_id))
 
@@ -323,6 +333,19 @@ class RedisBroker:
                             return None  # its process went away; the caller settles it
 
             yield Feed(log=log, deliver=deliver)
+        finally:
+            followers.discard(follower)
+            if not followers and self._followers.get(run_id) is followers:
+                del self._followers[run_id]
+
+    def _receive(self, data: bytes) -> None:
+        """A batch from the pieces channel: each run's pieces (or end) to its followers here."""
+        for run_id, pieces in json.loads(data):
+            for follower in list(self._followers.get(run_id, ())):
+                if pieces is None:
+                    follower.end(self._finished.get(run_id))
+                else:
+                    follower.receive(pieces)
 
     async def place(self, page: str, run_id: int, html: str) -> bool:
         client = self._connections().client
@@ -346,9 +369,10 @@ class RedisBroker:
 
         async with connections.hub.subscription(self._page_channel(page), receive):
             members = await connections.client.smembers(self._page_key(page))
-            # A run placed while this started listening is in the set and on the channel:
-            # its placement is in the queue once the hub has caught up.
-            await connections.hub.caught_up()
+            if members:
+                # A run placed while this started listening is in the set and on the
+                # channel: its placement is in the queue once the hub has caught up.
+                await connections.hub.caught_up()
             yield PageRuns(placed=sorted(int(member) for member in members), placements=queue)
 
     async def forget(self, page: str, run_id: int) -> None:
