@@ -230,8 +230,8 @@ RUN_FLUSH_INTERVAL_SECONDS = env.float("RUN_FLUSH_INTERVAL_SECONDS", default=1.0
 ANSWER_ADMISSION_LOOP_LAG_MS = env.float("ANSWER_ADMISSION_LOOP_LAG_MS", default=3.0)
 ANSWER_ADMISSION_CPU_SHARE = env.float("ANSWER_ADMISSION_CPU_SHARE", default=0.7)
 ANSWER_ADMISSION_MAX_WAIT_SECONDS = env.float("ANSWER_ADMISSION_MAX_WAIT_SECONDS", default=30.0)
-# A chat page's own stream ends after this long (the page reconnects at once, and an answer
-# it was carrying goes on over a stream of its own): no connection is held forever.
+# A chat page's own stream ends after this long (the browser opens it again at once, and it
+# takes up the page's answers from a snapshot): no connection is held forever.
 PAGE_STREAM_SECONDS = env.float("PAGE_STREAM_SECONDS", default=600.0)
 
 LOGGING = {
