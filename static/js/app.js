@@ -19,9 +19,12 @@ function followBottom(force) {
   const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 120;
   if (nearBottom || log.dataset.follow === "yes") log.scrollTop = log.scrollHeight;
 }
-document.addEventListener("htmx:sseMessage", (event) => followBottom(event.detail.type === "place"));
+document.addEventListener("htmx:sseMessage", (event) => {
+  if (event.detail.type === "place") followBottom(true);
+});
 document.addEventListener("htmx:afterSwap", (event) => {
   if (event.detail.target?.id === "messages") followBottom(true);
+  else if (event.target.closest?.("#messages")) followBottom(false); // a piece, a final answer
 });
 document.addEventListener("DOMContentLoaded", () => {
   const log = document.getElementById("messages");
@@ -109,8 +112,7 @@ document.addEventListener("click", async (event) => {
   const newest = new Map(); // region id -> its newest redraw request
   const edits = new Map(); // region id -> Map(field key -> field state)
   const kept = new Map(); // region id -> what to put back once it is redrawn
-  const keyOf = (field) =>
-    field.type === "checkbox" ? `${field.name}=${field.value}` : field.name;
+  const keyOf = (field) => (field.type === "checkbox" ? `${field.name}=${field.value}` : field.name);
 
   document.addEventListener("htmx:beforeRequest", (event) => {
     const region = event.detail.target;
@@ -176,9 +178,7 @@ document.addEventListener("click", async (event) => {
     429: "Too many requests at once. Wait a moment, then try again.",
     503: "The server is busy right now. Wait a moment, then try again; nothing you typed was lost.",
   };
-
   let failed = null; // the element whose request failed: its next success clears the notice
-
   function show(message, element) {
     text.textContent = message;
     box.hidden = false;
