@@ -182,9 +182,10 @@ def conversation_item(request, pk: int):
 
 @require_POST
 async def message_send(request):
-    """Store the message, start the answer, and return both for the page to append.
+    """Store the message, start the answer, and put both on the page: through the page's
+    own stream when it listens (ahead of the answer's first piece), else in the response.
 
-    The answer starts before the response is drawn, and drawing waits (briefly) for the
+    The answer starts before the messages are drawn, and drawing waits (briefly) for the
     upstream to answer: drawing is not on the way to the first token."""
     async with admitted():
         refused, sent = await sync_to_async(_message_send)(request)
