@@ -21,9 +21,9 @@ a snapshot.
 """
 
 import asyncio
+import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import suppress
 
 from django.conf import settings
 from django.utils.html import escape
@@ -31,6 +31,8 @@ from django.utils.html import escape
 from playground.chat.live import REASONING, STATUS, TEXT, Feed, Piece, get_broker
 from playground.chat.models import Run
 from playground.core.sse import SSE_KEEPALIVE, sse_message, sse_text
+
+logger = logging.getLogger(__name__)
 
 KEEPALIVE_SECONDS = 15
 PAGE_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")  # made by the page's view, random
@@ -95,26 +97,30 @@ async def _end_after(carried: list[asyncio.Task], connection: "_Connection") -> 
 
 async def _follow_page(connection: "_Connection", page: str, runs: Iterable[int]) -> None:
     """Carry the page's runs while its time lasts, then end the stream: the browser opens it
-    again, and the runs still going on come on the new one."""
-    broker = get_broker()
+    again, and the runs still going on come on the new one (so too if listening fails)."""
     placements: asyncio.Queue = asyncio.Queue()
-    with suppress(TimeoutError):
+
+    def carry_placed() -> None:
+        while not placements.empty():
+            placement = placements.get_nowait()
+            connection.carry(placement.run_id, placement=placement.html)
+
+    try:
         async with asyncio.timeout(settings.PAGE_STREAM_SECONDS):
-            async with broker.listen(page) as page_runs:
+            async with get_broker().listen(page) as page_runs:
                 placements = page_runs.placements
-                while not placements.empty():  # placed while this stream started listening
-                    placement = placements.get_nowait()
-                    connection.carry(placement.run_id, placement=placement.html)
+                carry_placed()  # placed while this stream started listening
                 for run_id in [*runs, *page_runs.placed]:
                     connection.carry(run_id)
                 connection.out.put_nowait(READY)
                 while True:
                     placement = await placements.get()
                     connection.carry(placement.run_id, placement=placement.html)
-    # No longer listening. A run placed just before must still get on the page.
-    while not placements.empty():
-        placement = placements.get_nowait()
-        connection.carry(placement.run_id, placement=placement.html)
+    except TimeoutError:
+        pass
+    except Exception:
+        logger.exception("The stream of page %s stopped listening", page)
+    carry_placed()  # no longer listening: a run placed just before still gets on the page
     connection.end()
 
 
