@@ -44,10 +44,10 @@ class _Hub:
     listens to (`always`) are subscribed once, when it starts."""
 
     def __init__(self, client: redis.Redis, always: dict[str, Callable[[bytes], None]]):
+        self._client = client
+        self._always = {channel.encode(): handler for channel, handler in always.items()}
         self._pubsub = client.pubsub()
-        self._handlers: dict[bytes, set[Callable[[bytes], None]]] = {
-            channel.encode(): {handler} for channel, handler in always.items()
-        }
+        self._handlers = {channel: {handler} for channel, handler in self._always.items()}
         self._subscribed: dict[bytes, asyncio.Future] = {}  # done once Redis has confirmed
         self._pongs: list[asyncio.Future] = []
         self._started: asyncio.Future | None = None
@@ -68,17 +68,29 @@ class _Hub:
         await asyncio.gather(*(self._subscribed[channel] for channel in channels))
 
     async def _read(self) -> None:
-        async for message in self._pubsub.listen():
-            match message["type"]:
-                case "message":
-                    for handler in list(self._handlers.get(message["channel"], ())):
-                        handler(message["data"])
-                case "subscribe":
-                    subscribed = self._subscribed.get(message["channel"])
-                    if subscribed is not None and not subscribed.done():
-                        subscribed.set_result(None)
-                case "pong" if self._pongs:
-                    self._pongs.pop(0).set_result(None)
+        try:
+            async for message in self._pubsub.listen():
+                match message["type"]:
+                    case "message":
+                        for handler in list(self._handlers.get(message["channel"], ())):
+                            handler(message["data"])
+                    case "subscribe":
+                        subscribed = self._subscribed.get(message["channel"])
+                        if subscribed is not None and not subscribed.done():
+                            subscribed.set_result(None)
+                    case "pong" if self._pongs:
+                        self._pongs.pop(0).set_result(None)
+        except Exception as error:
+            # Past redis-py's own reconnecting: whoever waits is told, and the next use
+            # listens again (pages reconnect; their streams start from a snapshot).
+            logger.warning("Redis: the pub/sub connection was lost: %s", error)
+            lost = ConnectionError("the Redis pub/sub connection was lost")
+            for waiting in [*self._subscribed.values(), *self._pongs]:
+                if not waiting.done():
+                    waiting.set_exception(lost)
+            self._pubsub = self._client.pubsub()
+            self._handlers = {channel: {handler} for channel, handler in self._always.items()}
+            self._subscribed, self._pongs, self._started = {}, [], None
 
     @asynccontextmanager
     async def subscription(self, channel: str, handler: Callable[[bytes], None]):
