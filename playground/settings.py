@@ -231,8 +231,8 @@ CHAT_MAX_ATTACHMENT_MB = env.int("CHAT_MAX_ATTACHMENT_MB", default=15)
 
 # Runs: how often the growing answer is written to the database while it streams.
 RUN_FLUSH_INTERVAL_SECONDS = env.float("RUN_FLUSH_INTERVAL_SECONDS", default=1.0)
-# A chat page's own stream ends after this long (the page reconnects at once, and an answer
-# it was carrying goes on over a stream of its own): no connection is held forever.
+# A chat page's own stream ends after this long (the browser opens it again at once, and it
+# takes up the page's answers from a snapshot): no connection is held forever.
 PAGE_STREAM_SECONDS = env.float("PAGE_STREAM_SECONDS", default=600.0)
 
 LOGGING = {

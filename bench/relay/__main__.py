@@ -81,8 +81,8 @@ def parse() -> argparse.Namespace:
         "--stream",
         choices=["page", "run"],
         default="page",
-        help="app: the page's own stream, open before the send (default), or the answer's "
-        "own stream, opened after the send",
+        help="app: the page's own stream, open before the send (default), or opened after "
+        "the send naming the answer (a page loaded while its answer is written)",
     )
     serving = parser.add_argument_group("how the app is served")
     serving.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")

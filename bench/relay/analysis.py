@@ -18,7 +18,7 @@ from .readers import MODEL, HTTPDecoder, Record
 from .servers import ProcStats
 
 RUN_SUFFIX = re.compile(r"-\d+$")  # on a page's stream, `text-12` is run 12's text
-SNAPSHOT_TEXT = re.compile(r'<div id="message-\d+-text" hx-swap-oob="innerHTML">(.*?)</div>', re.S)
+SNAPSHOT_TEXT = re.compile(r'<div id="run-\d+-text" hx-swap-oob="innerHTML">(.*?)</div>', re.S)
 FENCE_INFO = re.compile(r"```[^\n`]+")
 MARKUP = re.compile(r"<[^>]*>")
 

@@ -17,7 +17,7 @@ import httpx
 from .servers import API_KEY, HOST
 
 MODEL = "deepseek-v3"  # no reasoning text: the answer is all `text`
-RUN_URL = re.compile(r'sse-connect="(/runs/\d+/events/)"')
+RUN_ON_PAGE = re.compile(r'sse-swap="text-(\d+)"')  # an answer being written, as drawn
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 # When a stream's request goes: awaited just before it, returns the moment its clock starts.
@@ -262,10 +262,11 @@ async def app_page_stream(
         record.launched = time.perf_counter()
         response = await client.post(
             "/send/",
-            data={"text": record.prompt, "model": MODEL, "page": page},
-            headers={"HX-Request": "true", "X-CSRFToken": csrf},
+            data={"text": record.prompt, "model": MODEL},
+            headers={"HX-Request": "true", "X-CSRFToken": csrf, "X-Page-Id": page},
         )
-        if response.status_code != 200 or "data-page-run" not in response.text:
+        # Placed on the page through its stream, the answer is not drawn by the response.
+        if response.status_code != 200 or response.headers.get("HX-Reswap") != "none":
             record.error = f"send: HTTP {response.status_code}, not on the page's stream"
             reading.cancel()
             return
@@ -283,7 +284,8 @@ async def app_page_stream(
 async def app_stream(
     client: httpx.AsyncClient, csrf: str, record: Record, raw: bool, gate: Gate
 ) -> None:
-    """The answer's own stream, opened after the send (a page whose stream is down)."""
+    """A page's stream opened after the send, naming the answer (`?run=`): as a page loaded
+    while its answer is written, or whose stream was not listening yet."""
     record.start = await gate()
     record.launched = time.perf_counter()
     try:
@@ -292,13 +294,16 @@ async def app_stream(
             data={"text": record.prompt, "model": MODEL},
             headers={"HX-Request": "true", "X-CSRFToken": csrf},
         )
-        match = RUN_URL.search(response.text)
+        match = RUN_ON_PAGE.search(response.text)
         if response.status_code != 200 or match is None:
             record.error = f"send: HTTP {response.status_code}, no run in the answer"
             return
         record.posted = time.perf_counter()
+        path = f"/pages/{secrets.token_urlsafe(18)}/events/?run={match.group(1)}"
         headers = {"Accept": "text/event-stream"}
-        await read_stream(client, "GET", match.group(1), record, raw=raw, headers=headers)
+        await read_stream(
+            client, "GET", path, record, raw=raw, until=b"event: done-", headers=headers
+        )
     except (httpx.HTTPError, OSError) as exc:
         record.error = f"{type(exc).__name__}: {exc}"
     finally:

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
-from playground.chat import runs, selectors, services
+from playground.chat import page_stream, runs, selectors, services
 from playground.chat.forms import MAX_MESSAGE_CHARS, TOO_LONG
 from playground.chat.models import Conversation, Message, Run
 from playground.core.responses import refusal
@@ -31,10 +31,17 @@ def _thread_response(request, conversation: Conversation, *, status: int = 200) 
     return render(request, f"{TEMPLATE}#thread", context, status=status)
 
 
-async def _then_start(response_and_run: tuple[HttpResponse, Run | None]) -> HttpResponse:
+async def _then_start(request, response_and_run: tuple[HttpResponse, Run | None]) -> HttpResponse:
+    """Start the new answer, and put the thread on the page through the page's stream when
+    it listens (chat/page_stream.py), ahead of the answer's first piece."""
     response, run = response_and_run
-    if run is not None:
-        await runs.run_start(run.pk)
+    if run is None:
+        return response
+    await runs.run_start(run.pk)
+    if response.status_code == 200 and await page_stream.place_on_page(
+        request, run.pk, response.content.decode(), swap="innerHTML"
+    ):
+        return reswap(HttpResponse(), "none")
     return response
 
 
@@ -52,7 +59,7 @@ def _busy_guarded(request, action):
 
 @require_http_methods(["GET", "POST"])
 async def message_edit(request, pk: int):
-    return await _then_start(await sync_to_async(_message_edit)(request, pk))
+    return await _then_start(request, await sync_to_async(_message_edit)(request, pk))
 
 
 def _message_edit(request, pk: int):
@@ -81,7 +88,7 @@ def _message_edit(request, pk: int):
 
 @require_POST
 async def message_regenerate(request, pk: int):
-    return await _then_start(await sync_to_async(_message_regenerate)(request, pk))
+    return await _then_start(request, await sync_to_async(_message_regenerate)(request, pk))
 
 
 def _message_regenerate(request, pk: int):
@@ -112,7 +119,7 @@ def message_delete(request, pk: int):
 
 @require_POST
 async def tool_results(request, pk: int):
-    return await _then_start(await sync_to_async(_tool_results)(request, pk))
+    return await _then_start(request, await sync_to_async(_tool_results)(request, pk))
 
 
 def _tool_results(request, pk: int):

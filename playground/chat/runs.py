@@ -21,7 +21,7 @@ from django.db import InterfaceError, OperationalError, connections
 from django.utils import timezone
 
 from playground.chat import prompts, services
-from playground.chat.broker import REASONING, STATUS, TEXT, get_broker
+from playground.chat.live import REASONING, STATUS, TEXT, get_broker
 from playground.chat.models import Run
 from playground.core.downloads import DownloadError, decode_data_url, download
 from playground.core.loops import one_per_event_loop
@@ -34,14 +34,15 @@ from playground.nexconn.events import (
     ImageOutput,
     ReasoningDelta,
     ReplayState,
+    Retrying,
     StreamError,
     TextDelta,
     ToolCallDelta,
     Usage,
+    WireMessage,
 )
 from playground.nexconn.params import WireRequest
 from playground.nexconn.protocols import DEFAULT_PROTOCOL, PROTOCOLS
-from playground.nexconn.sse import SSEEvent
 
 logger = logging.getLogger(__name__)
 
@@ -214,11 +215,14 @@ class _Answer:
         self.first_token_written = False
 
     def apply(self, event) -> None:
+        """Take one event of the upstream's answer: keep it, and publish what the page shows."""
         match event:
             case TextDelta(text=piece):
                 self._add(self.text, TEXT, piece)
             case ReasoningDelta(text=piece):
                 self._add(self.reasoning, REASONING, piece)
+            case WireMessage():
+                self._record(event)
             case Usage():
                 self.run.input_tokens = event.input_tokens
                 self.run.output_tokens = event.output_tokens
@@ -233,6 +237,9 @@ class _Answer:
                 self.run.finish_reason = reason or ""
             case ReplayState(key=key, item=item):
                 self.replay_state.setdefault(key, []).append(item)
+            case Retrying(delay=delay, error=error):
+                notice = f"{error.message_for_user} Retrying in {delay:.0f} s…"
+                self.broker.publish(self.run.pk, STATUS, notice)
             case StreamError(error=error):
                 raise error
 
@@ -250,14 +257,14 @@ class _Answer:
             run_id=self.run.pk, started_at=self.run.started_at, request=self.run.request
         )
 
-    def record(self, sse: SSEEvent) -> None:
+    def _record(self, message: WireMessage) -> None:
         """Keep the raw exchange for "inspect" (written once, with the final text). The first
-        event also tells that the upstream has answered."""
+        message also tells that the upstream has answered."""
         self.upstream_answered.set()
         if self._exchange_size > _EXCHANGE_LIMIT:
             return
-        raw = f"event: {sse.event}\n" if sse.event and sse.event != "message" else ""
-        raw += _BASE64_RUN.sub(_base64_marker, f"data: {sse.data}")
+        raw = f"event: {message.event}\n" if message.event and message.event != "message" else ""
+        raw += _BASE64_RUN.sub(_base64_marker, f"data: {message.data}")
         raw = redact(raw)  # an upstream may echo the key, in an error event say
         self._exchange_size += len(raw)
         if self._exchange_size > _EXCHANGE_LIMIT:
@@ -332,16 +339,10 @@ async def _execute(run_id: int, loaded: Loaded | None, upstream_answered: asynci
     answer = _Answer(run, upstream_answered)
     answer.mark_started(request)
 
-    def on_retry(attempt: int, delay: float, error: NexconnError) -> None:
-        notice = f"{error.message_for_user} Retrying in {delay:.0f} s…"
-        broker.publish(run_id, STATUS, notice)
-
     run.status = Run.Status.DONE
     try:
         protocol = PROTOCOLS.get(run.protocol) or PROTOCOLS[DEFAULT_PROTOCOL]
-        events = protocol.stream_chat(
-            get_client(), request, on_retry=on_retry, on_sse=answer.record
-        )
+        events = protocol.stream_chat(get_client(), request)
         async with aclosing(events):  # leaving early closes the upstream response at once
             async for event in events:
                 answer.apply(event)

@@ -75,6 +75,17 @@ def run_get(*, user: AbstractBaseUser, pk: int, in_blind_column: bool = False) -
     return get_object_or_404(runs, pk=pk, message__conversation__owner=user)
 
 
+def run_ids_owned(*, user: AbstractBaseUser, ids: list[int]) -> list[int]:
+    """Those of the runs that are the user's (none in a blind comparison's column), in the
+    order given."""
+    owned = set(
+        Run.objects.filter(pk__in=ids, message__conversation__owner=user)
+        .exclude(message__conversation__in=hidden_column_chats(user=user))
+        .values_list("pk", flat=True)
+    )
+    return [run_id for run_id in ids if run_id in owned]
+
+
 def message_entry(*, message: Message) -> ThreadEntry:
     """One message with its versions (for re-drawing it alone, e.g. when its answer ends)."""
     siblings = Message.objects.filter(

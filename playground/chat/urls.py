@@ -18,7 +18,6 @@ urlpatterns = [
         views.conversation_export,
         name="conversation-export",
     ),
-    path("runs/<id:pk>/events/", views.run_events, name="run-events"),
     path("pages/<str:page>/events/", views.page_events, name="page-events"),
     path("runs/<id:pk>/stop/", views.run_stop, name="run-stop"),
     path("runs/<id:pk>/retry/", views.run_retry, name="run-retry"),

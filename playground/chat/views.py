@@ -1,21 +1,22 @@
 import json
-import re
 import secrets
 from functools import partial
+from urllib.parse import urlencode
 
 from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, reswap
 
-from playground.chat import export, panel, run_stream, runs, selectors, services
-from playground.chat.broker import get_broker
+from playground.chat import export, page_stream, panel, rendering, runs, selectors, services
 from playground.chat.forms import MessageForm, RenameForm, message_form_initial
+from playground.chat.live import get_broker
 from playground.chat.models import Conversation, Run
 from playground.compare.selectors import blind_comparison_hiding
 from playground.core.db import release_request_connection
@@ -28,7 +29,6 @@ from playground.nexconn import catalog, snippets
 from playground.nexconn.protocols import default_protocol_for, protocols_for
 
 CONVERSATIONS_PER_PAGE = 30
-PAGE_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")  # a chat page's stream, see page_events
 TEMPLATE = "chat/chat.html"
 
 
@@ -74,12 +74,14 @@ def _chat_page(request, conversation: Conversation | None):
     initial = message_form_initial(conversation, default_model)
     form = MessageForm(initial=initial, model_ids=model_ids)
     thread = selectors.conversation_thread(conversation=conversation) if conversation else []
+    page_id = secrets.token_urlsafe(18)
     return render(
         request,
         TEMPLATE,
         {
             "conversation": conversation,
-            "page_id": secrets.token_urlsafe(18),
+            "page_id": page_id,
+            "page_stream_url": _page_stream_url(page_id, thread),
             "thread": thread,
             "leaf_id": thread[-1].message.pk if thread else None,
             "totals": selectors.conversation_totals(conversation=conversation)
@@ -96,6 +98,18 @@ def _chat_page(request, conversation: Conversation | None):
             ),
         },
     )
+
+
+def _page_stream_url(page_id: str, thread) -> str:
+    """The page's stream, naming the answers the page draws while they are written: the
+    stream carries them from a snapshot."""
+    live = [
+        run.pk
+        for entry in thread
+        if (run := getattr(entry.message, "run", None)) is not None and run.is_active
+    ]
+    url = reverse("chat:page-events", args=[page_id])
+    return f"{url}?{urlencode({'run': live}, doseq=True)}" if live else url
 
 
 @require_GET
@@ -168,25 +182,30 @@ def conversation_item(request, pk: int):
 
 @require_POST
 async def message_send(request):
-    """Store the message, start the answer, and return both for the page to append.
+    """Store the message, start the answer, and put both on the page: through the page's
+    own stream when it listens (ahead of the answer's first piece), else in the response.
 
-    The answer starts before the response is drawn, and drawing waits (briefly) for the
+    The answer starts before the messages are drawn, and drawing waits (briefly) for the
     upstream to answer: drawing is not on the way to the first token."""
     refused, sent = await sync_to_async(_message_send)(request)
     if refused is not None:
         return refused
     question, run, new_conversation, loaded = sent
     upstream_answered = await runs.run_start(run.pk, loaded=loaded)
-    # The page's own stream, when it is open, carries the answer; else the answer in the
-    # response opens a stream of its own.
-    page = request.POST.get("page", "")
-    on_page_stream = bool(PAGE_ID.fullmatch(page)) and await get_broker().announce(
-        run_stream.page_channel(request.user.pk, page), run.pk, run.message_id
-    )
     await runs.until_upstream_answered(upstream_answered)  # drawing takes a thread
-    return await sync_to_async(_sent_response)(
-        request, question, run, new_conversation, on_page_stream=on_page_stream
-    )
+    conversation = run.message.conversation
+    if not request.htmx:
+        return redirect("chat:conversation", pk=conversation.pk)
+    # The composer stays as it is (the page clears the text); a new conversation only
+    # needs its id in the form and its entry in the sidebar.
+    messages, extra = await sync_to_async(_sent_html)(request, question, run, new_conversation)
+    placed = await page_stream.place_on_page(request, run.pk, messages, swap="beforeend")
+    response = HttpResponse(extra if placed else messages + extra)
+    if placed:
+        reswap(response, "none")
+    if new_conversation:
+        response["HX-Push-Url"] = reverse("chat:conversation", args=[conversation.pk])
+    return response
 
 
 def _message_send(request) -> tuple[HttpResponse | None, tuple | None]:
@@ -247,28 +266,15 @@ def _message_send(request) -> tuple[HttpResponse | None, tuple | None]:
     return None, (question, run, conversation is None, runs.load(run, branch=branch))
 
 
-def _sent_response(
-    request, question, run, new_conversation: bool, *, on_page_stream: bool
-) -> HttpResponse:
+def _sent_html(request, question, run, new_conversation: bool) -> tuple[str, str]:
+    """The new messages, and for a new conversation what else the page updates."""
     conversation = run.message.conversation
-    if not request.htmx:
-        return redirect("chat:conversation", pk=conversation.pk)
-    # The composer stays as it is (the page clears the text); a new conversation only
-    # needs its id in the form and its entry in the sidebar.
-    response = render(
-        request,
-        f"{TEMPLATE}#send-response",
-        {
-            "chat_messages": [question, run.message],
-            "conversation": conversation,
-            "new_conversation": new_conversation,
-            "item": conversation,
-            "page_streamed": {run.pk} if on_page_stream else set(),
-        },
-    )
-    if new_conversation:
-        response["HX-Push-Url"] = reverse("chat:conversation", args=[conversation.pk])
-    return response
+    context = {"chat_messages": [question, run.message], "conversation": conversation}
+    messages = render_to_string(f"{TEMPLATE}#sent-messages", context, request)
+    if not new_conversation:
+        return messages, ""
+    context = {"conversation": conversation, "item": conversation}
+    return messages, render_to_string(f"{TEMPLATE}#new-conversation", context, request)
 
 
 def _posted_conversation(request) -> Conversation | None:
@@ -352,44 +358,32 @@ def _release_if_orphaned(run: Run) -> bool:
 
 
 @require_GET
-async def run_events(request, pk: int):
-    """SSE: what the run has produced so far, then live pieces, then the final rendering.
-
-    Read-only and safe to repeat: the browser's EventSource reconnects on its own.
-    """
-    run = await sync_to_async(_run_to_follow)(request, pk)
-    # The stream reads through the runs' own connection: this one goes back now.
-    await release_request_connection()
-    return StreamingHttpResponse(
-        run_stream.run_event_stream(run, last_event_id=_last_event_id(request)),
-        content_type="text/event-stream",
-        headers=SSE_HEADERS,
-    )
-
-
-@require_GET
 async def page_events(request, page: str):
-    """SSE: the page's own stream. Answers sent from the page come on it from their first
-    piece (see run_stream.page_event_stream). The channel is the user's own."""
-    if not PAGE_ID.fullmatch(page):
+    """SSE: the page's own stream (chat/page_stream.py). It carries the answers the page
+    names (`?run=`, the user's own: another's is not found) and those started from the
+    page. Read-only and safe to repeat: the browser's EventSource reconnects on its own."""
+    if not page_stream.PAGE_ID.fullmatch(page):
         raise Http404
-    user = await request.auser()
+    shown = [run_id for value in request.GET.getlist("run") if (run_id := parse_id(value))]
+    user, run_ids = await sync_to_async(_user_and_runs)(request, shown)
     await release_request_connection()  # the stream holds no connection while it waits
     return StreamingHttpResponse(
-        run_stream.page_event_stream(run_stream.page_channel(user.pk, page)),
+        page_stream.page_event_stream(
+            runs=run_ids,
+            page=page_stream.page_channel(user.pk, page),
+            draw_final=rendering.message_html,
+        ),
         content_type="text/event-stream",
         headers=SSE_HEADERS,
     )
 
 
-def _run_to_follow(request, pk: int) -> Run:
-    """The owner's run, in one trip to a thread (the user is read there too)."""
-    return selectors.run_get(user=request.user, pk=pk)
-
-
-def _last_event_id(request) -> int | None:
-    value = request.headers.get("Last-Event-ID", "")
-    return 0 if value == "0" else parse_id(value)  # an event's number, read as strictly
+def _user_and_runs(request, run_ids: list[int]):
+    """The user, and the runs if they are all theirs (else 404), in one trip to a thread."""
+    owned = selectors.run_ids_owned(user=request.user, ids=run_ids[:20])
+    if len(owned) != len(run_ids):
+        raise Http404
+    return request.user, owned
 
 
 @require_POST
@@ -411,6 +405,10 @@ async def run_retry(request, pk: int):
     response, run_id = await sync_to_async(_run_retry)(request, pk)
     if run_id is not None:
         await runs.run_start(run_id)
+        if response.status_code == 200 and await page_stream.place_on_page(
+            request, run_id, response.content.decode(), swap="beforeend"
+        ):
+            return reswap(HttpResponse(), "none")
     return response
 
 

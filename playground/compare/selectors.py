@@ -8,7 +8,6 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from playground.chat.models import Run
 from playground.compare.models import Column, Comparison, Entry, ShareLink, Turn, Vote
 from playground.studio.models import Output
 from playground.teams.selectors import member_team_ids
@@ -71,16 +70,14 @@ def comparison_columns(*, comparison: Comparison) -> list[Column]:
 # comparison_access, comparison_owned or share_link_get); anything outside it is a 404.
 
 
-def latest_active_runs(*, comparison: Comparison) -> list[Run]:
-    """The answers of the comparison's latest turn that are still being written."""
-    latest = comparison.turns.order_by("-index").first()
-    if latest is None:
-        return []
-    return [
-        entry.run
-        for entry in latest.entries.select_related("run")
-        if entry.run is not None and entry.run.is_active
-    ]
+def run_ids_in(*, comparison: Comparison, ids: list[int]) -> list[int]:
+    """Those of the runs that answer in the comparison, in the order given."""
+    found = set(
+        Entry.objects.filter(turn__comparison=comparison, run_id__in=ids).values_list(
+            "run_id", flat=True
+        )
+    )
+    return [run_id for run_id in ids if run_id in found]
 
 
 def entry_get(*, comparison: Comparison, pk: int) -> Entry:

@@ -1,4 +1,5 @@
 import json
+from urllib.parse import urlencode
 
 from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_not_required
@@ -11,7 +12,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from playground.chat import run_stream, runs
+from playground.chat import page_stream, rendering, runs
 from playground.chat.forms import MAX_MESSAGE_CHARS, TOO_LONG
 from playground.compare import charts, export, ranking, selectors, services
 from playground.compare.forms import ComparisonForm, column_options
@@ -89,7 +90,7 @@ def _page_context(request, comparison: Comparison, *, can_edit: bool, can_vote: 
         turn.my_vote = next((v for v in turn.votes.all() if v.user_id == user.pk), None)
     latest = turns[-1] if turns else None
     active = [
-        entry.run
+        entry.run.pk
         for entry in (latest.entries.all() if latest else [])
         if entry.run is not None and entry.run.is_active
     ]
@@ -102,11 +103,18 @@ def _page_context(request, comparison: Comparison, *, can_edit: bool, can_vote: 
         "can_vote": can_vote and user.is_authenticated,
         # Live updates need the comparison's own access rules; a share link shows a snapshot.
         "streaming": bool(active) and link is None,
+        "stream_url": _stream_url(comparison, active),
         "charts": _charts(latest, columns, revealed) if latest else [],
         "share_links": selectors.active_share_links(comparison=comparison) if can_edit else [],
         "share_link": link,
         "grid_class": f"compare__grid--{len(columns)}",
     }
+
+
+def _stream_url(comparison: Comparison, run_ids: list[int]) -> str:
+    """The page's stream, naming the answers the page draws while they are written."""
+    url = reverse("compare:events", args=[comparison.pk])
+    return f"{url}?{urlencode({'run': run_ids}, doseq=True)}"
 
 
 def _charts(turn: Turn, columns, revealed: bool) -> list[str]:
@@ -158,24 +166,31 @@ def shared(request, token: str):
 
 @require_GET
 async def comparison_events(request, pk: int):
-    """Every answer of the latest turn over one SSE connection, interleaved as they come."""
+    """SSE: the page's stream (chat/page_stream.py) for the answers it names (`?run=`, of
+    this comparison: another is not found), interleaved as they come; `end` once every one
+    has ended."""
+    shown = [run_id for value in request.GET.getlist("run") if (run_id := parse_id(value))]
     user = await request.auser()
     access = await sync_to_async(selectors.comparison_access)(user=user, pk=pk)
-    active = await sync_to_async(selectors.latest_active_runs)(comparison=access.comparison)
-    revealed = await sync_to_async(selectors.revealed_for)(user=user, comparison=access.comparison)
+    comparison = access.comparison
+    run_ids = await sync_to_async(selectors.run_ids_in)(comparison=comparison, ids=shown[:20])
+    if len(run_ids) != len(shown):
+        raise Http404
+    revealed = await sync_to_async(selectors.revealed_for)(user=user, comparison=comparison)
     # The stream reads through the runs' own connection: this one goes back now.
     await release_request_connection()
 
-    async def render_final(run_id: int) -> str:
-        return await runs.db(_cell_html)(
-            comparison=access.comparison,
-            run_id=run_id,
-            revealed=revealed,
-            can_edit=access.can_edit,
+    async def draw_final(run_id: int, finished) -> str:
+        # Every viewer with the same view of the comparison gets the same cell.
+        return await rendering.drawn_once(
+            ("compare-cell", run_id, revealed, access.can_edit),
+            lambda: runs.db(_cell_html)(
+                comparison=comparison, run_id=run_id, revealed=revealed, can_edit=access.can_edit
+            ),
         )
 
     return StreamingHttpResponse(
-        run_stream.runs_event_stream(active, render_final=render_final),
+        page_stream.page_event_stream(runs=run_ids, draw_final=draw_final),
         content_type="text/event-stream",
         headers=SSE_HEADERS,
     )

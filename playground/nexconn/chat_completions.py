@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from playground.nexconn.client import NexconnClient, OnRetry
+from playground.nexconn.client import NexconnClient
 from playground.nexconn.errors import (
     cut_off_error,
     error_from_stream_payload,
@@ -26,7 +26,7 @@ from playground.nexconn.events import (
     Usage,
 )
 from playground.nexconn.params import ChatParams, ReasoningStyle, WireRequest
-from playground.nexconn.sse import OnSSE, SSEEvent, json_data, stream_events
+from playground.nexconn.sse import SSEEvent, json_data, stream_events
 
 PATH = "/v1/chat/completions"
 _TOOL_CHOICE_MODES = ("auto", "none", "required")
@@ -64,19 +64,11 @@ def _tool_choice(choice: str) -> str | dict[str, Any]:
     return {"type": "function", "function": {"name": choice}}
 
 
-def stream_chat(
-    client: NexconnClient,
-    request: WireRequest,
-    *,
-    on_retry: OnRetry | None = None,
-    on_sse: OnSSE | None = None,
-) -> AsyncIterator[ChatEvent]:
+def stream_chat(client: NexconnClient, request: WireRequest) -> AsyncIterator[ChatEvent]:
     """Stream one answer. Iterate inside `contextlib.aclosing` so stopping early closes
     the upstream response at once."""
     body = {**request.body, "stream": True, "stream_options": {"include_usage": True}}
-    return stream_events(
-        client, replace(request, body=body), _Decoder(), on_retry=on_retry, on_sse=on_sse
-    )
+    return stream_events(client, replace(request, body=body), _Decoder())
 
 
 def _reasoning_fields(params: ChatParams, reasoning: ReasoningStyle | None) -> dict[str, Any]:

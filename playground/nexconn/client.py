@@ -2,11 +2,10 @@
 
 import asyncio
 import hashlib
-import inspect
 import json as jsonlib
 import random
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -21,9 +20,8 @@ from playground.nexconn.errors import (
     network_error,
     timeout_error,
 )
+from playground.nexconn.events import Retrying
 from playground.nexconn.transport import configured_upstream, timed_out
-
-type OnRetry = Callable[[int, float, NexconnError], Awaitable[None] | None]
 
 _BEARER_PREFIX = re.compile(r"^\s*bearer\s+", re.IGNORECASE)
 _ERROR_BODY_LIMIT = 64 * 1024  # error bodies are small; never buffer a runaway one
@@ -108,14 +106,14 @@ class NexconnClient:
         *,
         json: Any = None,
         headers: Mapping[str, str] | None = None,
-        on_retry: OnRetry | None = None,
     ) -> AsyncIterator[httpx.Response]:
         """Yield an accepted (2xx) response whose body is still unread; closed on exit.
 
         Failures before the response is accepted are retried, then raised as NexconnError.
         Once this has yielded nothing is retried: the caller owns the body.
         """
-        response = await self._send(method, path, json=json, headers=headers, on_retry=on_retry)
+        async for attempt in self.attempts(method, path, json=json, headers=headers):
+            response = attempt  # the last is the accepted response; no one to tell of retries
         try:
             yield response
         finally:
@@ -128,11 +126,8 @@ class NexconnClient:
         *,
         json: Any = None,
         headers: Mapping[str, str] | None = None,
-        on_retry: OnRetry | None = None,
     ) -> dict[str, Any]:
-        async with self.stream(
-            method, path, json=json, headers=headers, on_retry=on_retry
-        ) as response:
+        async with self.stream(method, path, json=json, headers=headers) as response:
             try:
                 body = await response.aread()
             except httpx.HTTPError as exc:
@@ -205,15 +200,18 @@ class NexconnClient:
         self._closer = closer()  # the loop only keeps a weak reference to it
         self._closer_started = asyncio.ensure_future(anext(self._closer))
 
-    async def _send(
+    async def attempts(
         self,
         method: str,
         path: str,
         *,
-        json: Any,
-        headers: Mapping[str, str] | None,
-        on_retry: OnRetry | None,
-    ) -> httpx.Response:
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[Retrying | httpx.Response]:
+        """Send the request until the upstream accepts it: a Retrying before each wait for
+        the next attempt, then the accepted (2xx) response, body unread (the caller closes
+        it). Raises NexconnError when the failure is not retried, or no more attempts are
+        left."""
         attempt = 0
         while True:
             attempt += 1
@@ -228,7 +226,8 @@ class NexconnClient:
                 error = transport_error(exc)
             else:
                 if response.is_success:
-                    return response
+                    yield response
+                    return
                 error = error_from_response(
                     response.status_code, await _read_capped(response), response.headers
                 )
@@ -236,10 +235,7 @@ class NexconnClient:
             delay = self._retry_delay(attempt, error)
             if delay is None:
                 raise error
-            if on_retry is not None and inspect.isawaitable(
-                result := on_retry(attempt, delay, error)
-            ):
-                await result
+            yield Retrying(attempt=attempt, delay=delay, error=error)
             await asyncio.sleep(delay)
 
     def _retry_delay(self, attempt: int, error: NexconnError) -> float | None:

@@ -54,6 +54,23 @@ class ReplayState:
 
 
 @dataclass(frozen=True, slots=True)
+class Retrying:
+    """The request failed before any answer and goes again after `delay` seconds."""
+
+    attempt: int
+    delay: float
+    error: NexconnError
+
+
+@dataclass(frozen=True, slots=True)
+class WireMessage:
+    """One raw SSE message of the upstream's answer, as it came (for "inspect")."""
+
+    event: str | None
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
 class StreamError:
     """A failure after the answer had started; partial output stays valid."""
 
@@ -68,5 +85,7 @@ type ChatEvent = (
     | Usage
     | Finish
     | ReplayState
+    | Retrying
+    | WireMessage
     | StreamError
 )

@@ -21,7 +21,7 @@ from playground.nexconn.chat_completions import (
     function_tools,
     optional_int,
 )
-from playground.nexconn.client import NexconnClient, OnRetry
+from playground.nexconn.client import NexconnClient
 from playground.nexconn.errors import (
     cut_off_error,
     error_from_stream_payload,
@@ -45,7 +45,7 @@ from playground.nexconn.params import (
     budget_for_effort,
     data_url_parts,
 )
-from playground.nexconn.sse import OnSSE, SSEEvent, json_data, stream_events
+from playground.nexconn.sse import SSEEvent, json_data, stream_events
 
 PATH = "/bypass/vertex/v1/models/{model}"
 STREAM_METHOD = ":streamGenerateContent?alt=sse"
@@ -147,16 +147,10 @@ def translate_messages(messages: list[dict[str, Any]]) -> tuple[str, list[dict[s
     return "\n\n".join(system), contents
 
 
-def stream_chat(
-    client: NexconnClient,
-    request: WireRequest,
-    *,
-    on_retry: OnRetry | None = None,
-    on_sse: OnSSE | None = None,
-) -> AsyncIterator[ChatEvent]:
+def stream_chat(client: NexconnClient, request: WireRequest) -> AsyncIterator[ChatEvent]:
     """Stream one answer; iterate inside `contextlib.aclosing`."""
     request = replace(request, path=_with_method(request.path, STREAM_METHOD))
-    return stream_events(client, request, _Decoder(), on_retry=on_retry, on_sse=on_sse)
+    return stream_events(client, request, _Decoder())
 
 
 def _with_method(path: str, method: str) -> str:

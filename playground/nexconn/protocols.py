@@ -20,7 +20,7 @@ from playground.nexconn.params import WireRequest
 
 # build_request(*, model, messages, params=None, reasoning=None)
 type BuildRequest = Callable[..., WireRequest]
-# stream_chat(client, request, *, on_retry=None, on_sse=None)
+# stream_chat(client, request): Retrying, then WireMessages and what each one means
 type StreamChat = Callable[..., AsyncIterator[ChatEvent]]
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from playground.nexconn.chat_completions import content_text, function_tools, optional_int
-from playground.nexconn.client import NexconnClient, OnRetry
+from playground.nexconn.client import NexconnClient
 from playground.nexconn.errors import (
     cut_off_error,
     error_from_stream_payload,
@@ -34,7 +34,7 @@ from playground.nexconn.params import (
     WireRequest,
     effort_for_budget,
 )
-from playground.nexconn.sse import OnSSE, SSEEvent, json_data, stream_events
+from playground.nexconn.sse import SSEEvent, json_data, stream_events
 
 PATH = "/bypass/openai/v1/responses"
 _LABEL = "Responses"
@@ -133,16 +133,10 @@ def translate_messages(messages: list[dict[str, Any]]) -> tuple[str, list[dict[s
     return "\n\n".join(instructions), items
 
 
-def stream_chat(
-    client: NexconnClient,
-    request: WireRequest,
-    *,
-    on_retry: OnRetry | None = None,
-    on_sse: OnSSE | None = None,
-) -> AsyncIterator[ChatEvent]:
+def stream_chat(client: NexconnClient, request: WireRequest) -> AsyncIterator[ChatEvent]:
     """Stream one answer; iterate inside `contextlib.aclosing`."""
     request = replace(request, body={**request.body, "stream": True})
-    return stream_events(client, request, _Decoder(), on_retry=on_retry, on_sse=on_sse)
+    return stream_events(client, request, _Decoder())
 
 
 def _reasoning(params: ChatParams, style: ReasoningStyle | None) -> dict[str, Any]:

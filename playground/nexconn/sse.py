@@ -4,16 +4,16 @@ and the loop every streaming wire protocol reads its answer with."""
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
 
-from playground.nexconn.client import NexconnClient, OnRetry, transport_error
+from playground.nexconn.client import NexconnClient, transport_error
 from playground.nexconn.errors import malformed_stream_error
-from playground.nexconn.events import ChatEvent, StreamError
+from playground.nexconn.events import ChatEvent, Retrying, StreamError, WireMessage
 from playground.nexconn.params import WireRequest
 
 # Line endings are ASCII, and UTF-8 never uses these bytes inside a multi-byte character,
@@ -130,26 +130,27 @@ class StreamDecoder(Protocol):
         ...
 
 
-type OnSSE = Callable[[SSEEvent], None]
-
-
 async def stream_events(
-    client: NexconnClient,
-    request: WireRequest,
-    decoder: StreamDecoder,
-    *,
-    on_retry: OnRetry | None = None,
-    on_sse: OnSSE | None = None,
+    client: NexconnClient, request: WireRequest, decoder: StreamDecoder
 ) -> AsyncIterator[ChatEvent]:
     """Send a streaming request and yield the decoder's events as the body arrives.
 
-    Failures before the response is accepted are raised as NexconnError (after retries);
-    failures once the answer has started are yielded as a StreamError, then the stream
-    ends. Iterate inside `contextlib.aclosing` so stopping early closes the response at once.
+    Before the answer: a Retrying for each failed attempt that is tried again. Then each raw
+    SSE message as a WireMessage, followed by what the decoder made of it. Failures before
+    the response is accepted are raised as NexconnError (after retries); failures once the
+    answer has started are yielded as a StreamError, then the stream ends. Iterate inside
+    `contextlib.aclosing` so stopping early closes the response at once.
     """
-    async with client.stream(
-        request.method, request.path, json=request.body, headers=request.headers, on_retry=on_retry
-    ) as response:
+    attempts = client.attempts(
+        request.method, request.path, json=request.body, headers=request.headers
+    )
+    async with aclosing(attempts):
+        async for attempt in attempts:
+            if isinstance(attempt, Retrying):
+                yield attempt
+            else:
+                response = attempt
+    try:
         parser = SSEParser()
         chunks = response.aiter_bytes()
         async with aclosing(chunks):
@@ -165,8 +166,7 @@ async def stream_events(
                 else:
                     sse_events = parser.feed(chunk)
                 for sse in sse_events:
-                    if on_sse is not None:
-                        on_sse(sse)  # the raw exchange, for "inspect"
+                    yield WireMessage(sse.event, sse.data)
                     for event in decoder.feed(sse):
                         if isinstance(event, StreamError):
                             yield StreamError(client.redact(event.error))
@@ -175,6 +175,8 @@ async def stream_events(
                     if decoder.done:
                         await _read_to_the_end(chunks)
                         return
+    finally:
+        await response.aclose()
     for event in decoder.end():
         yield StreamError(client.redact(event.error)) if isinstance(event, StreamError) else event
 

@@ -10,20 +10,21 @@ document.addEventListener("keydown", (event) => {
   if (field.value.trim()) field.form.requestSubmit();
 });
 
-// Keep the newest text in view while an answer streams, unless the reader scrolled up.
-function followBottom() {
+// Keep the newest text in view while an answer streams, unless the reader scrolled up; a new
+// answer on the page (drawn by a response, or placed through the page's stream) follows again.
+function followBottom(force) {
   const log = document.getElementById("messages");
   if (!log) return;
+  if (force) log.dataset.follow = "yes";
   const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 120;
   if (nearBottom || log.dataset.follow === "yes") log.scrollTop = log.scrollHeight;
 }
-document.addEventListener("htmx:sseMessage", followBottom);
+document.addEventListener("htmx:sseMessage", (event) => {
+  if (event.detail.type === "place") followBottom(true);
+});
 document.addEventListener("htmx:afterSwap", (event) => {
-  const log = document.getElementById("messages");
-  if (log && event.detail.target === log) {
-    log.dataset.follow = "yes";
-    log.scrollTop = log.scrollHeight;
-  }
+  if (event.detail.target?.id === "messages") followBottom(true);
+  else if (event.target.closest?.("#messages")) followBottom(false); // a piece, a final answer
 });
 document.addEventListener("DOMContentLoaded", () => {
   const log = document.getElementById("messages");
@@ -73,106 +74,6 @@ document.addEventListener("click", async (event) => {
   setTimeout(() => { button.setAttribute("aria-label", label); button.classList.remove("is-done"); }, 1500);
 });
 
-// The chat page's own stream, opened when the page loads. An answer sent from this page
-// comes on it from its first piece: no second request stands between sending and the first
-// token. Pieces that arrive before the answer is on the page wait for it. Should the stream
-// drop, each answer it carried switches to a stream of its own, which starts from a snapshot.
-(() => {
-  const log = document.getElementById("messages");
-  const url = log && log.dataset.pageStream;
-  if (!url || !window.EventSource) return;
-  const pageId = url.split("/").filter(Boolean).at(-2);
-  const source = new EventSource(url);
-  const runs = new Map(); // run id -> {messageId, waiting: [[kind, data]], listeners}
-  const kinds = ["text", "reasoning", "status", "done"];
-  const ANNOUNCEMENT_GRACE_MS = 10000;
-  let ready = false;
-
-  const box = (runId) => document.querySelector(`.run[data-page-run="${runId}"]`);
-  const part = (messageId, kind) => document.getElementById(`message-${messageId}-${kind}`);
-
-  function forget(runId) {
-    const run = runs.get(runId);
-    if (!run) return;
-    for (const [name, listener] of run.listeners) source.removeEventListener(name, listener);
-    runs.delete(runId);
-  }
-
-  function apply(runId, kind, data) {
-    const run = runs.get(runId);
-    if (!run) return;
-    const message = document.getElementById(`message-${run.messageId}`);
-    if (!message) {
-      run.waiting.push([kind, data]);
-      return;
-    }
-    if (!box(runId)) return forget(runId); // carried by a stream of its own now
-    if (kind === "text" || kind === "reasoning") {
-      part(run.messageId, kind)?.insertAdjacentHTML("beforeend", data); // escaped by the server
-    } else if (kind === "status") {
-      const status = part(run.messageId, "status");
-      if (status) status.innerHTML = data;
-    } else if (kind === "done") {
-      forget(runId);
-      htmx.swap(message, data, { swapStyle: "outerHTML" });
-    }
-    followBottom();
-  }
-
-  function streamOfItsOwn(element) {
-    forget(element.dataset.pageRun);
-    // A fresh copy: htmx registers the SSE targets inside only on nodes it has not seen.
-    const copy = element.cloneNode(true);
-    copy.removeAttribute("data-page-run");
-    copy.setAttribute("hx-ext", "sse");
-    copy.setAttribute("sse-connect", element.dataset.eventsUrl);
-    copy.setAttribute("sse-close", "done");
-    element.replaceWith(copy);
-    htmx.process(copy);
-  }
-
-  // data-stream-ready says so on the page too (browser tests wait for it before sending).
-  source.addEventListener("ready", () => {
-    ready = true;
-    log.dataset.streamReady = "yes";
-  });
-  source.addEventListener("run", (event) => {
-    const [runId, messageId] = event.data.split(" ");
-    const run = { messageId, waiting: [], listeners: [] };
-    for (const kind of kinds) {
-      const listener = (message) => apply(runId, kind, message.data);
-      run.listeners.push([`${kind}-${runId}`, listener]);
-      source.addEventListener(`${kind}-${runId}`, listener);
-    }
-    runs.set(runId, run);
-  });
-  source.addEventListener("error", () => {
-    ready = false;
-    delete log.dataset.streamReady;
-    document.querySelectorAll(".run[data-page-run]").forEach(streamOfItsOwn);
-  });
-  // The answer is on the page now: what waited for it goes in, in order. One the stream has
-  // not announced (it dropped meanwhile) gets a stream of its own: at once when the stream
-  // is down, else after a grace for its announcement to arrive.
-  document.addEventListener("htmx:afterSwap", () => {
-    for (const [runId, run] of runs) {
-      if (!run.waiting.length || !document.getElementById(`message-${run.messageId}`)) continue;
-      for (const [kind, data] of run.waiting.splice(0)) apply(runId, kind, data);
-    }
-    for (const element of document.querySelectorAll(".run[data-page-run]")) {
-      if (runs.has(element.dataset.pageRun)) continue;
-      if (!ready) streamOfItsOwn(element);
-      else setTimeout(() => {
-        if (element.isConnected && !runs.has(element.dataset.pageRun)) streamOfItsOwn(element);
-      }, ANNOUNCEMENT_GRACE_MS);
-    }
-  });
-  // Only while the stream listens does a send ask to be carried on it.
-  document.addEventListener("htmx:configRequest", (event) => {
-    if (ready && event.detail.elt.id === "composer") event.detail.parameters.page = pageId;
-  });
-})();
-
 // Parts of a form redrawn for a newly chosen model ([data-keeps-edits]) keep what the user
 // did while the redraw was on its way: what was typed or picked goes back into the field of
 // the same name, and a section left open stays open. Of two redraws in flight only the newer
@@ -181,8 +82,7 @@ document.addEventListener("click", async (event) => {
   const newest = new Map(); // region id -> its newest redraw request
   const edits = new Map(); // region id -> Map(field key -> field state)
   const kept = new Map(); // region id -> what to put back once it is redrawn
-  const keyOf = (field) =>
-    field.type === "checkbox" ? `${field.name}=${field.value}` : field.name;
+  const keyOf = (field) => (field.type === "checkbox" ? `${field.name}=${field.value}` : field.name);
 
   document.addEventListener("htmx:beforeRequest", (event) => {
     const region = event.detail.target;
@@ -248,9 +148,7 @@ document.addEventListener("click", async (event) => {
     429: "Too many requests at once. Wait a moment, then try again.",
     503: "The server is busy right now. Wait a moment, then try again; nothing you typed was lost.",
   };
-
   let failed = null; // the element whose request failed: its next success clears the notice
-
   function show(message, element) {
     text.textContent = message;
     box.hidden = false;

@@ -2,6 +2,7 @@
 multiply server processes."""
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import httpx
 from django.conf import settings
 from django.test import Client
 
-from playground.nexconn.sse import SSEParser
+from playground.nexconn.sse import SSEEvent, SSEParser
 
 
 def _database_url() -> str:
@@ -70,8 +71,16 @@ def logged_in_http(owner, url) -> httpx.Client:
 
 
 def read_events(http: httpx.Client, run_id: int) -> list:
-    parser, events = SSEParser(), []
-    with http.stream("GET", f"/runs/{run_id}/events/", timeout=30) as response:
+    """One run's events on the stream of a page that shows it (opened now: it starts from a
+    snapshot), until its `done`; named without the run's id, as tests/chat/streaming.py."""
+    parser, events, suffix = SSEParser(), [], f"-{run_id}"
+    url = f"/pages/{secrets.token_urlsafe(18)}/events/?run={run_id}"
+    with http.stream("GET", url, timeout=30) as response:
         for chunk in response.iter_bytes():
-            events.extend(parser.feed(chunk))
+            for event in parser.feed(chunk):
+                if event.event and event.event.endswith(suffix):
+                    name = event.event.removesuffix(suffix)
+                    events.append(SSEEvent(event=name, data=event.data, id=event.id))
+                    if name == "done":
+                        return events
     return events

@@ -2,13 +2,16 @@
 
 import html
 import re
+import secrets
+from dataclasses import dataclass
 
 from django.test import AsyncClient
 from django.urls import reverse
 
 from playground.nexconn.sse import SSEEvent, SSEParser
 
-RUN_URL = re.compile(rb'sse-connect="/runs/(\d+)/events/"')
+# An answer being written, as a page draws it: its elements take the run's events.
+RUN_ON_PAGE = re.compile(rb'sse-swap="text-(\d+)"')
 
 
 async def send_message(
@@ -22,20 +25,37 @@ async def send_message(
     data = {"text": text, "model": model, "conversation": conversation_id or "", **(extra or {})}
     response = await client.post(reverse("chat:send"), data, headers={"HX-Request": "true"})
     assert response.status_code == 200, response.content
-    match = RUN_URL.search(response.content)
+    match = RUN_ON_PAGE.search(response.content)
     assert match, response.content.decode()[:3000]
     return response, int(match.group(1))
 
 
-async def open_events(client: AsyncClient, run_id: int, *, last_event_id: int | None = None):
-    headers = {"Last-Event-ID": str(last_event_id)} if last_event_id is not None else {}
-    response = await client.get(reverse("chat:run-events", args=[run_id]), headers=headers)
+def page_events_url(*run_ids: int, page: str | None = None) -> str:
+    """A chat page's stream (a page of its own unless `page` is given), naming the runs the
+    page shows while they are written."""
+    url = reverse("chat:page-events", args=[page or secrets.token_urlsafe(18)])
+    return url + "".join(f"{'&' if i else '?'}run={run_id}" for i, run_id in enumerate(run_ids))
+
+
+@dataclass
+class RunEvents:
+    """One run's events on a page's stream, named as for a page of that run alone: the
+    run's id is taken off their names (`text-12` is `text`)."""
+
+    response: object
+    run_id: int
+
+
+async def open_events(client: AsyncClient, run_id: int) -> RunEvents:
+    """A newly loaded page that shows the run (a reload: the stream starts from a snapshot)."""
+    response = await client.get(page_events_url(run_id))
     assert response.status_code == 200
     assert response["Content-Type"] == "text/event-stream"
-    return response
+    return RunEvents(response, run_id)
 
 
-async def iter_events(response):
+async def iter_stream(response):
+    """Every event of a stream, until it ends."""
     parser = SSEParser()
     async for chunk in response.streaming_content:
         for event in parser.feed(chunk):
@@ -44,8 +64,31 @@ async def iter_events(response):
         yield event
 
 
-async def read_all(response) -> list[SSEEvent]:
-    return [event async for event in iter_events(response)]
+def stream_url_of(page: bytes) -> str | None:
+    """The URL of the stream a page opens (its `sse-connect`), if it opens one."""
+    match = re.search(rb'sse-connect="([^"]+)"', page)
+    return html.unescape(match.group(1).decode()) if match else None
+
+
+async def iter_events(stream: RunEvents):
+    """The run's events, until its `done` (then the page's stream is closed)."""
+    suffix = f"-{stream.run_id}"
+    parser = SSEParser()
+    content = stream.response.streaming_content
+    try:
+        async for chunk in content:
+            for event in parser.feed(chunk):
+                if event.event and event.event.endswith(suffix):
+                    name = event.event.removesuffix(suffix)
+                    yield SSEEvent(event=name, data=event.data, id=event.id)
+                    if name == "done":
+                        return
+    finally:
+        await content.aclose()
+
+
+async def read_all(stream: RunEvents) -> list[SSEEvent]:
+    return [event async for event in iter_events(stream)]
 
 
 def text_of(events, kind="text") -> str:
@@ -63,6 +106,6 @@ def text_of(events, kind="text") -> str:
 
 
 _SNAPSHOT_PART = {
-    kind: re.compile(rf'id="message-\d+-{kind}" hx-swap-oob="innerHTML">(.*?)</div>', re.DOTALL)
+    kind: re.compile(rf'id="run-\d+-{kind}" hx-swap-oob="innerHTML">(.*?)</div>', re.DOTALL)
     for kind in ("text", "reasoning", "status")
 }

@@ -1,5 +1,7 @@
 """Every URL that takes an object id answers 404 to anyone but the owner."""
 
+from urllib.parse import parse_qsl
+
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
@@ -51,7 +53,7 @@ def _urls(conversation):
         ("get", reverse("chat:conversation-delete", args=[pk])),
         ("post", reverse("chat:conversation-delete", args=[pk])),
         ("post", reverse("chat:send")),  # continuing this conversation
-        ("get", reverse("chat:run-events", args=[run.pk])),
+        ("get", f"{reverse('chat:page-events', args=['a' * 24])}?run={run.pk}"),
         ("post", reverse("chat:run-stop", args=[run.pk])),
         ("post", reverse("chat:run-retry", args=[run.pk])),
     ]
@@ -65,9 +67,11 @@ def test_owner_can_open_everything(owner_client, conversation):
 
 def test_another_user_gets_404_everywhere_and_changes_nothing(other_client, conversation):
     for method, url in _urls(conversation):
+        path, _, query = url.partition("?")  # the data below would replace a query string
         response = getattr(other_client, method)(
-            url,
+            path,
             {
+                **dict(parse_qsl(query)),
                 "title": "pwned",
                 "text": "hi",
                 "model": "deepseek-v3",

@@ -1,4 +1,5 @@
-"""A chat page's own stream: answers sent from the page come on it from their first piece."""
+"""A chat page's own stream: every answer on the page comes on it, an answer started from the
+page from its first piece, and a stream that reconnects picks up where the page is."""
 
 import asyncio
 import html
@@ -9,13 +10,13 @@ from django.urls import reverse
 
 from playground.chat.models import Run
 from playground.nexconn.sse import SSEParser
+from tests.chat.streaming import RUN_ON_PAGE, page_events_url, send_message, text_of
 from tests.chat.test_redis import redis_env  # noqa: F401 - a fixture used below
 from tests.chat.test_runs import logged_in, run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PAGE = "page-stream-test-0123456789"
-HTMX = {"HX-Request": "true"}
 
 
 class PageStream:
@@ -43,8 +44,8 @@ class PageStream:
         await self.content.aclose()
 
 
-async def open_page_stream(client: AsyncClient, page: str = PAGE) -> PageStream:
-    response = await client.get(reverse("chat:page-events", args=[page]))
+async def open_page_stream(client: AsyncClient, *run_ids: int, page: str = PAGE) -> PageStream:
+    response = await client.get(page_events_url(*run_ids, page=page))
     assert response.status_code == 200
     assert response["Content-Type"] == "text/event-stream"
     stream = PageStream(response)
@@ -52,35 +53,52 @@ async def open_page_stream(client: AsyncClient, page: str = PAGE) -> PageStream:
     return stream
 
 
-async def send(client: AsyncClient, text: str, **extra):
-    data = {"text": text, "model": "deepseek-v3", "conversation": "", **extra}
-    response = await client.post(reverse("chat:send"), data, headers=HTMX)
+async def send_from_page(client: AsyncClient, text: str, page: str = PAGE):
+    """A send from the chat page: htmx adds the page's id (chat.html's hx-headers)."""
+    data = {"text": text, "model": "deepseek-v3", "conversation": ""}
+    headers = {"HX-Request": "true", "X-Page-Id": page}
+    response = await client.post(reverse("chat:send"), data, headers=headers)
     assert response.status_code == 200, response.content
-    return response.content.decode()
+    return response
+
+
+def run_events(events, run_id: int) -> list:
+    """The run's events with its id taken off their names (as text_of reads them)."""
+    suffix = f"-{run_id}"
+    return [
+        type(event)(event=event.event.removesuffix(suffix), data=event.data, id=event.id)
+        for event in events
+        if event.event.endswith(suffix)
+    ]
 
 
 def _answer_on_the_page_stream(user):
     async def scenario():
         client = await logged_in(user)
         stream = await open_page_stream(client)
-        sent = await send(client, "Tell me about tides [sim tokens=40 rate=200]", page=PAGE)
-        announced = await stream.next()
-        run_id, message_id = map(int, announced.data.split())
+        sent = await send_from_page(client, "Tell me about tides [sim tokens=40 rate=200]")
+        placed = await stream.next()
+        run_id = int(RUN_ON_PAGE.search(placed.data.encode()).group(1))
         events = await stream.until(f"done-{run_id}")
         await stream.close()
-        return sent, announced, run_id, message_id, events
+        return sent, placed, run_id, events
 
-    sent, announced, run_id, message_id, events = run_async(scenario)
-    assert announced.event == "run"
-    # The answer in the send's response waits for the page's stream: none of its own.
-    assert "sse-connect" not in sent
-    assert f'data-page-run="{run_id}"' in sent and f'id="message-{message_id}"' in sent
-    pieces = [event for event in events if event.event == f"text-{run_id}"]
-    assert len(pieces) >= 2
+    sent, placed, run_id, events = run_async(scenario)
+    # The question and the answer go onto the page through its stream, ahead of the first
+    # piece; the send's response draws neither.
+    assert placed.event == "place"
+    assert 'id="messages" hx-swap-oob="beforeend"' in placed.data
+    assert "Tell me about tides" in placed.data and f'sse-swap="done-{run_id}"' in placed.data
+    assert sent["HX-Reswap"] == "none" and b"message--" not in sent.content
+    assert sent["HX-Push-Url"].startswith("/c/")
+    assert b'id="composer-conversation"' in sent.content  # the new conversation's id
     run = Run.objects.select_related("message").get(pk=run_id)
-    assert run.message_id == message_id and run.status == Run.Status.DONE
+    assert run.status == Run.Status.DONE
     # From the first piece on, nothing missing, nothing twice.
-    assert "".join(html.unescape(event.data) for event in pieces) == run.message.content
+    mine = run_events(events, run_id)
+    assert sum(event.event == "text" for event in mine) >= 2
+    assert "snapshot" not in {event.event for event in mine}
+    assert text_of(mine) == run.message.content
     assert "40 out" in events[-1].data  # the final rendering
 
 
@@ -92,20 +110,87 @@ def test_the_pages_stream_works_through_redis(owner, redis_env):  # noqa: F811
     _answer_on_the_page_stream(owner)
 
 
-def test_without_a_listening_page_stream_the_answer_streams_on_its_own(owner):
+def test_without_a_listening_stream_the_response_draws_the_answer_and_the_stream_takes_it_up(
+    owner,
+):
+    """A send before the page's stream listens (it is still connecting, or reconnecting)."""
+
     async def scenario():
         client = await logged_in(owner)
-        return await send(client, "Hello [sim tokens=5 rate=200]", page=PAGE)
+        sent = await send_from_page(client, "Hello [sim tokens=60 rate=60]")
+        run_id = int(RUN_ON_PAGE.search(sent.content).group(1))
+        await asyncio.sleep(0.3)
+        stream = await open_page_stream(client)
+        events = await stream.until(f"done-{run_id}")
+        await stream.close()
+        return sent, run_id, events
 
-    sent = run_async(scenario)
-    assert 'sse-connect="/runs/' in sent and "data-page-run" not in sent
+    sent, run_id, events = run_async(scenario)
+    assert "HX-Reswap" not in sent and b"Hello" in sent.content
+    mine = run_events(events, run_id)
+    assert mine[0].event == "snapshot" and text_of(mine[:1]), "the text so far, at once"
+    assert text_of(mine) == Run.objects.select_related("message").get(pk=run_id).message.content
+
+
+def test_a_page_reloaded_mid_answer_shows_the_text_so_far_then_every_piece(owner):
+    async def scenario():
+        client = await logged_in(owner)
+        response, run_id = await send_message(client, "Long one [sim tokens=80 rate=60]")
+        await asyncio.sleep(0.4)
+        page = await client.get(response["HX-Push-Url"])
+        stream_url = html.unescape(
+            page.content.decode().split('sse-connect="', 1)[1].split('"', 1)[0]
+        )
+        parser, events = SSEParser(), []
+        response = await client.get(stream_url)
+        async for chunk in response.streaming_content:
+            events.extend(parser.feed(chunk))
+            if any(event.event == f"done-{run_id}" for event in events):
+                break
+        await response.streaming_content.aclose()
+        return stream_url, run_id, events
+
+    stream_url, run_id, events = run_async(scenario)
+    assert stream_url.endswith(f"?run={run_id}")  # the page names the answer it shows
+    mine = run_events(events, run_id)
+    assert mine[0].event == "snapshot" and text_of(mine[:1])
+    assert sum(event.event == "text" for event in mine) >= 2, "then live pieces"
+    assert text_of(mine) == Run.objects.select_related("message").get(pk=run_id).message.content
+
+
+def test_a_stream_that_reconnects_takes_up_the_answers_placed_on_its_page(owner, settings):
+    """The stream ends (its time is up, or the connection dropped) mid-answer; the browser
+    opens it again, and the answer placed on the page goes on from a snapshot."""
+    settings.PAGE_STREAM_SECONDS = 0.5
+
+    async def scenario():
+        client = await logged_in(owner)
+        first = await open_page_stream(client)
+        await send_from_page(client, "Keep going [sim tokens=80 rate=40]")
+        placed = await first.next()
+        run_id = int(RUN_ON_PAGE.search(placed.data.encode()).group(1))
+        before = []
+        with pytest.raises(StopAsyncIteration):
+            while True:
+                before.append(await first.next())
+        settings.PAGE_STREAM_SECONDS = 30
+        again = await open_page_stream(client)
+        after = await again.until(f"done-{run_id}")
+        await again.close()
+        return run_id, before, after
+
+    run_id, before, after = run_async(scenario)
+    assert any(event.event == f"text-{run_id}" for event in before)
+    mine = run_events(after, run_id)
+    assert mine[0].event == "snapshot"
+    assert text_of(mine) == Run.objects.select_related("message").get(pk=run_id).message.content
 
 
 def test_another_user_listening_on_the_same_page_id_hears_nothing(owner, other_user):
     async def scenario():
         eavesdropper = await logged_in(other_user)
         stream = await open_page_stream(eavesdropper)
-        sent = await send(await logged_in(owner), "Secret plans [sim tokens=5 rate=200]", page=PAGE)
+        sent = await send_from_page(await logged_in(owner), "Secret plans [sim tokens=5 rate=200]")
         try:
             heard = await stream.next(within=1.0)
         except TimeoutError:
@@ -115,7 +200,32 @@ def test_another_user_listening_on_the_same_page_id_hears_nothing(owner, other_u
 
     sent, heard = run_async(scenario)
     assert heard is None
-    assert 'sse-connect="/runs/' in sent  # the owner's page had no stream: it gets its own
+    assert b"Secret plans" in sent.content  # the owner's page had no stream: the response draws it
+
+
+def test_a_regenerated_answer_is_placed_with_its_thread(owner):
+    async def scenario():
+        client = await logged_in(owner)
+        _, first_id = await send_message(client, "Once [sim tokens=5 rate=200]")
+        while await Run.objects.filter(pk=first_id, status=Run.Status.DONE).acount() == 0:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        message_id = (await Run.objects.aget(pk=first_id)).message_id
+        stream = await open_page_stream(client)
+        regenerated = await client.post(
+            reverse("chat:message-regenerate", args=[message_id]),
+            headers={"HX-Request": "true", "X-Page-Id": PAGE},
+        )
+        placed = await stream.next()
+        run_id = int(RUN_ON_PAGE.search(placed.data.encode()).group(1))
+        events = await stream.until(f"done-{run_id}")
+        await stream.close()
+        return regenerated, placed, run_id, events
+
+    regenerated, placed, run_id, events = run_async(scenario)
+    assert regenerated["HX-Reswap"] == "none" and not regenerated.content
+    assert placed.event == "place" and 'id="messages" hx-swap-oob="innerHTML"' in placed.data
+    mine = run_events(events, run_id)
+    assert text_of(mine) == Run.objects.select_related("message").get(pk=run_id).message.content
 
 
 @pytest.mark.parametrize("page", ["short", "not%20a%20page%20id%20at%20all!!"])

@@ -9,11 +9,11 @@ import uuid
 import pytest
 import redis
 
-from playground.chat import broker
+from playground.chat import live
 from playground.chat.models import Run
 from playground.nexconn.sse import SSEParser
 from tests.chat.servers import logged_in_http, read_events, start_server
-from tests.chat.streaming import RUN_URL, open_events, read_all, send_message, text_of
+from tests.chat.streaming import RUN_ON_PAGE, open_events, read_all, send_message, text_of
 from tests.chat.test_runs import logged_in, run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,9 +32,9 @@ def redis_env(settings):
     prefix = f"test-{uuid.uuid4().hex[:12]}"
     settings.REDIS_URL = REDIS_URL
     settings.REDIS_KEY_PREFIX = prefix
-    broker.get_broker.cache_clear()
+    live.get_broker.cache_clear()
     yield {"REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": prefix}
-    broker.get_broker.cache_clear()
+    live.get_broker.cache_clear()
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def test_an_answer_started_in_one_process_is_followed_live_in_another(owner, two
     first_url, second_url = two_servers
     starter = logged_in_http(owner, first_url)
     form = {"text": "Shared [sim tokens=80 rate=40]", "model": "deepseek-v3"}
-    run_id = int(RUN_URL.search(starter.post("/send/", data=form).content).group(1))
+    run_id = int(RUN_ON_PAGE.search(starter.post("/send/", data=form).content).group(1))
     time.sleep(0.3)
     events = read_events(logged_in_http(owner, second_url), run_id)
     run = Run.objects.select_related("message").get(pk=run_id)
@@ -72,14 +72,16 @@ def test_a_page_served_by_one_process_carries_an_answer_sent_through_another(own
         while not events:  # the page's stream listens once it has said `ready`
             events.extend(parser.feed(next(chunks)))
         assert events[0].event == "ready"
-        form = {"text": "Far [sim tokens=60 rate=60]", "model": "deepseek-v3", "page": page_id}
-        sent = logged_in_http(owner, first_url).post("/send/", data=form).text
-        assert "data-page-run" in sent and "sse-connect" not in sent
+        form = {"text": "Far [sim tokens=60 rate=60]", "model": "deepseek-v3"}
+        sender = logged_in_http(owner, first_url)
+        sent = sender.post("/send/", data=form, headers={"X-Page-Id": page_id})
+        assert sent.headers["HX-Reswap"] == "none" and "message--" not in sent.text
         for chunk in chunks:
             events.extend(parser.feed(chunk))
             if events[-1].event.startswith("done-"):
                 break
-    run_id = int(events[1].data.split()[0])
+    assert events[1].event == "place"
+    run_id = int(RUN_ON_PAGE.search(events[1].data.encode()).group(1))
     run = Run.objects.select_related("message").get(pk=run_id)
     pieces = [e for e in events if e.event == f"text-{run_id}"]
     assert len(pieces) >= 3, "pieces arrived live through the other process"
@@ -90,7 +92,7 @@ def test_stop_through_another_process_stops_the_answer(owner, two_servers):
     first_url, second_url = two_servers
     starter = logged_in_http(owner, first_url)
     form = {"text": "Stop me [sim tokens=400 rate=40]", "model": "deepseek-v3"}
-    run_id = int(RUN_URL.search(starter.post("/send/", data=form).content).group(1))
+    run_id = int(RUN_ON_PAGE.search(starter.post("/send/", data=form).content).group(1))
     time.sleep(0.5)
     other = logged_in_http(owner, second_url)
     started = time.monotonic()

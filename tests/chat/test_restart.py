@@ -8,7 +8,7 @@ import pytest
 
 from playground.chat.models import Message, Run
 from tests.chat.servers import logged_in_http, read_events, start_server
-from tests.chat.streaming import RUN_URL
+from tests.chat.streaming import RUN_ON_PAGE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,7 +19,7 @@ def test_a_killed_server_leaves_the_answer_interrupted_and_retry_works(owner):
         http = logged_in_http(owner, url)
         form = {"text": "Long [sim tokens=100 rate=40]", "model": "deepseek-v3"}
         sent = http.post("/send/", data=form)
-        run_id = int(RUN_URL.search(sent.content).group(1))
+        run_id = int(RUN_ON_PAGE.search(sent.content).group(1))
         message = Message.objects.get(run__pk=run_id)
         deadline = time.monotonic() + 10
         while not Message.objects.get(pk=message.pk).content and time.monotonic() < deadline:
@@ -45,7 +45,7 @@ def test_a_killed_server_leaves_the_answer_interrupted_and_retry_works(owner):
         assert "Retry" in page.text and "restarted" in page.text
 
         retry = http.post(f"/runs/{run_id}/retry/")
-        new_run_id = int(RUN_URL.search(retry.content).group(1))
+        new_run_id = int(RUN_ON_PAGE.search(retry.content).group(1))
         read_events(http, new_run_id)
         new_run = Run.objects.select_related("message").get(pk=new_run_id)
         assert new_run.status == Run.Status.DONE and new_run.message.content

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from playground.chat.models import Message, Run
 from playground.simulator.app import application as simulator
-from tests.chat.streaming import iter_events, open_events, read_all, send_message
+from tests.chat.streaming import RUN_ON_PAGE, iter_events, open_events, read_all, send_message
 from tests.chat.test_runs import logged_in, run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -97,7 +97,7 @@ def test_retry_makes_a_new_attempt_and_the_failed_one_stays(owner):
         _, failed_id = await send_message(client, "Try me [sim error=402]")
         await read_all(await open_events(client, failed_id))
         retry = await client.post(reverse("chat:run-retry", args=[failed_id]), headers=HTMX)
-        new_id = int(retry.content.split(b'sse-connect="/runs/')[1].split(b"/")[0])
+        new_id = int(RUN_ON_PAGE.search(retry.content).group(1))
         return failed_id, new_id, await read_all(await open_events(client, new_id))
 
     failed_id, new_id, events = run_async(scenario)
@@ -121,7 +121,7 @@ def test_retry_after_a_transient_failure_answers(owner):
         _, failed_id = await send_message(client, text)
         await read_all(await open_events(client, failed_id))
         retry = await client.post(reverse("chat:run-retry", args=[failed_id]), headers=HTMX)
-        new_id = int(retry.content.split(b'sse-connect="/runs/')[1].split(b"/")[0])
+        new_id = int(RUN_ON_PAGE.search(retry.content).group(1))
         await read_all(await open_events(client, new_id))
         return failed_id, new_id
 

@@ -60,6 +60,13 @@ def cases(s):
         ("get", reverse("compare:column-settings", args=[0]), (200, 200, 200, 302)),
         ("get", reverse("compare:comparison", args=[pk]), (200, 200, 404, 302)),
         ("get", reverse("compare:events", args=[pk]), (200, 200, 404, 302)),
+        (
+            "get",
+            f"{reverse('compare:events', args=[pk])}?run={s['entry'].run_id}",
+            (200, 200, 404, 302),
+        ),
+        # An answer that is not one of the comparison's is not found, for anyone.
+        ("get", f"{reverse('compare:events', args=[pk])}?run=999999", (404, 404, 404, 302)),
         ("get", reverse("compare:cell", args=[pk, s["entry"].pk]), (200, 200, 404, 302)),
         ("get", reverse("compare:export", args=[pk, "md"]), (200, 200, 404, 302)),
         ("get", reverse("compare:export", args=[pk, "json"]), (200, 200, 404, 302)),

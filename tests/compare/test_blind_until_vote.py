@@ -105,7 +105,7 @@ def test_blind_column_chats_are_not_chats_until_the_vote(owner):
     for url in (
         reverse("chat:conversation-export", args=[conversation.pk, "md"]),
         reverse("chat:run-inspect", args=[run.pk]),
-        reverse("chat:run-events", args=[run.pk]),
+        f"{reverse('chat:page-events', args=['a' * 24])}?run={run.pk}",
         reverse("chat:message-edit", args=[run.message_id - 1]),
     ):
         assert client.get(url).status_code == 404, url

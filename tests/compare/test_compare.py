@@ -15,7 +15,7 @@ from playground.compare.models import Comparison, ShareLink, Vote
 from playground.simulator.app import application as simulator
 from playground.studio.models import Generation
 from playground.teams.services import member_add, team_create
-from tests.chat.streaming import iter_events
+from tests.chat.streaming import iter_stream, stream_url_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -38,9 +38,15 @@ def form(prompt, models=MODELS, **extra):
 
 
 async def _follow(client, pk):
-    response = await client.get(reverse("compare:events", args=[pk]))
+    """Open the comparison's page, then its stream (if an answer is being written), to the
+    end."""
+    page = await client.get(reverse("compare:comparison", args=[pk]))
+    url = stream_url_of(page.content)
+    if url is None:
+        return []
+    response = await client.get(url)
     assert response["Content-Type"] == "text/event-stream"
-    return [event async for event in iter_events(response)]
+    return [event async for event in iter_stream(response)]
 
 
 def compare(user, prompt, models=MODELS, **extra):

@@ -96,7 +96,6 @@ def data(owner, django_user_model, settings, tmp_path):
         "chat:conversation-rename": {"pk": conversation.pk},
         "chat:conversation-delete": {"pk": conversation.pk},
         "chat:conversation-export": {"pk": conversation.pk, "file_format": "md"},
-        "chat:run-events": {"pk": run.pk},
         "chat:page-events": {"page": "a" * 24},
         "chat:run-stop": {"pk": run.pk},
         "chat:run-retry": {"pk": run.pk},

@@ -21,8 +21,8 @@ from django.urls import reverse
 import playground.simulator.app as simulator
 from playground.chat.models import Conversation, Message, Run
 from playground.nexconn.client import reset_clients
-from playground.nexconn.sse import SSEParser
-from tests.chat.streaming import send_message
+from playground.nexconn.sse import SSEEvent, SSEParser
+from tests.chat.streaming import RUN_ON_PAGE, page_events_url, send_message
 from tests.conftest import serve_in_thread
 
 BASE_DIR = Path(django_settings.BASE_DIR)
@@ -184,8 +184,8 @@ def test_sending_a_message_with_the_pages_csrf_token_works(owner):
             {"text": "with token [sim rate=0 tokens=5]", "model": "deepseek-v3"},
             headers={"HX-Request": "true", "X-CSRFToken": token},
         )
-        run_id = int(re.search(rb"/runs/(\d+)/events/", response.content).group(1))
-        events = await _read_sse(await client.get(reverse("chat:run-events", args=[run_id])))
+        run_id = int(RUN_ON_PAGE.search(response.content).group(1))
+        events = await _read_sse(await client.get(page_events_url(run_id)))
         return response, events
 
     response, (_, events) = async_to_sync(scenario)()
@@ -309,9 +309,20 @@ class _AuthorizationRecorder:
 
 
 async def _read_sse(response):
-    raw = b"".join([chunk async for chunk in response.streaming_content])
+    """A page's stream as it came, until an answer on it is done, and its events with the
+    run's id taken off their names (`done-12` is `done`)."""
+    raw = b""
+    async for chunk in response.streaming_content:
+        raw += chunk
+        if b"event: done-" in raw:
+            break
+    await response.streaming_content.aclose()
     parser = SSEParser()
-    return raw, parser.feed(raw) + parser.close()
+    events = [
+        SSEEvent(event=re.sub(r"-\d+$", "", event.event or ""), data=event.data, id=event.id)
+        for event in parser.feed(raw) + parser.close()
+    ]
+    return raw, events
 
 
 def _leaks(text: str) -> list[str]:
@@ -385,7 +396,7 @@ def test_api_key_never_reaches_pages_responses_or_logs(
             seen.append(_response_text(response))
             if conversation_id is None:
                 conversation_id = int(response["HX-Push-Url"].strip("/").split("/")[-1])
-            events_response = await client.get(reverse("chat:run-events", args=[run_id]))
+            events_response = await client.get(page_events_url(run_id))
             raw, events = await _read_sse(events_response)
             seen.append(_response_text(events_response, raw))
             answers[label] = events
@@ -466,7 +477,7 @@ def _key_echo_scenario(owner, chat_response):
         with respx.mock(assert_all_called=False, using="httpx") as mock:
             _echoing_upstream(mock, chat_response)
             response, run_id = await send_message(client, "Hello")
-            events_response = await client.get(reverse("chat:run-events", args=[run_id]))
+            events_response = await client.get(page_events_url(run_id))
             raw, _events = await _read_sse(events_response)
             conversation_id = int(response["HX-Push-Url"].strip("/").split("/")[-1])
             page = await client.get(reverse("chat:conversation", args=[conversation_id]))

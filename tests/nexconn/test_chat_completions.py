@@ -21,6 +21,7 @@ from playground.nexconn.events import (
 from playground.nexconn.params import ChatParams, WireRequest
 from playground.simulator.app import Simulator
 from playground.simulator.transport import StreamingASGITransport
+from tests.nexconn.meaning import meaningful
 
 
 def simulated_client(simulator: Simulator, **options) -> NexconnClient:
@@ -36,7 +37,7 @@ def user(prompt: str) -> list[dict]:
 
 async def stream_all(client: NexconnClient, body: WireRequest) -> list:
     async with aclosing(stream_chat(client, body)) as events:
-        return [event async for event in events]
+        return [event async for event in events if meaningful(event)]
 
 
 def text_of(events) -> str:

@@ -9,9 +9,10 @@ import respx
 from playground.nexconn.chat_completions import build_request, stream_chat
 from playground.nexconn.client import NexconnClient
 from playground.nexconn.errors import NexconnError, error_from_response
-from playground.nexconn.events import StreamError, TextDelta
+from playground.nexconn.events import Retrying, StreamError, TextDelta
 from playground.simulator.app import Simulator
 from playground.simulator.transport import StreamingASGITransport
+from tests.nexconn.meaning import meaningful
 
 BASE = "https://api.test"
 KEY = "sk-secret-key-123"
@@ -42,7 +43,7 @@ def run(coroutine_function):
 async def collect(client, prompt: str, model: str = "deepseek-v3") -> list:
     body = build_request(model=model, messages=[{"role": "user", "content": prompt}])
     async with aclosing(stream_chat(client, body)) as events:
-        return [event async for event in events]
+        return [event async for event in events if meaningful(event)]
 
 
 @pytest.mark.parametrize(
@@ -154,17 +155,19 @@ def test_retry_after_is_honoured_and_reported(respx_mock):
             httpx.Response(200, json={"data": []}),
         ]
     )
-    retries = []
 
     async def call(client):
-        async with client.stream("GET", "/v1/models", on_retry=lambda *args: retries.append(args)):
-            pass
+        attempts = [attempt async for attempt in client.attempts("GET", "/v1/models")]
+        await attempts[-1].aclose()
+        return attempts
 
     started = time.monotonic()
-    asyncio.run(run(call)(make_client()))
+    *retries, response = asyncio.run(run(call)(make_client()))
     assert time.monotonic() - started >= 0.3
-    [(attempt, delay, error)] = retries
-    assert (attempt, delay, error.kind) == (1, 0.3, "rate_limit")
+    assert response.status_code == 200
+    [retry] = retries
+    assert isinstance(retry, Retrying)
+    assert (retry.attempt, retry.delay, retry.error.kind) == (1, 0.3, "rate_limit")
 
 
 @respx.mock(base_url=BASE)

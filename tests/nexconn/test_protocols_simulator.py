@@ -25,6 +25,7 @@ from playground.nexconn.params import ChatParams
 from playground.nexconn.protocols import PROTOCOLS
 from playground.simulator.app import Simulator
 from playground.simulator.transport import StreamingASGITransport
+from tests.nexconn.meaning import meaningful
 
 KEY = "sk-simulated-key"
 # The protocols and a model each serves (the Anthropic bypass and Vertex only serve their
@@ -87,7 +88,7 @@ def collect(
         )
         try:
             async with aclosing(chosen.stream_chat(client, request)) as events:
-                return [event async for event in events]
+                return [event async for event in events if meaningful(event)]
         finally:
             await client.aclose()
 

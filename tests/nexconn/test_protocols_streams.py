@@ -22,6 +22,7 @@ from playground.nexconn.events import (
     ToolCallDelta,
     Usage,
 )
+from tests.nexconn.meaning import meaningful
 
 BASE = "https://api.test"
 KEY = "sk-secret-key-123"
@@ -315,7 +316,7 @@ def stream(module, body: str, path: str) -> list:
             connection = client()
             request = module.build_request(model="m", messages=USER)
             async with aclosing(module.stream_chat(connection, request)) as events:
-                return [event async for event in events]
+                return [event async for event in events if meaningful(event)]
 
     return asyncio.run(main())
 
@@ -416,7 +417,7 @@ def test_an_http_error_before_the_body_is_raised(protocol):
             mock.post(path).respond(429, json={"error": {"message": "slow down"}})
             request = module.build_request(model="m", messages=USER)
             async with aclosing(module.stream_chat(client(), request)) as events:
-                return [event async for event in events]
+                return [event async for event in events if meaningful(event)]
 
     with pytest.raises(NexconnError) as caught:
         asyncio.run(main())

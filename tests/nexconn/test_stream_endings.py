@@ -9,7 +9,7 @@ from contextlib import aclosing
 import pytest
 
 from playground.nexconn.client import NexconnClient
-from playground.nexconn.events import Finish, StreamError, TextDelta, Usage
+from playground.nexconn.events import Finish, StreamError, TextDelta, Usage, WireMessage
 from playground.nexconn.protocols import PROTOCOLS
 from playground.simulator.app import Simulator
 from tests.conftest import serve_in_thread
@@ -24,9 +24,8 @@ def upstream():
 
 
 def answer(url: str, protocol: str, prompt: str):
-    """The events of one streamed answer and the raw SSE events they came from."""
+    """The events of one streamed answer and the raw SSE messages they came from."""
     chosen = PROTOCOLS[protocol]
-    raw = []
 
     async def main():
         client = NexconnClient(base_url=url, api_key="sk-test", max_retries=0)
@@ -34,12 +33,14 @@ def answer(url: str, protocol: str, prompt: str):
             model=MODELS[protocol], messages=[{"role": "user", "content": prompt}]
         )
         try:
-            async with aclosing(chosen.stream_chat(client, request, on_sse=raw.append)) as events:
+            async with aclosing(chosen.stream_chat(client, request)) as events:
                 return [event async for event in events]
         finally:
             await client.aclose()
 
-    return asyncio.run(main()), raw
+    events = asyncio.run(main())
+    raw = [event for event in events if isinstance(event, WireMessage)]
+    return [event for event in events if not isinstance(event, WireMessage)], raw
 
 
 def kinds(raw) -> list[str]:

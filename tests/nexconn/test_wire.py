@@ -15,6 +15,7 @@ from playground.nexconn.events import Finish, StreamError, TextDelta, Usage
 from playground.nexconn.transport import Upstream
 from playground.simulator.app import Simulator
 from tests.conftest import serve_in_thread
+from tests.nexconn.meaning import meaningful
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +45,8 @@ def outcome(url: str, prompt: str, *, stop_after: int | None = None, **options):
         try:
             async with aclosing(stream_chat(client, request)) as stream:
                 async for event in stream:
+                    if not meaningful(event):
+                        continue
                     events.append(event)
                     if stop_after is not None and len(events) == stop_after:
                         break

@@ -21,6 +21,7 @@ from playground.nexconn.client import NexconnClient
 from playground.nexconn.errors import NexconnError
 from playground.nexconn.events import StreamError, TextDelta
 from playground.simulator.app import Simulator
+from tests.nexconn.meaning import meaningful
 
 SIMULATOR = Simulator(token_rate=0)
 
@@ -185,6 +186,7 @@ def test_nexconn_client_over_http_stall_delay_and_disconnect(base_url):
                 async for event in stream_chat(
                     client, build_request(model="deepseek-v3", messages=user("hi [sim stall=2]"))
                 )
+                if meaningful(event)
             ]
             with pytest.raises(NexconnError) as caught:
                 async with client.stream(
