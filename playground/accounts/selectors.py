@@ -45,7 +45,7 @@ def signup_needs_invitation() -> str:
 
 SIGNUP_CLOSED = "Sign-up is closed on this server. Ask an administrator to make an account for you."
 SIGNUP_BY_INVITATION = (
-    "Sign-up on this server is by invitation. Ask an administrator or your team's owner for "
+    "Sign-up on this server is by invitation. Ask an administrator or your team’s owner for "
     "an invitation link."
 )
 

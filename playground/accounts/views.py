@@ -23,7 +23,12 @@ _BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _signup_refused(request, message: str, *, status: int = 403):
-    return render(request, "registration/signup_closed.html", {"notice": message}, status=status)
+    closed = message == selectors.SIGNUP_CLOSED
+    context = {
+        "notice": message,
+        "heading": "Sign-up is closed" if closed else "Sign-up is by invitation",
+    }
+    return render(request, "registration/signup_closed.html", context, status=status)
 
 
 @login_not_required
@@ -122,7 +127,7 @@ def _invitation_refused(request, invitation: Invitation | None, notice: str, *, 
     headings = {
         404: "Invitation not found",
         410: "This invitation no longer works",
-        403: "No sign-up here",
+        403: "Sign-up is closed",
     }
     context = {
         "invitation": invitation,
@@ -160,7 +165,7 @@ def _landing(request, invitation: Invitation):
 
 
 def _not_allowed(request):
-    notice = "Only administrators and team owners make invitations. Ask your team's owner."
+    notice = "Only administrators and team owners make invitations. Ask your team’s owner."
     return render(request, INVITATIONS_TEMPLATE, {"notice": notice}, status=403)
 
 

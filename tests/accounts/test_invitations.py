@@ -222,6 +222,17 @@ def test_the_team_page_offers_owners_an_invitation_link(client, owner, member, t
     assert url not in client.get(reverse("teams:team", args=[team.pk])).content.decode()
 
 
+@pytest.mark.parametrize(
+    ("who", "shown"), [("admin_user", True), ("owner", True), ("member", False)]
+)
+def test_the_teams_page_leads_administrators_and_owners_to_invitations(
+    request, client, team, who, shown
+):
+    client.force_login(request.getfixturevalue(who))
+    page = client.get(reverse("teams:teams")).content.decode()
+    assert (f'<a href="{reverse("invitations")}">Invitations</a>' in page) == shown
+
+
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_signups_take_exactly_the_uses_a_link_has(owner, team):
     """Eight people open a link for three at the same moment: three accounts, no more, and

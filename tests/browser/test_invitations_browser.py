@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from playground.accounts.models import Invitation
-from playground.teams.models import Membership
+from playground.teams.models import Membership, Team
 from tests.conftest import PASSWORD, signup_in_browser
 
 pytestmark = pytest.mark.browser
@@ -38,9 +38,9 @@ def test_an_invited_colleague_signs_up_through_the_link_and_lands_in_the_team(
     page.get_by_role("button", name="Create team").click()
     expect(page.get_by_role("heading", name="Model reviewers", level=1)).to_be_visible()
 
-    page.get_by_role("link", name="Invitations", exact=True).click()
+    page.get_by_role("link", name="Make an invitation link").click()
     expect(page.get_by_role("heading", name="Invitations", level=1)).to_be_visible()
-    page.get_by_label("Team").select_option(label="Model reviewers")
+    expect(page.get_by_label("Team")).to_have_value(str(Team.objects.get().pk))  # this team
     page.get_by_label("Works for").select_option(label="7 days")
     page.get_by_label("Uses").fill("1")
     page.get_by_role("button", name="Make link").click()
