@@ -1,5 +1,6 @@
 """Settings for Nexconn Playground, all read from the environment (see .env.example)."""
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "playground.teams",
     "playground.compare",
     "django_tasks_db",
+    "axes",
 ]
 
 # Django's own middleware, and WhiteNoise's right after SecurityMiddleware as its
@@ -55,6 +57,9 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+# Login throttling (django-axes): its middleware goes last, as its documentation asks; it
+# turns a refused login, on our pages and in /admin/ alike, into the lockout page.
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
 
 ROOT_URLCONF = "playground.urls"
 ASGI_APPLICATION = "playground.asgi.application"
@@ -117,6 +122,30 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "chat:home"
 LOGOUT_REDIRECT_URL = "login"
+
+# django-axes checks every login (ours and /admin/'s) before Django's own backend does.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# After this many failed logins for one account, or from one address, logins for it are
+# refused until LOGIN_LOCKOUT_MINUTES have passed since the last failure (or an admin
+# unlocks it). A success clears the count.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.float("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "playground.accounts.views.locked_out"  # a page in plain words
+AXES_VERBOSE = False  # no banner at every start; lockouts are still logged
+
+# Who may create an account once the first one (the administrator) exists: "open" (anyone
+# who reaches the server), "invite" (only through an invitation link) or "closed". An
+# administrator's choice in Admin → Sign-up policy takes precedence over this.
+SIGNUP_POLICY = env.str("SIGNUP_POLICY", default="invite").strip().lower()
+if SIGNUP_POLICY not in ("open", "invite", "closed"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured('SIGNUP_POLICY must be "open", "invite" or "closed".')
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

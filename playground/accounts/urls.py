@@ -11,4 +11,8 @@ urlpatterns = [
     path(
         "password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
     ),
+    path("invite/<str:token>/", views.invitation, name="invitation"),
+    path("invitations/", views.invitations, name="invitations"),
+    path("invitations/new/", views.invitation_create, name="invitation-create"),
+    path("invitations/<id:pk>/revoke/", views.invitation_revoke, name="invitation-revoke"),
 ]

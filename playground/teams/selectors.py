@@ -25,6 +25,14 @@ def team_get(*, user: AbstractBaseUser, pk: int) -> Team:
     return get_object_or_404(teams_for(user=user), pk=pk)
 
 
+def owned_teams(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Team]:
+    """The teams the user is an owner of, by name."""
+    if not user.is_authenticated:
+        return Team.objects.none()
+    owned = Membership.objects.filter(user=user, role=Membership.Role.OWNER)
+    return Team.objects.filter(pk__in=owned.values("team")).order_by("name", "pk")
+
+
 def member_team_ids(*, user: AbstractBaseUser | AnonymousUser) -> set[int]:
     """The ids of the user's teams, to check many team-owned objects with one query."""
     if not user.is_authenticated:

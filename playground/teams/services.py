@@ -64,6 +64,15 @@ def member_add(*, team: Team, by, username: str) -> Membership:
         raise TeamError(already, field="username") from None
 
 
+def member_join(*, team: Team, user, invited_by) -> Membership:
+    """The user joins the team as a member through an invitation (no owner acts here); a
+    member already keeps their membership and role."""
+    membership, _ = Membership.objects.get_or_create(
+        team=team, user=user, defaults={"added_by": invited_by}
+    )
+    return membership
+
+
 def member_remove(*, team: Team, by, user) -> None:
     """Owners remove anyone but the last owner; a member may remove themselves (leave)."""
     with transaction.atomic():

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
+from playground.accounts.selectors import may_invite
 from playground.teams import selectors, services
 from playground.teams.forms import MemberAddForm, TeamForm
 from playground.teams.models import Membership, Team
@@ -20,7 +21,11 @@ def _go(request, url: str):
 
 
 def _teams_context(request, form: TeamForm) -> dict:
-    return {"form": form, "teams": selectors.teams_for(user=request.user)}
+    return {
+        "form": form,
+        "teams": selectors.teams_for(user=request.user),
+        "may_invite": may_invite(user=request.user),
+    }
 
 
 def _team_context(

@@ -16,7 +16,8 @@ def _signup(client, username):
     )
 
 
-def test_first_account_is_the_administrator_and_later_ones_are_not(client):
+def test_first_account_is_the_administrator_and_later_ones_are_not(client, settings):
+    settings.SIGNUP_POLICY = "open"
     assert _signup(client, "first").status_code == 302
     client.logout()
     assert _signup(client, "second").status_code == 302
@@ -87,34 +88,52 @@ def test_health_needs_no_login(client):
     assert client.get(reverse("health")).json() == {"status": "ok"}
 
 
-@pytest.mark.django_db(transaction=True)
-def test_simultaneous_first_signups_make_exactly_one_administrator():
-    """On a fresh install several people sign up at once, each on its own connection: one
-    of them, and only one, becomes the administrator (SQLite and PostgreSQL alike)."""
+def _sign_up_at_once(usernames: list[str], **extra) -> list[Exception]:
+    """Everyone signs up at the same moment, each on a connection of their own."""
     from django.db import connections
 
     from playground.accounts import services
 
-    signups = 8
-    ready = threading.Barrier(signups)
+    ready = threading.Barrier(len(usernames))
     failures = []
 
-    def sign_up(number):
+    def sign_up(username):
         try:
             ready.wait()
-            services.user_create(username=f"user{number}", password=PASSWORD)
-        except Exception as error:  # reported by the assertion below
+            services.user_create(username=username, password=PASSWORD, **extra)
+        except Exception as error:  # counted by the callers
             failures.append(error)
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=sign_up, args=(n,)) for n in range(signups)]
+    threads = [threading.Thread(target=sign_up, args=(name,)) for name in usernames]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(60)
-    assert not failures
+    return failures
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_first_signups_make_exactly_one_administrator(settings):
+    """On a fresh install several people sign up at once, each on its own connection: one
+    of them, and only one, becomes the administrator (SQLite and PostgreSQL alike)."""
+    settings.SIGNUP_POLICY = "open"
+    assert not _sign_up_at_once([f"user{n}" for n in range(8)])
     users = get_user_model().objects
-    assert users.count() == signups
+    assert users.count() == 8
     assert users.filter(is_superuser=True).count() == 1
     assert users.filter(is_staff=True).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_by_invitation_only_the_first_of_simultaneous_signups_gets_in(settings):
+    """The policy is checked inside the sign-up's turn: of eight people racing on a fresh
+    install, the first becomes the administrator and the seven others are refused."""
+    settings.SIGNUP_POLICY = "invite"
+    failures = _sign_up_at_once([f"user{n}" for n in range(8)])
+    assert len(failures) == 7
+    assert all("by invitation" in str(failure) for failure in failures)
+    users = get_user_model().objects
+    assert users.count() == 1
+    assert users.get().is_superuser

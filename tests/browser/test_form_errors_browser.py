@@ -60,8 +60,8 @@ def test_an_empty_studio_prompt_is_explained_in_place_then_generate_works(page_i
 @pytest.mark.parametrize("page_in_mode", MODES, indirect=True)
 def test_an_unknown_team_member_is_explained_in_place(page_in_mode, django_user_model):
     page = page_in_mode
+    signup_in_browser(page)  # the first account; later ones need an invitation to sign up
     django_user_model.objects.create_user(username="bob", password=PASSWORD)
-    signup_in_browser(page)
     page.goto(f"{page.base_url}/teams/")
     page.get_by_label("Team name").fill("Reviewers")
     page.get_by_role("button", name="Create team").click()

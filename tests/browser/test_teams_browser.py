@@ -12,8 +12,8 @@ pytestmark = pytest.mark.browser
 
 def test_create_a_team_and_add_a_member_by_username(browser_page, django_user_model):
     page = browser_page
+    signup_in_browser(page)  # the first account; later ones need an invitation to sign up
     django_user_model.objects.create_user(username="bob", password=PASSWORD)
-    signup_in_browser(page)
     page.get_by_role("link", name="Teams", exact=True).click()
     expect(page.get_by_role("heading", name="New team")).to_be_visible()
     page.get_by_label("Team name").fill("Model reviewers")

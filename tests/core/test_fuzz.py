@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLResolver, get_resolver
 
+from playground.accounts.services import invitation_create
 from playground.chat.models import Attachment, Conversation, Message, Run
 from playground.compare.models import Column, Comparison, Entry, ShareLink, Turn
 from playground.teams.services import member_add, team_create
@@ -46,7 +47,7 @@ DESTRUCTIVE = re.compile(r"delete|revoke|remove|logout")
 @pytest.fixture
 def data(owner, django_user_model, settings, tmp_path):
     """A user with one of everything: a conversation, a comparison (one of whose column
-    chats was deleted), a studio job, a team and a file."""
+    chats was deleted), a studio job, a team, an invitation to it and a file."""
     settings.MEDIA_ROOT = tmp_path
     # The password form is walked too: each check of the old password should not take long.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -90,6 +91,7 @@ def data(owner, django_user_model, settings, tmp_path):
     Conversation.objects.filter(pk=entries[1].column.conversation_id).delete()
     link = ShareLink.objects.create(comparison=comparison, created_by=owner)
     document = upstream_file(owner)
+    invitation = invitation_create(by=owner, team=team, days=7, max_uses=5)
     ids = {
         "chat:conversation": {"pk": conversation.pk},
         "chat:conversation-item": {"pk": conversation.pk},
@@ -133,6 +135,8 @@ def data(owner, django_user_model, settings, tmp_path):
         "teams:delete": {"pk": team.pk},
         "teams:member-add": {"pk": team.pk},
         "teams:member-remove": {"pk": team.pk, "user_id": member.pk},
+        "invitation": {"token": invitation.token},
+        "invitation-revoke": {"pk": invitation.pk},
     }
     # Pages whose forms have more fields than the plain URL shows (reference images).
     pages = [f"/studio/?ref={output.pk}", f"/studio/?from={generation.pk}"]
