@@ -19,7 +19,7 @@ from django.utils import timezone
 from playground.accounts import selectors
 from playground.accounts.models import Invitation, Policy
 from playground.chat import services as chat_services
-from playground.chat.broker import get_broker
+from playground.chat.live import get_broker
 from playground.chat.models import Run
 from playground.files.models import UpstreamFile
 from playground.studio.models import Generation
