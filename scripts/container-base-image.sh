@@ -15,6 +15,10 @@ MIRROR=${MIRROR:-http://deb.debian.org/debian}
 root=$(mktemp -d /tmp/python-slim-root.XXXXXX)
 trap 'rm -rf "$root"' EXIT
 
+if ! command -v debootstrap >/dev/null 2>&1; then
+  echo "installing debootstrap (Debian's package)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+fi
 echo "debootstrap bookworm from $MIRROR"
 debootstrap --variant=minbase \
   --include=libssl3,libsqlite3-0,libffi8,libbz2-1.0,liblzma5,libreadline8,zlib1g,ca-certificates,libncursesw6,libgdbm6,libuuid1 \
