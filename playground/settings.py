@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "playground.files",
     "playground.teams",
     "playground.compare",
+    "playground.usage",
     "django_tasks_db",
     "axes",
 ]

@@ -60,6 +60,9 @@ class Generation(models.Model):
     error_kind = models.CharField(max_length=32, blank=True)
     error_message = models.TextField(blank=True)
     polls = models.PositiveIntegerField(default=0)
+    # Which key paid (playground.usage.models.KeySource) and its label, set when it is made.
+    key_source = models.CharField(max_length=16, blank=True)
+    key_label = models.CharField(max_length=100, blank=True)
     poll_failures = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
