@@ -1,4 +1,5 @@
-"""Shared fixtures: an owner, another user, the app served over real HTTP, and Chromium."""
+"""Shared fixtures: an administrator (root), a team owned by alice (`owner`) with bob
+(`member`), charlie (`other_user`) outside it, the app served over real HTTP, and Chromium."""
 
 import os
 import shutil
@@ -15,6 +16,7 @@ from playwright.sync_api import expect
 
 from playground.chat.runs import release_db_connection
 from playground.nexconn.client import reset_clients
+from playground.teams import services as team_services
 
 PASSWORD = "correct horse battery staple"
 
@@ -62,6 +64,23 @@ def owner(django_user_model):
 @pytest.fixture
 def other_user(django_user_model):
     return django_user_model.objects.create_user(username="charlie", password=PASSWORD)
+
+
+@pytest.fixture
+def admin_user(django_user_model):
+    return django_user_model.objects.create_superuser(username="root", password=PASSWORD)
+
+
+@pytest.fixture
+def member(django_user_model):
+    return django_user_model.objects.create_user(username="bob", password=PASSWORD)
+
+
+@pytest.fixture
+def team(owner, member):
+    team = team_services.team_create(user=owner, name="Model reviewers")
+    team_services.member_add(team=team, by=owner, username=member.username)
+    return team
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
-"""Writes for teams: creating one, adding and removing members, deleting it.
+"""Writes for teams: creating one, adding and removing members, changing roles, deleting it.
 
 A refusal raises TeamError with a message to show as it is; `field` names the form field the
-message belongs beside, when there is one. Every team keeps at least one owner: removals lock
-the team's owner rows first, so two owners removing each other at once cannot leave none.
+message belongs beside, when there is one. Every team keeps at least one owner: removals and
+demotions lock the team's owner rows first, so two owners removing or demoting each other at
+once cannot leave none.
 """
 
 from django.contrib.auth import get_user_model
@@ -95,6 +96,35 @@ def member_remove(*, team: Team, by, user) -> None:
                 "nobody needs it any more."
             )
         membership.delete()
+
+
+def member_set_role(*, team: Team, by, user, role: str) -> Membership:
+    """Make a member an owner, or an owner a member; only owners may, and never the last
+    owner a member."""
+    if role not in Membership.Role.values:
+        raise TeamError("Choose owner or member.")
+    with transaction.atomic():
+        owners = {
+            membership.user_id
+            for membership in Membership.objects.select_for_update().filter(
+                team=team, role=Membership.Role.OWNER
+            )
+        }
+        if by.pk not in owners:
+            raise TeamError("Only the team's owners can change roles.")
+        membership = Membership.objects.filter(team=team, user=user).first()
+        if membership is None:
+            raise TeamError(f"{user.get_username()} is no longer a member of this team.")
+        if role == Membership.Role.MEMBER and owners == {user.pk}:
+            who = "You are" if by.pk == user.pk else f"{user.get_username()} is"
+            raise TeamError(
+                f"{who} this team's only owner: make someone else an owner first, so the team "
+                "keeps one."
+            )
+        if membership.role != role:
+            membership.role = role
+            membership.save(update_fields=["role"])
+    return membership
 
 
 def team_delete(*, team: Team, by) -> None:

@@ -15,4 +15,5 @@ urlpatterns = [
         views.member_remove,
         name="member-remove",
     ),
+    path("teams/<id:pk>/members/<id:user_id>/role/", views.member_role, name="member-role"),
 ]

@@ -118,6 +118,24 @@ def member_remove(request, pk: int, user_id: int):
 
 
 @require_POST
+def member_role(request, pk: int, user_id: int):
+    """Make a member an owner or an owner a member. An owner who steps down sees the page as
+    a member sees it."""
+    team = selectors.team_get(user=request.user, pk=pk)
+    membership = get_object_or_404(selectors.team_members(team=team), user_id=user_id)
+    try:
+        membership = services.member_set_role(
+            team=team, by=request.user, user=membership.user, role=request.POST.get("role", "")
+        )
+    except TeamError as error:
+        return _refuse(request, team, error.message)
+    if request.htmx and membership.user_id != request.user.pk:
+        context = _team_context(request, team) | {"membership": membership, "oob": True}
+        return render(request, f"{TEAM_TEMPLATE}#role-changed", context)
+    return _go(request, reverse("teams:team", args=[team.pk]))
+
+
+@require_POST
 def team_delete(request, pk: int):
     team = selectors.team_get(user=request.user, pk=pk)
     try:

@@ -14,6 +14,7 @@ def team_urls(team, member):
     return [
         ("get", reverse("teams:team", args=[team.pk]), {}),
         ("post", reverse("teams:member-add", args=[team.pk]), {"username": "charlie"}),
+        ("post", reverse("teams:member-role", args=[team.pk, member.pk]), {"role": "owner"}),
         ("post", reverse("teams:member-remove", args=[team.pk, member.pk]), {}),
         ("post", reverse("teams:delete", args=[team.pk]), {}),
     ]
@@ -38,6 +39,11 @@ def test_the_owner_reaches_every_url(client, owner, member, other_user, team):
     assert response.status_code == 302
     assert response["Location"] == reverse("teams:team", args=[team.pk])
     assert Membership.objects.filter(team=team, user=other_user, role="member").exists()
+
+    url = reverse("teams:member-role", args=[team.pk, other_user.pk])
+    response = client.post(url, {"role": "owner"})
+    assert response.status_code == 302
+    assert Membership.objects.filter(team=team, user=other_user, role="owner").exists()
 
     response = client.post(reverse("teams:member-remove", args=[team.pk, member.pk]))
     assert response.status_code == 302
@@ -70,6 +76,9 @@ def test_a_member_sees_the_team_but_gets_400_for_owner_actions(client, owner, me
     remove = client.post(reverse("teams:member-remove", args=[team.pk, owner.pk]))
     assert remove.status_code == 400
     assert "Only the team&#x27;s owners can remove other members." in remove.content.decode()
+    role = client.post(reverse("teams:member-role", args=[team.pk, member.pk]), {"role": "owner"})
+    assert role.status_code == 400
+    assert "Only the team&#x27;s owners can change roles." in role.content.decode()
     delete = client.post(reverse("teams:delete", args=[team.pk]))
     assert delete.status_code == 400
     assert "Only the team&#x27;s owners can delete it." in delete.content.decode()
@@ -106,6 +115,8 @@ def test_an_unknown_member_id_is_404_for_the_owner(client, owner, other_user, te
     client.force_login(owner)
     url = reverse("teams:member-remove", args=[team.pk, other_user.pk])
     assert client.post(url).status_code == 404
+    url = reverse("teams:member-role", args=[team.pk, other_user.pk])
+    assert client.post(url, {"role": "owner"}).status_code == 404
 
 
 def test_wrong_methods_are_refused(client, owner, member, team):
@@ -115,6 +126,7 @@ def test_wrong_methods_are_refused(client, owner, member, team):
     assert client.post(reverse("teams:team", args=[team.pk])).status_code == 405
     assert client.get(reverse("teams:member-add", args=[team.pk])).status_code == 405
     assert client.get(reverse("teams:member-remove", args=[team.pk, member.pk])).status_code == 405
+    assert client.get(reverse("teams:member-role", args=[team.pk, member.pk])).status_code == 405
     assert client.get(reverse("teams:delete", args=[team.pk])).status_code == 405
 
 

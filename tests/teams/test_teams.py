@@ -237,6 +237,96 @@ def test_removing_someone_no_longer_in_the_team_is_refused(owner, other_user, te
         services.member_remove(team=team, by=owner, user=other_user)
 
 
+# --- roles ----------------------------------------------------------------------------
+
+
+def set_role(client, team, user, role, **headers):
+    return client.post(
+        reverse("teams:member-role", args=[team.pk, user.pk]), {"role": role}, **headers
+    )
+
+
+def role_of(team, user):
+    return Membership.objects.get(team=team, user=user).role
+
+
+def test_an_owner_makes_a_member_an_owner_and_back(client, owner, member, team):
+    client.force_login(owner)
+    page = client.get(reverse("teams:team", args=[team.pk])).content.decode()
+    assert "Make owner" in page
+    response = set_role(client, team, member, "owner", **HTMX)
+    assert response.status_code == 200
+    row = response.content.decode()
+    assert f'id="member-{member.pk}"' in row and "Owner" in row and "Make member" in row
+    assert role_of(team, member) == "owner"
+    response = set_role(client, team, member, "member")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("teams:team", args=[team.pk])
+    assert role_of(team, member) == "member"
+
+
+def test_a_new_owner_manages_the_team(client, owner, member, other_user, team):
+    client.force_login(owner)
+    set_role(client, team, member, "owner")
+    client.force_login(member)
+    page = client.get(reverse("teams:team", args=[team.pk])).content.decode()
+    assert "Add a member by username" in page
+    assert add(client, team, "charlie").status_code == 302
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX])
+def test_the_last_owner_cannot_step_down(client, owner, team, headers):
+    client.force_login(owner)
+    response = set_role(client, team, owner, "member", **headers)
+    assert response.status_code == 400
+    assert "only owner: make someone else an owner first" in response.content.decode()
+    if headers:
+        assert response["HX-Retarget"] == "#team-refusal"
+    assert role_of(team, owner) == "owner"
+
+
+def test_an_owner_steps_down_once_another_owner_exists(client, owner, member, team):
+    client.force_login(owner)
+    set_role(client, team, member, "owner")
+    response = set_role(client, team, owner, "member", **HTMX)
+    assert response["HX-Redirect"] == reverse("teams:team", args=[team.pk])
+    assert role_of(team, owner) == "member"
+    page = client.get(reverse("teams:team", args=[team.pk])).content.decode()
+    assert "You are a member of this team." in page
+    assert "Make owner" not in page
+    # bob, now the only owner, cannot be made a member by anyone
+    client.force_login(member)
+    assert set_role(client, team, member, "member").status_code == 400
+    assert role_of(team, member) == "owner"
+
+
+def test_a_member_cannot_change_roles(client, owner, member, team):
+    client.force_login(member)
+    response = set_role(client, team, member, "owner", **HTMX)
+    assert response.status_code == 400
+    assert "Only the team&#x27;s owners can change roles." in response.content.decode()
+    assert set_role(client, team, owner, "member").status_code == 400
+    assert role_of(team, member) == "member" and role_of(team, owner) == "owner"
+
+
+def test_an_unknown_role_is_refused(client, owner, member, team):
+    client.force_login(owner)
+    response = set_role(client, team, member, "admin")
+    assert response.status_code == 400
+    assert "Choose owner or member." in response.content.decode()
+    assert role_of(team, member) == "member"
+
+
+def test_two_owners_demoting_each_other_leave_one_owner(owner, member, team):
+    services.member_set_role(team=team, by=owner, user=member, role="owner")
+    services.member_set_role(team=team, by=member, user=owner, role="member")
+    with pytest.raises(TeamError, match="Only the team's owners"):
+        services.member_set_role(team=team, by=owner, user=member, role="member")
+    with pytest.raises(TeamError, match="only owner"):
+        services.member_set_role(team=team, by=member, user=member, role="member")
+    assert list(team.memberships.filter(role="owner").values_list("user", flat=True)) == [member.pk]
+
+
 # --- deleting -------------------------------------------------------------------------
 
 
