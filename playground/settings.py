@@ -19,6 +19,8 @@ if not SECRET_KEY:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false (see .env.example).")
+# Earlier secret keys, still accepted (sessions, signed links, stored API keys made with them).
+SECRET_KEY_FALLBACKS = [key for key in env.list("SECRET_KEY_FALLBACKS", default=[]) if key]
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -143,6 +145,9 @@ AXES_VERBOSE = False  # no banner at every start; lockouts are still logged
 # who reaches the server), "invite" (only through an invitation link) or "closed". An
 # administrator's choice in Admin → Sign-up policy takes precedence over this.
 SIGNUP_POLICY = env.str("SIGNUP_POLICY", default="invite").strip().lower()
+# Fernet keys for the API keys stored here (personal and team keys), newest first: the
+# first encrypts, all decrypt. Empty: one derived from SECRET_KEY (accounts/keys.py).
+KEY_ENCRYPTION_KEYS = env.list("KEY_ENCRYPTION_KEYS", default=[])
 if SIGNUP_POLICY not in ("open", "invite", "closed"):
     from django.core.exceptions import ImproperlyConfigured
 

@@ -50,3 +50,24 @@ class InvitationForm(forms.Form):
             team.help_text += " Without a team the link only lets them create an account."
         else:
             team.empty_label = None
+
+
+class ApiKeyForm(forms.Form):
+    """A Nexconn API key to store. Never rendered back: the field is always empty."""
+
+    api_key = forms.CharField(
+        label="API key",
+        strip=True,
+        max_length=600,
+        widget=forms.PasswordInput(render_value=False),
+        error_messages={"required": "Paste the API key."},
+        help_text="Stored encrypted. After saving, only its last four characters are shown.",
+    )
+
+    def clean_api_key(self):
+        from playground.accounts.keys import KeyRefused, clean_key
+
+        try:
+            return clean_key(self.cleaned_data["api_key"])
+        except KeyRefused as refused:
+            raise forms.ValidationError(refused.message) from None

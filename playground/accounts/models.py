@@ -85,3 +85,74 @@ class Invitation(models.Model):
     @property
     def is_active(self) -> bool:
         return self.state == "active"
+
+
+class StoredKey(models.Model):
+    """A Nexconn API key kept here, encrypted (accounts/keys.py): a user's own key, or a
+    team's. Never shown again once saved; only its last four characters are."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="stored_key",
+    )
+    team = models.OneToOneField(
+        "teams.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="stored_key"
+    )
+    # Fernet token (MultiFernet over settings.KEY_ENCRYPTION_KEYS): never the key itself.
+    ciphertext = models.TextField(editable=False)
+    last_four = models.CharField(max_length=4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False, team__isnull=True)
+                | models.Q(user__isnull=True, team__isnull=False),
+                name="stored_key_of_a_user_or_a_team",
+            )
+        ]
+
+    def __str__(self):
+        owner = f"team {self.team}" if self.team_id else f"{self.user}"
+        return f"Key of {owner} …{self.last_four}"
+
+    @property
+    def masked(self) -> str:
+        return f"…{self.last_four}"
+
+
+class InstanceKeyAccess(models.Model):
+    """Whether a user's work may fall back to the instance key (NEXCONN_API_KEY) when they
+    have neither a personal nor a team key. No row: they may. Administrators set it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="instance_key_access",
+    )
+    may_use_instance_key = models.BooleanField(
+        default=True,
+        help_text="Untick to make this user's work need a personal or team key.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "instance key access"
+        verbose_name_plural = "instance key access"
+
+    def __str__(self):
+        allowed = "may" if self.may_use_instance_key else "may not"
+        return f"{self.user} {allowed} use the instance key"

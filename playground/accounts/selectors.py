@@ -3,14 +3,15 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from playground.accounts.models import Invitation, Policy, SignupPolicy
-from playground.teams.models import Team
-from playground.teams.selectors import owned_teams
+from playground.accounts.models import Invitation, Policy, SignupPolicy, StoredKey
+from playground.teams.models import Membership, Team
+from playground.teams.selectors import owned_teams, team_get
 
 type AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -99,3 +100,23 @@ def invitation_problem(invitation: Invitation) -> str:
             when = date_format(timezone.localtime(invitation.expires_at), "j F Y, H:i")
             return f"This invitation expired on {when}. {ask}"
     return ""
+
+
+def personal_key(*, user: AnyUser) -> StoredKey | None:
+    return StoredKey.objects.filter(user=user).first() if user.is_authenticated else None
+
+
+def team_key(*, team: Team) -> StoredKey | None:
+    return StoredKey.objects.filter(team=team).first()
+
+
+def team_for_key(*, user: AnyUser, pk: int) -> Team:
+    """A team whose key the user may set, replace, remove and test: any team for
+    administrators, the teams they own for owners; a member is refused (403), anyone else
+    sees no such team (404)."""
+    if is_admin(user):
+        return get_object_or_404(Team, pk=pk)
+    team = team_get(user=user, pk=pk)
+    if team.my_role != Membership.Role.OWNER:
+        raise PermissionDenied("Only the team's owners can change its API key.")
+    return team

@@ -11,6 +11,10 @@ urlpatterns = [
     path(
         "password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
     ),
+    path("", views.account, name="account"),
+    path("key/", views.account_key_save, name="account-key-save"),
+    path("key/remove/", views.account_key_remove, name="account-key-remove"),
+    path("key/test/", views.account_key_test, name="account-key-test"),
     path("invite/<str:token>/", views.invitation, name="invitation"),
     path("invitations/", views.invitations, name="invitations"),
     path("invitations/new/", views.invitation_create, name="invitation-create"),

@@ -10,10 +10,11 @@ from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from playground.accounts import selectors, services
-from playground.accounts.forms import InvitationForm, SignupForm
+from playground.accounts import keys, selectors, services
+from playground.accounts.forms import ApiKeyForm, InvitationForm, SignupForm
 from playground.accounts.models import Invitation, Policy
 from playground.accounts.services import AccountError
+from playground.nexconn.errors import NexconnError
 
 INVITATIONS_TEMPLATE = "accounts/invitations.html"
 INVITATION_TEMPLATE = "accounts/invitation.html"
@@ -214,3 +215,111 @@ def invitation_revoke(request, pk: int):
     services.invitation_revoke(invitation=invitation)
     messages.info(request, "Invitation withdrawn: its link no longer works.")
     return redirect("invitations")
+
+
+# --- API keys: the personal key here, the team key on the team page (teams/views.py) -------
+
+KEY_CARD = "accounts/key_card.html"
+ACCOUNT_TEMPLATE = "accounts/account.html"
+
+
+def key_card_context(
+    *,
+    stored,
+    urls: dict[str, str],
+    can_manage: bool,
+    form: ApiKeyForm | None = None,
+    notice: str = "",
+    models: list[str] | None = None,
+    test_error: str = "",
+) -> dict:
+    """What the key card shows: the key as "…last4" (never more), the form to set or replace
+    it, and what "Test this key" found."""
+    return {
+        "stored_key": stored,
+        "key_urls": urls,
+        "can_manage": can_manage,
+        "key_form": form or ApiKeyForm(),
+        "key_notice": notice,
+        "key_models": models,
+        "key_test_error": test_error,
+    }
+
+
+def key_test(stored) -> tuple[list[str] | None, str]:
+    """The models the stored key may use, or why it could not be tested (plain words)."""
+    try:
+        return keys.key_models(stored), ""
+    except NexconnError as error:
+        return None, error.message_for_user
+
+
+def _account_urls() -> dict[str, str]:
+    return {
+        "save": reverse("account-key-save"),
+        "remove": reverse("account-key-remove"),
+        "test": reverse("account-key-test"),
+    }
+
+
+def _account_context(request, **card) -> dict:
+    try:
+        paying, refused = keys.paying_key_for(user=request.user), ""
+    except keys.NoPayingKey as error:
+        paying, refused = None, error.message
+    stored = card.pop("stored", selectors.personal_key(user=request.user))
+    return {
+        "paying": paying,
+        "paying_refused": refused,
+        "may_use_instance_key": keys.may_use_instance_key(request.user),
+        **key_card_context(stored=stored, urls=_account_urls(), can_manage=True, **card),
+    }
+
+
+def _account_render(request, *, status: int = 200, **card):
+    context = _account_context(request, **card)
+    if request.htmx:  # the card, and which key pays now
+        context["oob"] = True
+        return render(request, f"{ACCOUNT_TEMPLATE}#key-update", context, status=status)
+    return render(request, ACCOUNT_TEMPLATE, context, status=status)
+
+
+@require_GET
+def account(request):
+    return render(request, ACCOUNT_TEMPLATE, _account_context(request))
+
+
+@sensitive_post_parameters("api_key")
+@require_POST
+def account_key_save(request):
+    form = ApiKeyForm(request.POST)
+    if not form.is_valid():
+        return _account_render(request, status=400, form=form)
+    stored = keys.key_save(api_key=form.cleaned_data["api_key"], by=request.user, user=request.user)
+    notice = f"Saved your key {stored.masked}. It pays for your work from now on."
+    if not request.htmx:
+        messages.success(request, notice)
+        return redirect("account")
+    return _account_render(request, stored=stored, notice=notice)
+
+
+@require_POST
+def account_key_remove(request):
+    removed = keys.key_remove(user=request.user)
+    notice = "Removed your key." if removed else "You had no key stored."
+    if not request.htmx:
+        messages.info(request, notice)
+        return redirect("account")
+    return _account_render(request, stored=None, notice=notice)
+
+
+@require_POST
+def account_key_test(request):
+    stored = selectors.personal_key(user=request.user)
+    if stored is None:
+        return _account_render(request, status=409, stored=None, test_error=NO_KEY_TO_TEST)
+    models, error = key_test(stored)
+    return _account_render(request, stored=stored, models=models, test_error=error)
+
+
+NO_KEY_TO_TEST = "There is no key to test: save one first."

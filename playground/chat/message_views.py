@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
+from playground.accounts.keys import NoPayingKey
 from playground.chat import page_stream, runs, selectors, services
 from playground.chat.forms import MAX_MESSAGE_CHARS, TOO_LONG
 from playground.chat.models import Conversation, Message, Run
@@ -55,6 +56,8 @@ def _busy_guarded(request, action):
         )
     except services.NotRetryable:
         return None, refusal(request, "That can only be done on the latest message.")
+    except NoPayingKey as refused:
+        return None, refusal(request, refused.message)
 
 
 @require_http_methods(["GET", "POST"])

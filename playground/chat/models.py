@@ -95,6 +95,10 @@ class Run(models.Model):
     # Which key paid (playground.usage.models.KeySource) and its label, set when it starts.
     key_source = models.CharField(max_length=16, blank=True)
     key_label = models.CharField(max_length=100, blank=True)
+    # The personal or team key that pays (accounts/keys.py); never the key itself.
+    paying_key = models.ForeignKey(
+        "accounts.StoredKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     first_token_at = models.DateTimeField(null=True, blank=True)

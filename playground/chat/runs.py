@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.utils import timezone
 
+from playground.accounts import keys
 from playground.chat import prompts, services
 from playground.chat.live import REASONING, STATUS, TEXT, get_broker
 from playground.chat.models import Run
@@ -27,7 +28,6 @@ from playground.core.downloads import DownloadError, decode_data_url, download
 from playground.core.loops import one_per_event_loop
 from playground.core.redaction import redact
 from playground.nexconn import catalog
-from playground.nexconn.client import get_client
 from playground.nexconn.errors import NexconnError
 from playground.nexconn.events import (
     Finish,
@@ -177,7 +177,8 @@ def load(run: Run | int, *, branch: prompts.Branch | None = None) -> Loaded:
         run = copy.copy(run)
         run.message = message
     else:
-        run = Run.objects.select_related("message__conversation").get(pk=run)
+        run = Run.objects.select_related("message__conversation", "paying_key").get(pk=run)
+    _ = run.paying_key  # the key that pays is read here, not in the run's task
     conversation = run.message.conversation
     model = catalog.chat_model(run.model)
     # The panel's values were checked when the message was sent; a model switched since then
@@ -342,7 +343,7 @@ async def _execute(run_id: int, loaded: Loaded | None, upstream_answered: asynci
     run.status = Run.Status.DONE
     try:
         protocol = PROTOCOLS.get(run.protocol) or PROTOCOLS[DEFAULT_PROTOCOL]
-        events = protocol.stream_chat(get_client(), request)
+        events = protocol.stream_chat(keys.client_for_run(run), request)
         async with aclosing(events):  # leaving early closes the upstream response at once
             async for event in events:
                 answer.apply(event)

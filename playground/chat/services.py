@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
 
+from playground.accounts import keys
 from playground.chat.models import Attachment, Conversation, Message, Run
 from playground.chat.pricing import run_cost
 from playground.chat.threads import Tree
@@ -95,18 +96,29 @@ def leaf_id(conversation: Conversation) -> int | None:
     return newest
 
 
-def _answer_create(*, conversation: Conversation, parent: Message, show: bool = True) -> Run:
-    """An empty answer after `parent`, with its queued Run; with `show` it becomes the
-    branch on show (the caller saves nothing more)."""
+def _answer_create(
+    *,
+    conversation: Conversation,
+    parent: Message,
+    show: bool = True,
+    paying: keys.PayingKey | None = None,
+) -> Run:
+    """An empty answer after `parent`, with its queued Run and the key that pays for it
+    (`paying`, or decided here); with `show` it becomes the branch on show (the caller saves
+    nothing more). Raises NoPayingKey when no key may pay (callers are atomic: nothing stays
+    written)."""
+    if paying is None:
+        paying = keys.paying_key_for(user=conversation.owner_id, conversation=conversation)
     answer = Message.objects.create(
         conversation=conversation, role=Message.Role.ASSISTANT, parent=parent
     )
     if show:
         conversation.current_leaf = answer
         conversation.save(update_fields=["current_leaf", "updated_at"])
-    return Run.objects.create(
-        message=answer, model=conversation.model, protocol=conversation.protocol
-    )
+    run = Run(message=answer, model=conversation.model, protocol=conversation.protocol)
+    keys.record_on(run, paying)
+    run.save(force_insert=True)
+    return run
 
 
 def _question_create(
@@ -144,6 +156,8 @@ def message_send(
     """Store the user's message (after the branch on show) and an empty answer with its
     queued Run; return both. The caller starts the Run. One answer at a time."""
     new = conversation is None
+    # Which key pays, before anything is written (NoPayingKey: nothing is).
+    paying = keys.paying_key_for(user=user, conversation=conversation)
     if new:
         conversation = Conversation(owner=user, title=title_from_message(text))
     else:
@@ -159,7 +173,7 @@ def message_send(
         conversation=conversation, parent_id=parent_id, text=text, attachments=attachments
     )
     branched = conversation.current_leaf_id is not None
-    run = _answer_create(conversation=conversation, parent=question, show=False)
+    run = _answer_create(conversation=conversation, parent=question, show=False, paying=paying)
     if branched:
         conversation.current_leaf = run.message
     if not new or branched:
@@ -188,6 +202,7 @@ def message_edit(*, message: Message, text: str) -> tuple[Message, Run]:
     """An edited question as a new branch beside the original (with the same attachments),
     and its answer."""
     conversation = _locked(message.conversation)
+    paying = keys.paying_key_for(user=conversation.owner_id, conversation=conversation)
     question = _question_create(conversation=conversation, parent_id=message.parent_id, text=text)
     for original in message.attachments.filter(is_output=False):
         copy = Attachment(
@@ -204,7 +219,7 @@ def message_edit(*, message: Message, text: str) -> tuple[Message, Run]:
             with original.file.open("rb") as source:
                 copy.file.save(original.file.name, ContentFile(source.read()), save=False)
         copy.save()
-    return question, _answer_create(conversation=conversation, parent=question)
+    return question, _answer_create(conversation=conversation, parent=question, paying=paying)
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap
 
+from playground.accounts.keys import NoPayingKey
 from playground.chat import export, page_stream, panel, rendering, runs, selectors, services
 from playground.chat.forms import MessageForm, RenameForm, message_form_initial
 from playground.chat.live import get_broker
@@ -253,6 +254,9 @@ def _message_send(request) -> tuple[HttpResponse | None, tuple | None]:
     )
     try:
         question, run = send()
+    except NoPayingKey as refused:
+        form.add_error(None, refused.message)
+        return refuse(409), None
     except services.ConversationBusy as busy:
         if not _release_if_orphaned(busy.run):
             form.add_error(None, "The answer to your last message is still being written. "
@@ -423,6 +427,8 @@ def _run_retry(request, pk: int) -> tuple[HttpResponse, int | None]:
         new_run = services.run_retry(run=run)
     except services.NotRetryable:
         return refusal(request, "Only the latest answer can be tried again."), None
+    except NoPayingKey as refused:
+        return refusal(request, refused.message), None
     if not request.htmx:
         return redirect("chat:conversation", pk=conversation_id), new_run.pk
     return render(request, f"{TEMPLATE}#message", {"message": new_run.message}), new_run.pk

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from playground.accounts.keys import NoPayingKey
 from playground.chat import services as chat_services
 from playground.chat.models import Conversation, Run
 from playground.compare.models import Column, Comparison, Entry, ShareLink, Turn, Vote
@@ -112,17 +113,23 @@ def turn_create(*, comparison: Comparison, prompt: str) -> list[Run]:
                 raise CompareError(
                     f"Column {column.letter} is still answering; wait or stop it first."
                 ) from busy
+            except NoPayingKey as refused:
+                raise CompareError(refused.message) from refused
             runs.append(entry.run)
         else:
             model = media_model(column.model, kind="image")
-            entry.generation = studio_services.generation_create(
-                user=comparison.owner,
-                model=model,
-                mode="text",
-                prompt=prompt,
-                params=column.params,
-                inputs=[],
-            )
+            try:
+                entry.generation = studio_services.generation_create(
+                    user=comparison.owner,
+                    model=model,
+                    mode="text",
+                    prompt=prompt,
+                    params=column.params,
+                    inputs=[],
+                    team=comparison.team,
+                )
+            except NoPayingKey as refused:
+                raise CompareError(refused.message) from refused
         entry.save()
     comparison.save(update_fields=["updated_at"])
     return runs
@@ -137,6 +144,8 @@ def entry_retry(*, entry: Entry) -> Run:
         raise CompareError("This column is still answering.") from busy
     except chat_services.NotRetryable as refused:
         raise CompareError("Only the column's latest answer can be tried again.") from refused
+    except NoPayingKey as refused:
+        raise CompareError(refused.message) from refused
     entry.run = run
     entry.save(update_fields=["run"])
     return run

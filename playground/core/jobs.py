@@ -20,12 +20,15 @@ from playground.nexconn.errors import NexconnError
 _MAX_BACKOFF_STEPS = 20
 
 
-def call_upstream[T](call: Callable[[NexconnClient], Awaitable[T]]) -> T:
-    """Run `call` with a fresh client, from synchronous code. A NexconnError comes out
-    with the key taken out of its text."""
+def call_upstream[T](
+    call: Callable[[NexconnClient], Awaitable[T]], *, api_key: str | None = None
+) -> T:
+    """Run `call` with a fresh client, from synchronous code: the instance key's, or with
+    `api_key` (a stored key, accounts/keys.py) one for it. A NexconnError comes out with the
+    key taken out of its text."""
 
     async def run() -> T:
-        client = client_from_settings()
+        client = client_from_settings(api_key=api_key)
         try:
             return await call(client)
         except NexconnError as error:

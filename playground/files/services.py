@@ -19,9 +19,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from playground.accounts import keys
+from playground.accounts.keys import NoPayingKey
 from playground.core.downloads import _is_public
 from playground.core.jobs import call_upstream, poll_later
-from playground.core.redaction import redact
+from playground.core.redaction import redact, redacting
 from playground.files.models import UpstreamFile
 from playground.nexconn import files as files_api
 from playground.nexconn.catalog import CHAT_MODELS, ChatModel
@@ -141,6 +143,17 @@ def upstream_files_expire(*, user) -> None:
     ).update(status=UpstreamFile.Status.EXPIRED, error_message=files_api.EXPIRED_MESSAGE)
 
 
+def _call_upstream(user, call):
+    """`call_upstream` with the key that pays for the user's own work (accounts/keys.py):
+    files are the user's, so the same key their chats use sees them."""
+    try:
+        api_key = keys.paying_key_for(user=user).api_key()
+    except NoPayingKey as refused:
+        raise NexconnError("auth", refused.message) from None
+    with redacting(api_key):
+        return call_upstream(call, api_key=api_key)
+
+
 GONE_MESSAGE = (
     "The provider no longer lists this file: it expired or was deleted there. Add it again "
     "to use it."
@@ -156,7 +169,7 @@ def upstream_files_refresh(*, user) -> str:
     provider calls complete is gone; pending ones keep polling on their own.
     """
     try:
-        listing = call_upstream(files_api.list_files_page)
+        listing = _call_upstream(user, files_api.list_files_page)
     except NexconnError as error:
         return f"The provider's list of files could not be read: {error.message_for_user}"
     listed = {status.id: status for status in listing.files}
@@ -183,7 +196,10 @@ def upstream_file_delete(*, upstream_file: UpstreamFile) -> str:
     if upstream_file.file_id and alive:
         file_id = upstream_file.file_id
         try:
-            call_upstream(lambda client: files_api.delete_file(client, file_id=file_id))
+            _call_upstream(
+                upstream_file.owner_id,
+                lambda client: files_api.delete_file(client, file_id=file_id),
+            )
         except files_api.FileDeleteNotSupported as error:
             note = f"Removed “{name}” from your files. {error.message_for_user}"
             if upstream_file.expires_at:
@@ -209,13 +225,14 @@ def upstream_file_submit(*, upstream_file_id: int) -> None:
         return  # already sent, or deleted
     upstream_file = UpstreamFile.objects.get(pk=upstream_file_id)
     try:
-        status = call_upstream(
+        status = _call_upstream(
+            upstream_file.owner_id,
             lambda client: files_api.create_file(
                 client,
                 source_url=upstream_file.source_url,
                 model=upstream_file.model,
                 expires_in=upstream_file.expires_in,
-            )
+            ),
         )
     except NexconnError as error:
         _store(
@@ -249,8 +266,9 @@ def upstream_file_poll(*, upstream_file_id: int, attempt: int) -> None:
         )
         return
     try:
-        status = call_upstream(
-            lambda client: files_api.get_file(client, file_id=upstream_file.file_id)
+        status = _call_upstream(
+            upstream_file.owner_id,
+            lambda client: files_api.get_file(client, file_id=upstream_file.file_id),
         )
     except NexconnError as error:
         if error.retryable:

@@ -264,18 +264,50 @@ async def _read_capped(response: httpx.Response) -> bytes:
 
 
 @one_per_event_loop
-def get_client() -> NexconnClient:
-    """The answers' client for the running event loop (an AsyncClient is bound to the loop
-    it first ran on), configured from Django settings and closed with the loop."""
+def _instance_client() -> NexconnClient:
     client = client_from_settings()
     client.close_with_loop()
+    return client
+
+
+# Clients of stored keys (personal and team keys) kept per loop, the most recently used last.
+# Bounded: the least recently used one is dropped past this many, and closed a while later
+# (an answer may still be streaming through it).
+MAX_KEYED_CLIENTS = 32
+EVICTED_CLIENT_CLOSE_SECONDS = 15 * 60
+
+
+@one_per_event_loop
+def _keyed_clients() -> dict[str, NexconnClient]:
+    return {}
+
+
+def get_client(api_key: str | None = None) -> NexconnClient:
+    """The answers' client for the running event loop (an AsyncClient is bound to the loop
+    it first ran on), configured from Django settings and closed with the loop: the instance
+    key's, or with `api_key` (a stored key) one for that key, kept under a hash of it."""
+    if not api_key:
+        return _instance_client()
+    clients = _keyed_clients()
+    identity = _identity("", _BEARER_PREFIX.sub("", api_key).strip())
+    client = clients.pop(identity, None)
+    if client is None:
+        client = client_from_settings(api_key=api_key)
+        client.close_with_loop()
+    clients[identity] = client  # now the most recently used
+    while len(clients) > MAX_KEYED_CLIENTS:
+        evicted = clients.pop(next(iter(clients)))
+        asyncio.get_running_loop().call_later(
+            EVICTED_CLIENT_CLOSE_SECONDS, lambda c=evicted: asyncio.ensure_future(c.aclose())
+        )
     return client
 
 
 def reset_clients() -> None:
     """Forget all clients, and what the auth probe found (after a settings change, or
     between tests)."""
-    get_client.forget_all()
+    _instance_client.forget_all()
+    _keyed_clients.forget_all()
     _auth_probes.clear()
 
 
@@ -289,19 +321,20 @@ def auth_probe_for_settings() -> AuthProbe | None:
 
 
 def client_from_settings(
-    *, timeout: float | None = None, max_retries: int | None = None
+    *, timeout: float | None = None, max_retries: int | None = None, api_key: str | None = None
 ) -> NexconnClient:
     """A new client for the configured upstream (the API, or the simulator in demo mode:
     see transport.py), from Django settings; the caller closes it.
 
-    `timeout` and `max_retries` replace the settings' ones (for a quick look-up).
+    `timeout` and `max_retries` replace the settings' ones (for a quick look-up); `api_key`
+    (a stored key) replaces the instance key, on the same upstream.
     """
     from django.conf import settings
 
     upstream = configured_upstream()
     return NexconnClient(
         base_url=upstream.base_url,
-        api_key=upstream.api_key,
+        api_key=api_key or upstream.api_key,
         transport=upstream.transport(),
         connect_timeout=timeout or settings.NEXCONN_CONNECT_TIMEOUT,
         read_timeout=timeout or settings.NEXCONN_READ_TIMEOUT,

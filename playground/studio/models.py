@@ -63,6 +63,10 @@ class Generation(models.Model):
     # Which key paid (playground.usage.models.KeySource) and its label, set when it is made.
     key_source = models.CharField(max_length=16, blank=True)
     key_label = models.CharField(max_length=100, blank=True)
+    # The personal or team key that pays (accounts/keys.py); never the key itself.
+    paying_key = models.ForeignKey(
+        "accounts.StoredKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     poll_failures = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)

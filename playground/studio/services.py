@@ -18,10 +18,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from playground.accounts import keys
 from playground.core import downloads
 from playground.core.files import delete_unreferenced_files
 from playground.core.jobs import call_upstream, poll_later
-from playground.core.redaction import redact
+from playground.core.redaction import redact, redacting
 from playground.nexconn.errors import NexconnError
 from playground.nexconn.media import jobs
 from playground.nexconn.media.catalog import MediaModel, media_model
@@ -59,12 +60,16 @@ def generation_create(
     params: dict,
     inputs: list[InputSpec],
     remix_of: Generation | None = None,
+    team=None,
 ) -> Generation:
-    """Store the job and its reference images, and enqueue its submission."""
+    """Store the job and its reference images, and enqueue its submission. `team`: the
+    comparison's team, for a comparison's job. Raises NoPayingKey (nothing stored) when no
+    key may pay for it."""
     from playground.studio.tasks import submit_generation
 
+    paying = keys.paying_key_for(user=user, team=team)
     with transaction.atomic():
-        generation = Generation.objects.create(
+        generation = Generation(
             owner=user,
             kind=model.kind,
             model=model.id,
@@ -73,6 +78,8 @@ def generation_create(
             params=params,
             remix_of=remix_of,
         )
+        keys.record_on(generation, paying)
+        generation.save(force_insert=True)
         for spec in inputs:
             _input_create(generation=generation, spec=spec)
         submit_generation.enqueue(generation.pk)
@@ -167,18 +174,37 @@ def generation_submit(*, generation_id: int) -> None:
     )
     if not claimed:
         return  # already submitted (or deleted): never submit a paid job twice
-    generation = Generation.objects.get(pk=generation_id)
+    generation = Generation.objects.select_related("paying_key").get(pk=generation_id)
     model = media_model(generation.model, kind=generation.kind)
     if model is None:
         _finish(generation, Generation.Status.FAILED, message="This model is no longer offered.")
         return
+    if (api_key := _key_or_fail(generation)) is not False:
+        with redacting(api_key):
+            _submit(generation, model, api_key)
+
+
+def _key_or_fail(generation: Generation) -> str | bool | None:
+    """The stored key that pays for the job (None: the instance's); False when it can no
+    longer be used, the job then failed with the reason."""
+    try:
+        return keys.key_for_work(generation)
+    except NexconnError as error:
+        _finish(
+            generation, Generation.Status.FAILED, kind=error.kind, message=error.message_for_user
+        )
+        return False
+
+
+def _submit(generation: Generation, model, api_key: str | None) -> None:
     try:
         if generation.remix_of_id:
             source_task = generation.remix_of.upstream_task_id
             status = call_upstream(
                 lambda client: jobs.remix(
                     client, model=model, task_id=source_task, prompt=generation.prompt
-                )
+                ),
+                api_key=api_key,
             )
         else:
             references = _input_references(generation)
@@ -190,7 +216,8 @@ def generation_submit(*, generation_id: int) -> None:
                     prompt=generation.prompt,
                     params=generation.params,
                     inputs=references,
-                )
+                ),
+                api_key=api_key,
             )
     except NexconnError as error:
         _finish(
@@ -214,7 +241,7 @@ def generation_poll(*, generation_id: int, attempt: int) -> None:
     ).update(polls=attempt + 1)
     if not claimed:
         return  # finished, deleted, or another poll already took this turn
-    generation = Generation.objects.get(pk=generation_id)
+    generation = Generation.objects.select_related("paying_key").get(pk=generation_id)
     if timezone.now() - generation.created_at > dt.timedelta(
         seconds=settings.STUDIO_JOB_TIMEOUT_SECONDS
     ):
@@ -229,9 +256,16 @@ def generation_poll(*, generation_id: int, attempt: int) -> None:
     if model is None:
         _finish(generation, Generation.Status.FAILED, message="This model is no longer offered.")
         return
+    if (api_key := _key_or_fail(generation)) is not False:
+        with redacting(api_key):
+            _poll(generation, model, api_key)
+
+
+def _poll(generation: Generation, model, api_key: str | None) -> None:
     try:
         status = call_upstream(
-            lambda client: jobs.poll(client, model=model, task_id=generation.upstream_task_id)
+            lambda client: jobs.poll(client, model=model, task_id=generation.upstream_task_id),
+            api_key=api_key,
         )
     except NexconnError as error:
         if error.retryable and generation.poll_failures < _MAX_POLL_FAILURES:

@@ -6,6 +6,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
+from playground.accounts.keys import NoPayingKey
 from playground.compare.selectors import blind_comparison_hiding
 from playground.core.files import stored_file_response
 from playground.core.ids import optional_id
@@ -86,6 +87,16 @@ def studio_options(request):
     return render(request, f"{STUDIO_TEMPLATE}#options", {"form": form, "media": media})
 
 
+def _form_refused(request, form: GenerationForm, *, status: int) -> HttpResponse:
+    """The form again, with what the user typed and why it was not sent."""
+    if request.htmx:
+        response = render(
+            request, f"{STUDIO_TEMPLATE}#generation-form", {"form": form}, status=status
+        )
+        return reswap(retarget(response, "#generation-form"), "outerHTML")
+    return render(request, STUDIO_TEMPLATE, _studio_context(request, form), status=status)
+
+
 @require_POST
 def generation_create(request):
     media = model_from_choice(request.POST.get("model", ""))
@@ -95,20 +106,19 @@ def generation_create(request):
     if media is None:
         form.add_error("model", "Choose a model from the list.")
     if not form.is_valid():
-        if request.htmx:
-            response = render(
-                request, f"{STUDIO_TEMPLATE}#generation-form", {"form": form}, status=400
-            )
-            return reswap(retarget(response, "#generation-form"), "outerHTML")
-        return render(request, STUDIO_TEMPLATE, _studio_context(request, form), status=400)
-    generation = services.generation_create(
-        user=request.user,
-        model=media,
-        mode=form.mode.name,
-        prompt=form.cleaned_data["prompt"],
-        params=form.params,
-        inputs=form.inputs,
-    )
+        return _form_refused(request, form, status=400)
+    try:
+        generation = services.generation_create(
+            user=request.user,
+            model=media,
+            mode=form.mode.name,
+            prompt=form.cleaned_data["prompt"],
+            params=form.params,
+            inputs=form.inputs,
+        )
+    except NoPayingKey as refused:
+        form.add_error(None, refused.message)
+        return _form_refused(request, form, status=409)
     if request.htmx:
         return render(request, f"{STUDIO_TEMPLATE}#created", {"generation": generation})
     return redirect("studio:generation", pk=generation.pk)
@@ -177,15 +187,19 @@ def generation_remix(request, pk: int):
     if error:
         context = {"generation": source, "remix_error": error, "remix_prompt": prompt}
         return render(request, f"{DETAIL_TEMPLATE}#remix-form", context, status=400)
-    remix = services.generation_create(
-        user=request.user,
-        model=media,
-        mode=source.mode,
-        prompt=prompt,
-        params=source.params,
-        inputs=[],
-        remix_of=source,
-    )
+    try:
+        remix = services.generation_create(
+            user=request.user,
+            model=media,
+            mode=source.mode,
+            prompt=prompt,
+            params=source.params,
+            inputs=[],
+            remix_of=source,
+        )
+    except NoPayingKey as refused:
+        context = {"generation": source, "remix_error": refused.message, "remix_prompt": prompt}
+        return render(request, f"{DETAIL_TEMPLATE}#remix-form", context, status=409)
     if request.htmx:
         return HttpResponseClientRedirect(reverse("studio:generation", args=[remix.pk]))
     return redirect("studio:generation", pk=remix.pk)

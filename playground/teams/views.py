@@ -2,10 +2,14 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
-from playground.accounts.selectors import may_invite
+from playground.accounts import keys
+from playground.accounts.forms import ApiKeyForm
+from playground.accounts.selectors import is_admin, may_invite, team_for_key, team_key
+from playground.accounts.views import KEY_CARD, NO_KEY_TO_TEST, key_card_context, key_test
 from playground.teams import selectors, services
 from playground.teams.forms import MemberAddForm, TeamForm
 from playground.teams.models import Membership, Team
@@ -31,13 +35,76 @@ def _teams_context(request, form: TeamForm) -> dict:
 def _team_context(
     request, team: Team, *, add_form: MemberAddForm | None = None, refusal: str = ""
 ) -> dict:
+    is_owner = team.my_role == Membership.Role.OWNER
     return {
         "team": team,
-        "is_owner": team.my_role == Membership.Role.OWNER,
+        "is_owner": is_owner,
         "members": selectors.team_members(team=team),
         "add_form": add_form or MemberAddForm(),
         "refusal": refusal,
+        **_key_card(request, team, stored=team_key(team=team)),
     }
+
+
+def _key_card(request, team: Team, *, stored, **card) -> dict:
+    urls = {
+        name: reverse(f"teams:key-{name}", args=[team.pk]) for name in ("save", "remove", "test")
+    }
+    can_manage = team.my_role == Membership.Role.OWNER or is_admin(request.user)
+    context = key_card_context(stored=stored, urls=urls, can_manage=can_manage, **card)
+    return context | {"key_team": team}
+
+
+def _key_card_response(request, team: Team, *, status: int = 200, **card):
+    if request.htmx:
+        return render(request, KEY_CARD, _key_card(request, team, **card), status=status)
+    if status == 200:
+        if notice := card.get("notice"):
+            messages.info(request, notice)
+        if card.get("models") is None and not card.get("test_error"):
+            if team.my_role is None:  # an administrator outside the team
+                return redirect("admin:accounts_storedkey_changelist")
+            return redirect("teams:team", pk=team.pk)
+    context = _team_context(request, team) | _key_card(request, team, **card)
+    return render(request, TEAM_TEMPLATE, context, status=status)
+
+
+def _key_team(request, pk: int) -> Team:
+    """The team whose key is changed (owners, administrators), with `my_role`."""
+    team = team_for_key(user=request.user, pk=pk)
+    if not hasattr(team, "my_role"):  # an administrator outside the team
+        team.my_role = None
+    return team
+
+
+@sensitive_post_parameters("api_key")
+@require_POST
+def team_key_save(request, pk: int):
+    team = _key_team(request, pk)
+    form = ApiKeyForm(request.POST)
+    if not form.is_valid():
+        return _key_card_response(request, team, status=400, stored=team_key(team=team), form=form)
+    stored = keys.key_save(api_key=form.cleaned_data["api_key"], by=request.user, team=team)
+    notice = f"Saved the team's key {stored.masked}."
+    return _key_card_response(request, team, stored=stored, notice=notice)
+
+
+@require_POST
+def team_key_remove(request, pk: int):
+    team = _key_team(request, pk)
+    removed = keys.key_remove(team=team)
+    notice = "Removed the team's key." if removed else "The team had no key stored."
+    return _key_card_response(request, team, stored=None, notice=notice)
+
+
+@require_POST
+def team_key_test(request, pk: int):
+    team = _key_team(request, pk)
+    stored = team_key(team=team)
+    if stored is None:
+        return _key_card_response(request, team, status=409, stored=None, test_error=NO_KEY_TO_TEST)
+    models, error = key_test(stored)
+    return _key_card_response(request, team, stored=stored, models=models, test_error=error)
 
 
 def _refuse(request, team: Team, message: str):
