@@ -21,6 +21,7 @@ from playground.studio.forms import (
     model_from_choice,
 )
 from playground.studio.models import Generation
+from playground.usage.budgets import LimitExceeded
 
 STUDIO_TEMPLATE = "studio/studio.html"
 GALLERY_TEMPLATE = "studio/gallery.html"
@@ -101,14 +102,24 @@ def generation_create(request):
             )
             return reswap(retarget(response, "#generation-form"), "outerHTML")
         return render(request, STUDIO_TEMPLATE, _studio_context(request, form), status=400)
-    generation = services.generation_create(
-        user=request.user,
-        model=media,
-        mode=form.mode.name,
-        prompt=form.cleaned_data["prompt"],
-        params=form.params,
-        inputs=form.inputs,
-    )
+    try:
+        generation = services.generation_create(
+            user=request.user,
+            model=media,
+            mode=form.mode.name,
+            prompt=form.cleaned_data["prompt"],
+            params=form.params,
+            inputs=form.inputs,
+        )
+    except LimitExceeded as limit:  # nothing was stored or sent; the form keeps its values
+        if request.htmx:
+            context = {"form": form, "limit_error": limit.message}
+            response = render(
+                request, f"{STUDIO_TEMPLATE}#generation-form", context, status=limit.status
+            )
+            return reswap(retarget(response, "#generation-form"), "outerHTML")
+        context = _studio_context(request, form) | {"limit_error": limit.message}
+        return render(request, STUDIO_TEMPLATE, context, status=limit.status)
     if request.htmx:
         return render(request, f"{STUDIO_TEMPLATE}#created", {"generation": generation})
     return redirect("studio:generation", pk=generation.pk)
@@ -177,15 +188,19 @@ def generation_remix(request, pk: int):
     if error:
         context = {"generation": source, "remix_error": error, "remix_prompt": prompt}
         return render(request, f"{DETAIL_TEMPLATE}#remix-form", context, status=400)
-    remix = services.generation_create(
-        user=request.user,
-        model=media,
-        mode=source.mode,
-        prompt=prompt,
-        params=source.params,
-        inputs=[],
-        remix_of=source,
-    )
+    try:
+        remix = services.generation_create(
+            user=request.user,
+            model=media,
+            mode=source.mode,
+            prompt=prompt,
+            params=source.params,
+            inputs=[],
+            remix_of=source,
+        )
+    except LimitExceeded as limit:
+        context = {"generation": source, "remix_error": limit.message, "remix_prompt": prompt}
+        return render(request, f"{DETAIL_TEMPLATE}#remix-form", context, status=limit.status)
     if request.htmx:
         return HttpResponseClientRedirect(reverse("studio:generation", args=[remix.pk]))
     return redirect("studio:generation", pk=remix.pk)
