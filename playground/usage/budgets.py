@@ -220,10 +220,12 @@ def _admit(*, user, kind, source, model, estimate, prompt_tokens=0) -> Reservati
             records.settle_stale(**{f"{scope}_id": pk})
             spent, reserved, running = _standing(scope=scope, pk=pk, media=media)
         who = "Your team's" if scope == "team" else "Your"
-        if spend_limit is not None and spent + reserved + (estimate or 0) > spend_limit:
-            raise LimitExceeded(
-                _budget_message(who, spend_limit, spent + reserved, estimate), status=403
-            )
+        used = spent + reserved
+        # A used-up budget refuses even models without a price (counted as requests only).
+        if spend_limit is not None and (
+            used >= spend_limit or used + (estimate or 0) > spend_limit
+        ):
+            raise LimitExceeded(_budget_message(who, spend_limit, used, estimate), status=403)
         if running_limit is not None and running >= running_limit:
             raise LimitExceeded(_running_message(scope, limits, media, running_limit), status=429)
     reservation = Reservation.objects.create(
