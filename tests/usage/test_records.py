@@ -100,7 +100,7 @@ def test_a_stopped_answer_writes_its_row_with_what_was_billed(owner):
                 break
         await client.post(reverse("chat:run-stop", args=[run_id]), headers={"HX-Request": "true"})
         async with asyncio.timeout(5):
-            while await Run.objects.filter(pk=run_id, status__in=Run.ACTIVE).aexists():
+            while await Run.objects.filter(pk=run_id, status__in=Run.ACTIVE).aexists():  # noqa: ASYNC110
                 await asyncio.sleep(0.02)
         return run_id
 
