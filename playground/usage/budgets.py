@@ -127,10 +127,10 @@ def _tighter(a, b):
     return a if b is None else min(a, b)
 
 
-def applicable_limits(*, user, team_id: int | None) -> _Applicable:
-    scope = Q(user=user, team=None)
+def applicable_limits(*, user_id: int, team_id: int | None) -> _Applicable:
+    scope = Q(user_id=user_id, team=None)
     if team_id is not None:
-        scope |= Q(team_id=team_id, user=None) | Q(team_id=team_id, user=user)
+        scope |= Q(team_id=team_id, user=None) | Q(team_id=team_id, user_id=user_id)
     found = _Applicable(user_set_by_team={})
     for row in Limit.objects.filter(scope):
         for short, name in _FIELDS.items():
@@ -154,16 +154,18 @@ def admit_answer(*, run, conversation) -> Reservation:
     """Admit a new answer (its Run just created, in the caller's transaction)."""
     from playground.nexconn import catalog
 
-    characters = (
-        conversation.messages.aggregate(total=Sum(Length("content")))["total"] or 0
-    ) + len(conversation.system_prompt)
-    prompt_tokens = prices.prompt_tokens_estimate(characters)
+    prompt_tokens = 0
+    if prices.is_priced(kind=ANSWER, model=run.model):  # the estimate needs the prompt's size
+        characters = (
+            conversation.messages.aggregate(total=Sum(Length("content")))["total"] or 0
+        ) + len(conversation.system_prompt)
+        prompt_tokens = prices.prompt_tokens_estimate(characters)
     max_tokens = prices.requested_max_tokens(conversation.params, catalog.chat_model(run.model))
     estimate = prices.answer_estimate(
         model=run.model, prompt_tokens=prompt_tokens, max_tokens=max_tokens
     )
     return _admit(
-        user=conversation.owner,
+        user_id=conversation.owner_id,
         kind=ANSWER,
         source=f"run:{run.pk}",
         model=run.model,
@@ -185,7 +187,7 @@ def admit_generation(*, generation, media_model=None) -> Reservation:
         video_seconds=seconds,
     )
     return _admit(
-        user=generation.owner,
+        user_id=generation.owner_id,
         kind=IMAGE if generation.kind == "image" else VIDEO,
         source=f"generation:{generation.pk}",
         model=generation.model,
@@ -193,9 +195,9 @@ def admit_generation(*, generation, media_model=None) -> Reservation:
     )
 
 
-def _admit(*, user, kind, source, model, estimate, prompt_tokens=0) -> Reservation:
-    team_id = billing_team_id(user.pk)
-    limits = applicable_limits(user=user, team_id=team_id)
+def _admit(*, user_id, kind, source, model, estimate, prompt_tokens=0) -> Reservation:
+    team_id = billing_team_id(user_id)
+    limits = applicable_limits(user_id=user_id, team_id=team_id)
     if estimate is None and limits.any_spend and unpriced_rule() == UnpricedRule.BLOCK:
         raise LimitExceeded(
             f"{model} has no price yet, and the administrator allows only priced models while "
@@ -205,7 +207,7 @@ def _admit(*, user, kind, source, model, estimate, prompt_tokens=0) -> Reservati
         )
     media = kind != ANSWER
     scopes = [
-        ("user", user.pk, limits.user_spend, limits.user_media if media else limits.user_answers)
+        ("user", user_id, limits.user_spend, limits.user_media if media else limits.user_answers)
     ]
     if team_id is not None:
         running_limit = limits.team_media if media else limits.team_answers
@@ -230,7 +232,7 @@ def _admit(*, user, kind, source, model, estimate, prompt_tokens=0) -> Reservati
             raise LimitExceeded(_running_message(scope, limits, media, running_limit), status=429)
     reservation = Reservation.objects.create(
         source=source,
-        user=user,
+        user_id=user_id,
         team_id=team_id,
         kind=kind,
         model=model,
@@ -238,7 +240,7 @@ def _admit(*, user, kind, source, model, estimate, prompt_tokens=0) -> Reservati
         prompt_tokens=prompt_tokens,
     )
     # Last, so that a request refused above is not counted against the rate.
-    _count_request(key=f"user:{user.pk}", rate=limits.user_rpm, team=False)
+    _count_request(key=f"user:{user_id}", rate=limits.user_rpm, team=False)
     if team_id is not None:
         _count_request(key=f"team:{team_id}", rate=limits.team_rpm, team=True)
     return reservation
@@ -252,16 +254,17 @@ def _lock(scope: str) -> None:
 def _standing(*, scope: str, pk: int, media: bool) -> tuple[Decimal, Decimal, int]:
     """This month's spend, the open reservations' estimates and how many of the kind run,
     for a user or a team. Read after the scope's lock, so nothing admitted meanwhile is
-    missed; a job that ends meanwhile moves from reserved to spent in one commit."""
+    missed. Reservations are read first: one that is settled between the two reads is then
+    counted twice (on the safe side), never not at all."""
     owner = {"user_id": pk} if scope == "user" else {"team_id": pk}
-    spent = UsageRecord.objects.filter(ended_at__gte=month_start(), **owner).aggregate(
-        total=Sum("cost")
-    )["total"] or Decimal(0)
     open_kinds = (IMAGE, VIDEO) if media else (ANSWER,)
     standing = Reservation.objects.filter(**owner).aggregate(
         reserved=Sum("estimate"),
         running=Count("pk", filter=Q(kind__in=open_kinds)),
     )
+    spent = UsageRecord.objects.filter(ended_at__gte=month_start(), **owner).aggregate(
+        total=Sum("cost")
+    )["total"] or Decimal(0)
     return spent, standing["reserved"] or Decimal(0), standing["running"]
 
 
