@@ -12,12 +12,13 @@ never count a comparison twice.
 import math
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from playground.chat.pricing import model_prices, tokens_cost
 from playground.usage import prices
-from playground.usage.models import Reservation, UsageRecord
+from playground.usage.models import KeySource, Reservation, UsageRecord
 
 
 def _write(*, source: str, reservation: Reservation | None, owner_id=None, **fields) -> None:
@@ -37,6 +38,11 @@ def _write(*, source: str, reservation: Reservation | None, owner_id=None, **fie
             [UsageRecord(source=source, ended_at=timezone.now(), **fields)],
             ignore_conflicts=True,
         )
+
+
+def _unrecorded_key() -> str:
+    """For answers and jobs made before the key that paid was recorded."""
+    return KeySource.DEMO if settings.DEMO_MODE else KeySource.INSTANCE
 
 
 def answer_ended(*, run, owner_id: int | None = None, text: str | None = None) -> None:
@@ -63,7 +69,7 @@ def answer_ended(*, run, owner_id: int | None = None, text: str | None = None) -
         kind=UsageRecord.Kind.ANSWER,
         model=run.model,
         status=run.status,
-        key_source=run.key_source or "instance",
+        key_source=run.key_source or _unrecorded_key(),
         key_label=run.key_label,
         input_tokens=input_tokens or 0,
         output_tokens=output_tokens or 0,
@@ -125,7 +131,7 @@ def generation_ended(*, generation) -> None:
         kind=UsageRecord.Kind.IMAGE if generation.kind == "image" else UsageRecord.Kind.VIDEO,
         model=generation.model,
         status=generation.status,
-        key_source=generation.key_source or "instance",
+        key_source=generation.key_source or _unrecorded_key(),
         key_label=generation.key_label,
         images=images,
         video_seconds=seconds,
@@ -158,7 +164,7 @@ def _turn_check(*, entry_filter: dict) -> None:
         kind=UsageRecord.Kind.COMPARISON,
         model=", ".join(entry.column.model for entry in entries)[:200],
         status="done" if ok else "partly failed",
-        key_source=next((t.key_source for t in things if t and t.key_source), "instance"),
+        key_source=next((t.key_source for t in things if t and t.key_source), _unrecorded_key()),
         key_label=next((t.key_label for t in things if t and t.key_label), ""),
         requests=0,
         cost=None,
