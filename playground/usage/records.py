@@ -92,12 +92,13 @@ def _answer_owner_id(run) -> int | None:
 
 def _billed(generation) -> bool:
     """Whether the provider charges for the job: it made the results (even those we could not
-    keep), or it may still be making them (given up on, or deleted here after it was sent)."""
+    keep), or it may have taken it and be making them (given up on, lost while being sent,
+    or deleted here after it was sent). Counted as billed when in doubt."""
     from playground.studio.models import Generation
 
     return (
         generation.status in (Generation.Status.SUCCEEDED, Generation.Status.TIMED_OUT)
-        or generation.error_kind == "download"
+        or generation.error_kind in ("download", "lost")
         or (generation.error_kind == "deleted" and bool(generation.upstream_task_id))
     )
 
