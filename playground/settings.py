@@ -247,6 +247,17 @@ STUDIO_POLL_FIRST_SECONDS = env.float("STUDIO_POLL_FIRST_SECONDS", default=1.0)
 STUDIO_POLL_MAX_SECONDS = env.float("STUDIO_POLL_MAX_SECONDS", default=15.0)
 # A job still unfinished after this long is given up on (shown as timed out).
 STUDIO_JOB_TIMEOUT_SECONDS = env.int("STUDIO_JOB_TIMEOUT_SECONDS", default=3600)
+# Budgets (usage/budgets.py): how models without a price count while a spending limit
+# applies, "block" or "count" (requests only); Admin → Budget policy takes precedence. An
+# answer's estimate assumes this many tokens when neither the panel nor the model sets a
+# maximum, and a video's this many seconds when its form sets no length.
+USAGE_UNPRICED_RULE = env.str("USAGE_UNPRICED_RULE", default="count").strip().lower()
+if USAGE_UNPRICED_RULE not in ("block", "count"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured('USAGE_UNPRICED_RULE must be "block" or "count".')
+USAGE_DEFAULT_MAX_TOKENS = env.int("USAGE_DEFAULT_MAX_TOKENS", default=4096)
+USAGE_DEFAULT_VIDEO_SECONDS = env.int("USAGE_DEFAULT_VIDEO_SECONDS", default=10)
 # Largest result the studio downloads, and largest reference image a user may upload.
 MEDIA_MAX_DOWNLOAD_MB = env.int("MEDIA_MAX_DOWNLOAD_MB", default=200)
 # The longest one result (or an image in a chat answer) may take to download, redirects and

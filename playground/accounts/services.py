@@ -25,6 +25,7 @@ from playground.files.models import UpstreamFile
 from playground.studio.models import Generation
 from playground.teams.models import Team
 from playground.teams.services import member_join
+from playground.usage import records
 
 # Any fixed number: the key of the PostgreSQL advisory lock that sign-ups take in turn.
 _SIGNUP_LOCK_KEY = 0x5349474E5550  # "SIGNUP"
@@ -174,6 +175,7 @@ def user_deactivate(*, user) -> Deactivated:
             revoked_at=now
         )
     user.is_active = False
+    records.settle_stale(user_id=user.pk)  # the jobs cancelled above end their reservations
     return Deactivated(
         sessions_ended=_sessions_end(user),
         answers_stopped=_answers_stop(user),

@@ -25,6 +25,7 @@ class ModelPriceAdmin(admin.ModelAdmin):
     """Prices per model: answers and conversations show their cost once a price is set."""
 
     list_display = [
-        "model", "input_per_million", "output_per_million", "cached_input_per_million", "currency"
+        "model", "input_per_million", "output_per_million", "cached_input_per_million",
+        "reasoning_per_million", "currency",
     ]  # fmt: skip
     search_fields = ["model"]

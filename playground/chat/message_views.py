@@ -15,6 +15,7 @@ from playground.chat import page_stream, runs, selectors, services
 from playground.chat.forms import MAX_MESSAGE_CHARS, TOO_LONG
 from playground.chat.models import Conversation, Message, Run
 from playground.core.responses import refusal
+from playground.usage.budgets import LimitExceeded
 
 TEMPLATE = "chat/chat.html"
 
@@ -58,6 +59,8 @@ def _busy_guarded(request, action):
         return None, refusal(request, "That can only be done on the latest message.")
     except NoPayingKey as refused:
         return None, refusal(request, refused.message)
+    except LimitExceeded as limit:
+        return None, refusal(request, limit.message, status=limit.status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -140,6 +143,8 @@ def _tool_results(request, pk: int):
     run, refused = _busy_guarded(
         request, lambda: services.tool_results_submit(message=message, results=results)
     )
+    if refused and refused.status_code in (403, 429):  # a limit: beside the form, kept
+        return retarget(refused, f"#tool-results-error-{message.pk}"), None
     if refused:
         return refused, None
     return _thread_response(request, message.conversation), run

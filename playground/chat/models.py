@@ -174,7 +174,14 @@ class ModelPrice(models.Model):
     output_per_million = models.DecimalField(
         max_digits=12,
         decimal_places=4,
-        help_text="Price of one million output tokens (reasoning tokens count as output).",
+        help_text="Price of one million output tokens.",
+    )
+    reasoning_per_million = models.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Price of one million reasoning tokens; empty: the output price.",
     )
     cached_input_per_million = models.DecimalField(
         max_digits=12,

@@ -14,11 +14,12 @@ _MILLION = Decimal(1_000_000)
 _PRICES_KEY = "chat:model-prices"
 _PRICES_SECONDS = 60
 
-type Prices = dict[str, tuple[Decimal, Decimal, Decimal | None]]
+type Prices = dict[str, tuple[Decimal, Decimal, Decimal | None, Decimal | None]]
 
 
 def model_prices() -> Prices:
-    """Each priced model's input, output and cached input price per million tokens."""
+    """Each priced model's input, output, cached input and reasoning price per million
+    tokens (the last two None: the input and the output price)."""
     prices = cache.get(_PRICES_KEY)
     if prices is None:
         prices = {
@@ -26,6 +27,7 @@ def model_prices() -> Prices:
                 price.input_per_million,
                 price.output_per_million,
                 price.cached_input_per_million,
+                price.reasoning_per_million,
             )
             for price in ModelPrice.objects.all()
         }
@@ -44,14 +46,30 @@ def run_cost(run: Run) -> Decimal | None:
     price = model_prices().get(run.model)
     if price is None or run.input_tokens is None or run.output_tokens is None:
         return None
-    input_price, output_price, cached_price = price
+    return tokens_cost(
+        price,
+        input_tokens=run.input_tokens,
+        output_tokens=run.output_tokens,
+        cached_tokens=run.cached_tokens or 0,
+        reasoning_tokens=run.reasoning_tokens or 0,
+    )
+
+
+def tokens_cost(
+    price: tuple, *, input_tokens: int, output_tokens: int, cached_tokens=0, reasoning_tokens=0
+) -> Decimal:
+    input_price, output_price, cached_price, reasoning_price = price
     if cached_price is None:
         cached_price = input_price
-    cached = min(run.cached_tokens or 0, run.input_tokens)
-    # Reasoning tokens are part of the output count, billed as output.
+    if reasoning_price is None:
+        reasoning_price = output_price
+    cached = min(cached_tokens, input_tokens)
+    # Reasoning tokens are part of the output count, billed at the reasoning price.
+    reasoning = min(reasoning_tokens, output_tokens)
     total = (
-        (run.input_tokens - cached) * input_price
+        (input_tokens - cached) * input_price
         + cached * cached_price
-        + run.output_tokens * output_price
+        + (output_tokens - reasoning) * output_price
+        + reasoning * reasoning_price
     ) / _MILLION
     return total.quantize(Decimal("0.000001"))

@@ -28,6 +28,7 @@ from playground.nexconn.errors import NexconnError
 from playground.nexconn.params import WireRequest
 from playground.nexconn.snippets import shorten_base64
 from playground.nexconn.transport import configured_upstream
+from playground.usage import budgets, records
 
 TITLE_LENGTH = 60
 
@@ -118,6 +119,7 @@ def _answer_create(
     run = Run(message=answer, model=conversation.model, protocol=conversation.protocol)
     keys.record_on(run, paying)
     run.save(force_insert=True)
+    budgets.admit_answer(run=run, conversation=conversation)  # LimitExceeded rolls all back
     return run
 
 
@@ -313,9 +315,11 @@ def run_mark_interrupted(*, run: Run) -> None:
     run.status = Run.Status.INTERRUPTED
     run.error_kind = "interrupted"
     run.error_message = "The server restarted before this answer finished. The text so far is kept."
-    Run.objects.filter(pk=run.pk, status__in=Run.ACTIVE).update(
+    ended = Run.objects.filter(pk=run.pk, status__in=Run.ACTIVE).update(
         status=run.status, error_kind=run.error_kind, error_message=run.error_message
     )
+    if ended:
+        records.answer_ended(run=run)
 
 
 @transaction.atomic
@@ -400,6 +404,7 @@ def run_finish(
     # a subquery for every answer.
     conversation_id = message.conversation_id
     Conversation.objects.filter(pk=conversation_id).update(updated_at=timezone.now())
+    records.answer_ended(run=run, text=text + reasoning)
 
 
 _RUN_OUTCOME_FIELDS = (

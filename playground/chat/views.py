@@ -28,6 +28,7 @@ from playground.core.sse import SSE_HEADERS
 from playground.files.selectors import ready_files
 from playground.nexconn import catalog, snippets
 from playground.nexconn.protocols import default_protocol_for, protocols_for
+from playground.usage.budgets import LimitExceeded
 
 CONVERSATIONS_PER_PAGE = 30
 TEMPLATE = "chat/chat.html"
@@ -253,16 +254,20 @@ def _message_send(request) -> tuple[HttpResponse | None, tuple | None]:
         attachments=attachments,
     )
     try:
-        question, run = send()
+        try:
+            question, run = send()
+        except services.ConversationBusy as busy:
+            if not _release_if_orphaned(busy.run):
+                form.add_error(None, "The answer to your last message is still being written. "
+                               "Stop it or wait for it to finish, then send again.")  # fmt: skip
+                return refuse(409), None
+            question, run = send()
     except NoPayingKey as refused:
         form.add_error(None, refused.message)
         return refuse(409), None
-    except services.ConversationBusy as busy:
-        if not _release_if_orphaned(busy.run):
-            form.add_error(None, "The answer to your last message is still being written. "
-                           "Stop it or wait for it to finish, then send again.")  # fmt: skip
-            return refuse(409), None
-        question, run = send()
+    except LimitExceeded as limit:  # nothing was sent upstream
+        form.add_error(None, limit.message)
+        return refuse(limit.status), None
     # The wire request is built here, in this request's thread, so the answer's upstream
     # request goes out as soon as it starts. A new conversation's first message is the
     # whole branch; with no attachments there is nothing more to read for it.
@@ -429,6 +434,8 @@ def _run_retry(request, pk: int) -> tuple[HttpResponse, int | None]:
         return refusal(request, "Only the latest answer can be tried again."), None
     except NoPayingKey as refused:
         return refusal(request, refused.message), None
+    except LimitExceeded as limit:
+        return refusal(request, limit.message, status=limit.status), None
     if not request.htmx:
         return redirect("chat:conversation", pk=conversation_id), new_run.pk
     return render(request, f"{TEMPLATE}#message", {"message": new_run.message}), new_run.pk

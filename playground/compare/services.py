@@ -12,6 +12,7 @@ from playground.chat.models import Conversation, Run
 from playground.compare.models import Column, Comparison, Entry, ShareLink, Turn, Vote
 from playground.nexconn.media.catalog import media_model
 from playground.studio import services as studio_services
+from playground.usage import budgets
 
 MIN_COLUMNS, MAX_CHAT_COLUMNS, MAX_IMAGE_COLUMNS = 2, 6, 4
 
@@ -93,44 +94,45 @@ def turn_create(*, comparison: Comparison, prompt: str) -> list[Run]:
         )
     turn = Turn.objects.create(comparison=comparison, index=comparison.turns.count(), prompt=prompt)
     runs = []
-    for column in columns:
-        entry = Entry(turn=turn, column=column)
-        if comparison.kind == Comparison.Kind.CHAT:
-            settings = chat_services.ChatSettings(
-                model=column.model,
-                protocol=column.protocol or "chat_completions",
-                system_prompt=column.conversation.system_prompt,
-                params=column.params,
-            )
-            try:
-                _, entry.run = chat_services.message_send(
-                    user=comparison.owner,
-                    conversation=column.conversation,
-                    text=prompt,
-                    chat=settings,
-                )
-            except chat_services.ConversationBusy as busy:
-                raise CompareError(
-                    f"Column {column.letter} is still answering; wait or stop it first."
-                ) from busy
-            except NoPayingKey as refused:
-                raise CompareError(refused.message) from refused
-            runs.append(entry.run)
-        else:
-            model = media_model(column.model, kind="image")
-            try:
-                entry.generation = studio_services.generation_create(
-                    user=comparison.owner,
-                    model=model,
-                    mode="text",
-                    prompt=prompt,
+    with budgets.charged_to(team_id=comparison.team_id):  # a team comparison: its budget
+        for column in columns:
+            entry = Entry(turn=turn, column=column)
+            if comparison.kind == Comparison.Kind.CHAT:
+                settings = chat_services.ChatSettings(
+                    model=column.model,
+                    protocol=column.protocol or "chat_completions",
+                    system_prompt=column.conversation.system_prompt,
                     params=column.params,
-                    inputs=[],
-                    team=comparison.team,
                 )
-            except NoPayingKey as refused:
-                raise CompareError(refused.message) from refused
-        entry.save()
+                try:
+                    _, entry.run = chat_services.message_send(
+                        user=comparison.owner,
+                        conversation=column.conversation,
+                        text=prompt,
+                        chat=settings,
+                    )
+                except chat_services.ConversationBusy as busy:
+                    raise CompareError(
+                        f"Column {column.letter} is still answering; wait or stop it first."
+                    ) from busy
+                except NoPayingKey as refused:
+                    raise CompareError(refused.message) from refused
+                runs.append(entry.run)
+            else:
+                model = media_model(column.model, kind="image")
+                try:
+                    entry.generation = studio_services.generation_create(
+                        user=comparison.owner,
+                        model=model,
+                        mode="text",
+                        prompt=prompt,
+                        params=column.params,
+                        inputs=[],
+                        team=comparison.team,
+                    )
+                except NoPayingKey as refused:
+                    raise CompareError(refused.message) from refused
+            entry.save()
     comparison.save(update_fields=["updated_at"])
     return runs
 
@@ -139,7 +141,8 @@ def turn_create(*, comparison: Comparison, prompt: str) -> list[Run]:
 def entry_retry(*, entry: Entry) -> Run:
     """A new attempt at one column's failed or stopped answer; the others stay as they are."""
     try:
-        run = chat_services.run_retry(run=entry.run)
+        with budgets.charged_to(team_id=entry.turn.comparison.team_id):
+            run = chat_services.run_retry(run=entry.run)
     except chat_services.ConversationBusy as busy:
         raise CompareError("This column is still answering.") from busy
     except chat_services.NotRetryable as refused:

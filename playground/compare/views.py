@@ -23,6 +23,7 @@ from playground.core.ids import optional_id, parse_id
 from playground.core.responses import refusal
 from playground.core.sse import SSE_HEADERS
 from playground.teams.selectors import teams_for
+from playground.usage.budgets import LimitExceeded
 
 TEMPLATE = "compare/compare.html"
 
@@ -69,10 +70,11 @@ def _comparison_create(request):
         return render(request, "compare/list.html", context, status=400), []
     try:
         comparison, started = services.comparison_create(user=request.user, **form.comparison())
-    except services.CompareError as error:
+    except (services.CompareError, LimitExceeded) as error:
         form.add_error(None, error.message)
         context = {"form": form, "comparisons": []}
-        return render(request, "compare/list.html", context, status=400), []
+        status = getattr(error, "status", 400)
+        return render(request, "compare/list.html", context, status=status), []
     url = reverse("compare:comparison", args=[comparison.pk])
     if request.htmx:
         return HttpResponseClientRedirect(url), [run.pk for run in started]
@@ -264,6 +266,8 @@ def _turn_create(request, pk: int):
         started = services.turn_create(comparison=comparison, prompt=prompt)
     except services.CompareError as error:
         return refusal(request, error.message, status=409), []
+    except LimitExceeded as limit:
+        return refusal(request, limit.message, status=limit.status), []
     url = reverse("compare:comparison", args=[pk])
     if request.htmx:
         return HttpResponseClientRedirect(url), [run.pk for run in started]
@@ -287,6 +291,8 @@ def _entry_retry(request, pk: int, entry_id: int):
         run = services.entry_retry(entry=entry)
     except services.CompareError as error:
         return refusal(request, error.message, status=409), None
+    except LimitExceeded as limit:
+        return refusal(request, limit.message, status=limit.status), None
     url = reverse("compare:comparison", args=[pk])
     return (HttpResponseClientRedirect(url) if request.htmx else redirect(url)), run.pk
 

@@ -29,6 +29,7 @@ from playground.nexconn.media.catalog import MediaModel, media_model
 from playground.nexconn.media.status import TaskStatus
 from playground.studio import previews
 from playground.studio.models import Generation, InputImage, Output
+from playground.usage import budgets, records
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ def generation_create(
         )
         keys.record_on(generation, paying)
         generation.save(force_insert=True)
+        budgets.admit_generation(generation=generation, media_model=model)  # or roll back
         for spec in inputs:
             _input_create(generation=generation, spec=spec)
         submit_generation.enqueue(generation.pk)
@@ -103,6 +105,10 @@ def _input_create(*, generation: Generation, spec: InputSpec) -> InputImage:
 
 
 def generation_delete(*, generation: Generation) -> None:
+    if generation.is_active:
+        generation.status = Generation.Status.CANCELLED
+        generation.error_kind = "deleted"
+        records.generation_ended(generation=generation)
     files = [
         field
         for output in generation.outputs.all()
@@ -127,9 +133,11 @@ def generations_recover(*, user) -> None:
     results were being saved is simply polled again (polling is free).
     """
     now = timezone.now()
-    Generation.objects.filter(
+    lost = Generation.objects.filter(
         owner=user, status=Generation.Status.SUBMITTING, created_at__lt=now - _LOST_SUBMIT_AFTER
-    ).update(
+    )
+    lost_ids = list(lost.values_list("pk", flat=True))
+    lost.update(
         status=Generation.Status.FAILED,
         error_kind="lost",
         error_message=(
@@ -138,6 +146,8 @@ def generations_recover(*, user) -> None:
         ),
         finished_at=now,
     )
+    for generation in Generation.objects.filter(pk__in=lost_ids):
+        records.generation_ended(generation=generation)
     stuck = Generation.objects.filter(
         owner=user, status=Generation.Status.SAVING, created_at__lt=now - _LOST_SAVE_AFTER
     )
@@ -393,3 +403,4 @@ def _finish(generation: Generation, status: str, *, kind: str = "", message: str
     generation.error_message = redact(message)  # the provider's own words may echo the key
     generation.finished_at = timezone.now()
     generation.save(update_fields=["status", "error_kind", "error_message", "finished_at"])
+    records.generation_ended(generation=generation)

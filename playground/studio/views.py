@@ -22,6 +22,7 @@ from playground.studio.forms import (
     model_from_choice,
 )
 from playground.studio.models import Generation
+from playground.usage.budgets import LimitExceeded
 
 STUDIO_TEMPLATE = "studio/studio.html"
 GALLERY_TEMPLATE = "studio/gallery.html"
@@ -119,6 +120,9 @@ def generation_create(request):
     except NoPayingKey as refused:
         form.add_error(None, refused.message)
         return _form_refused(request, form, status=409)
+    except LimitExceeded as limit:  # nothing was stored or sent; the form keeps its values
+        form.add_error(None, limit.message)
+        return _form_refused(request, form, status=limit.status)
     if request.htmx:
         return render(request, f"{STUDIO_TEMPLATE}#created", {"generation": generation})
     return redirect("studio:generation", pk=generation.pk)
@@ -200,6 +204,9 @@ def generation_remix(request, pk: int):
     except NoPayingKey as refused:
         context = {"generation": source, "remix_error": refused.message, "remix_prompt": prompt}
         return render(request, f"{DETAIL_TEMPLATE}#remix-form", context, status=409)
+    except LimitExceeded as limit:
+        context = {"generation": source, "remix_error": limit.message, "remix_prompt": prompt}
+        return render(request, f"{DETAIL_TEMPLATE}#remix-form", context, status=limit.status)
     if request.htmx:
         return HttpResponseClientRedirect(reverse("studio:generation", args=[remix.pk]))
     return redirect("studio:generation", pk=remix.pk)

@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from playground.chat.models import ModelPrice
 from playground.teams.models import Membership, Team
-from playground.usage.models import KeySource, UsageRecord
+from playground.usage.budgets import month_start
+from playground.usage.models import KeySource, Limit, UsageRecord
 
 DEFAULT_CURRENCY = "USD"
 MAX_DAYS = 366  # the longest custom period: a day more than a year
@@ -365,3 +366,19 @@ def csv_rows(*, viewer: AbstractBaseUser, scope: Scope, period: Period) -> Itera
             sums.unpriced_requests,
             money,
         ]
+
+
+# --- budgets -----------------------------------------------------------------------------
+
+
+def team_limits(*, team) -> tuple[Limit | None, dict[int, Limit]]:
+    """The team's own limits, and its members' by user id."""
+    rows = list(Limit.objects.filter(team=team))
+    whole = next((row for row in rows if row.user_id is None), None)
+    return whole, {row.user_id: row for row in rows if row.user_id is not None}
+
+
+def month_spend(**scope) -> Decimal:
+    """What a user (user=…) or a team (team=…) spent this month, priced answers and jobs."""
+    rows = UsageRecord.objects.filter(ended_at__gte=month_start(), **scope)
+    return rows.aggregate(total=Sum("cost"))["total"] or Decimal(0)

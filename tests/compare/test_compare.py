@@ -122,7 +122,8 @@ def test_metrics_and_a_server_drawn_chart(owner):
     )
     assert page.count("First token") == 3 and page.count("tokens/s") >= 3
     assert page.count("10 out") == 3
-    assert page.count("<dt>Cost</dt>") == 1  # only the priced model
+    assert page.count("<dt>Cost</dt>") == 3
+    assert page.count("<dd>not priced</dd>") == 2  # the models without a price say so
     assert page.count("<dt>Duration</dt>") == 3
     for column in comparison.columns.all():  # each column can go on alone as a chat
         assert reverse("chat:conversation", args=[column.conversation_id]) in page

@@ -139,6 +139,9 @@ def data(owner, django_user_model, settings, tmp_path):
         "teams:key-test": {"pk": team.pk},
         "teams:member-remove": {"pk": team.pk, "user_id": member.pk},
         "teams:member-role": {"pk": team.pk, "user_id": member.pk},
+        "usage:team-limits": {"pk": team.pk},
+        "usage:team-limit-save": {"pk": team.pk},
+        "usage:member-limit-save": {"pk": team.pk, "user_id": member.pk},
         "invitation": {"token": invitation.token},
         "invitation-revoke": {"pk": invitation.pk},
     }
