@@ -28,6 +28,15 @@ async def drawn_once(key: Hashable, draw: Callable[[], Awaitable[str]]) -> str:
     return await asyncio.shield(drawing)
 
 
+def keep_drawn(key: Hashable, html: str) -> None:
+    """A drawing made already (with the run's final write): callers with `key` get it."""
+    drawings: dict[Hashable, asyncio.Future[str]] = _drawings()
+    if key not in drawings:
+        drawing = drawings[key] = asyncio.get_running_loop().create_future()
+        drawing.set_result(html)
+        asyncio.get_running_loop().call_later(KEEP_SECONDS, drawings.pop, key, None)
+
+
 async def message_html(run_id: int, finished: Run | None) -> str:
     """The run's chat message as the page shows it once the answer has ended. `finished` is
     the Run as its task left it, when it ran in this process; else it is read back."""
@@ -48,6 +57,12 @@ def _stored_message_html(run_id: int, *, live: bool) -> str:
         return ""
     if run.is_active and not live:
         services.run_mark_interrupted(run=run)
+    return _message_html(run)
+
+
+def final_message_html(run: Run) -> str:
+    """The run's message as `message_html` draws it, from the Run its task finished (sync:
+    the runs' database thread draws it with the final write)."""
     return _message_html(run)
 
 

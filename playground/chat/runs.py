@@ -17,11 +17,11 @@ from contextlib import aclosing
 from functools import partial
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connections
+from django.db import InterfaceError, OperationalError, connections, transaction
 from django.utils import timezone
 
 from playground.accounts import keys
-from playground.chat import prompts, services
+from playground.chat import prompts, rendering, services
 from playground.chat.live import REASONING, STATUS, TEXT, get_broker
 from playground.chat.models import Run
 from playground.core.downloads import DownloadError, decode_data_url, download
@@ -48,7 +48,8 @@ logger = logging.getLogger(__name__)
 
 _EXCHANGE_LIMIT = 1_000_000  # characters of raw exchange kept per answer
 # Base64 payloads (images in answers) are shortened in the kept exchange.
-_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{512,}={0,2}")
+_BASE64_MIN = 512
+_BASE64_RUN = re.compile(rf"[A-Za-z0-9+/]{{{_BASE64_MIN},}}={{0,2}}")
 
 
 def _base64_marker(match: re.Match) -> str:
@@ -91,40 +92,65 @@ def release_db_connection() -> None:
 class _ProgressWriter:
     """Writes the growing text of every streaming answer in one batch per
     RUN_FLUSH_INTERVAL_SECONDS: one database job however many answers stream, where a job
-    per answer cost each a thread hop and two ORM updates (bench/README.md)."""
+    per answer cost each a thread hop and two ORM updates (bench/README.md). The answers'
+    starts (status, request) go in the same batch, or with the final write of an answer
+    that ends first: not a job of their own."""
 
     def __init__(self) -> None:
         self._due: dict[int, _Answer] = {}
+        self._starting: dict[int, _Answer] = {}
         self._scheduled = False
 
     def mark(self, answer: "_Answer") -> None:
         """The answer has grown: it goes into the next batch."""
         self._due[answer.run.pk] = answer
         if not self._scheduled:
-            self._scheduled = True
-            task = asyncio.get_running_loop().create_task(
-                self._write_after_interval(), context=contextvars.Context()
-            )
-            _background.add(task)
-            task.add_done_callback(_background.discard)
+            self._schedule()
 
-    def forget(self, answer: "_Answer") -> None:
+    def mark_started(self, answer: "_Answer") -> None:
+        """The answer's request has gone out: its start goes into the next batch."""
+        self._starting[answer.run.pk] = answer
+        if not self._scheduled:
+            self._schedule()
+
+    def forget(self, answer: "_Answer") -> bool:
         """The answer is being written whole: no batch after this may overwrite it. A batch
         already handed to the database thread runs before the final write (one thread, in
-        order)."""
+        order). True when its start is not written yet: the final write writes it."""
         self._due.pop(answer.run.pk, None)
+        return self._starting.pop(answer.run.pk, None) is not None
+
+    def _schedule(self) -> None:
+        self._scheduled = True
+        task = asyncio.get_running_loop().create_task(
+            self._write_after_interval(), context=contextvars.Context()
+        )
+        _background.add(task)
+        task.add_done_callback(_background.discard)
 
     async def _write_after_interval(self) -> None:
         await asyncio.sleep(settings.RUN_FLUSH_INTERVAL_SECONDS)
         self._scheduled = False
         due, self._due = self._due, {}
+        starting, self._starting = self._starting, {}
+        if not due and not starting:  # every answer of the batch ended first
+            return
         texts, first_tokens = {}, {}
         for answer in due.values():
             texts[answer.run.message_id] = ("".join(answer.text), "".join(answer.reasoning))
             if not answer.first_token_written:
                 answer.first_token_written = True
                 first_tokens[answer.run.pk] = answer.run.first_token_at
-        await db(services.runs_save_progress)(texts=texts, first_tokens=first_tokens)
+        starts = [answer.started_record() for answer in starting.values()]
+        await db(_save_progress)(starts=starts, texts=texts, first_tokens=first_tokens)
+
+
+def _save_progress(*, starts: list[dict], texts: dict, first_tokens: dict) -> None:
+    with transaction.atomic():
+        for start in starts:
+            services.run_save_started(**start)
+        if texts or first_tokens:
+            services.runs_save_progress(texts=texts, first_tokens=first_tokens)
 
 
 _background: set[asyncio.Task] = set()
@@ -211,7 +237,6 @@ class _Answer:
         self._exchange_size = 0
         self._started = time.monotonic()
         self.images: list[tuple[bytes, str]] = []  # (content, content type), once fetched
-        self._started_write: asyncio.Task | None = None
         self._progress = _progress_writer()
         self.first_token_written = False
 
@@ -245,28 +270,31 @@ class _Answer:
                 raise error
 
     def mark_started(self, request: WireRequest) -> None:
-        """Record that the request goes out, without holding it up: the write runs once the
-        upstream has answered, and later writes follow it (one database thread, in order)."""
+        """Record that the request goes out, without holding it up: it is written with the
+        next batch of progress (or the final write), not in a job of its own."""
         self.run.status = Run.Status.STREAMING
         self.run.started_at = timezone.now()
         self.run.request = services.request_record(request)
-        self._started_write = asyncio.ensure_future(self._write_started())
+        self._progress.mark_started(self)
 
-    async def _write_started(self) -> None:
-        await until_upstream_answered(self.upstream_answered)
-        await db(services.run_save_started)(
-            run_id=self.run.pk, started_at=self.run.started_at, request=self.run.request
-        )
+    def started_record(self) -> dict:
+        return {
+            "run_id": self.run.pk,
+            "started_at": self.run.started_at,
+            "request": self.run.request,
+        }
 
     def _record(self, message: WireMessage) -> None:
-        """Keep the raw exchange for "inspect" (written once, with the final text). The first
-        message also tells that the upstream has answered."""
+        """Keep the raw exchange for "inspect" (written once, with the final text, and
+        redacted then). The first message also tells that the upstream has answered."""
         self.upstream_answered.set()
         if self._exchange_size > _EXCHANGE_LIMIT:
             return
-        raw = f"event: {message.event}\n" if message.event and message.event != "message" else ""
-        raw += _BASE64_RUN.sub(_base64_marker, f"data: {message.data}")
-        raw = redact(raw)  # an upstream may echo the key, in an error event say
+        data = message.data
+        if len(data) >= _BASE64_MIN:  # shorter data holds no run of base64 to shorten
+            data = _BASE64_RUN.sub(_base64_marker, data)
+        event = message.event
+        raw = f"event: {event}\ndata: {data}" if event and event != "message" else f"data: {data}"
         self._exchange_size += len(raw)
         if self._exchange_size > _EXCHANGE_LIMIT:
             raw = "… (the rest is not kept: the exchange is too long to store)"
@@ -303,12 +331,16 @@ class _Answer:
                 logger.warning("Run %s: an output image was not kept: %s", self.run.pk, error)
         self.image_links.clear()
 
-    async def save_final(self) -> None:
-        self._progress.forget(self)
-        if self._started_write is not None:
-            await self._started_write
-        self.run.exchange = self.exchange
-        await db(services.run_finish)(
+    async def save_final(self, *, draw: bool) -> str | None:
+        """The final write, with the start when no batch has written it yet; and, with
+        `draw`, the message's final rendering, drawn in the same trip to the database
+        thread."""
+        starting = self._progress.forget(self)
+        # An upstream may echo the key back (an error event): none of it is stored.
+        self.run.exchange = redact(self.exchange)
+        return await db(_write_final)(
+            start=self.started_record() if starting else None,
+            draw=draw,
             run=self.run,
             text="".join(self.text),
             reasoning="".join(self.reasoning),
@@ -319,6 +351,16 @@ class _Answer:
             ],
             replay_state=self.replay_state,
         )
+
+
+def _write_final(*, start: dict | None, draw: bool, **final) -> str | None:
+    if start is not None:
+        with transaction.atomic():
+            services.run_save_started(**start)
+            services.run_finish(**final)
+    else:
+        services.run_finish(**final)
+    return rendering.final_message_html(final["run"]) if draw else None
 
 
 async def _execute(run_id: int, loaded: Loaded | None, upstream_answered: asyncio.Event) -> None:
@@ -366,6 +408,11 @@ async def _execute(run_id: int, loaded: Loaded | None, upstream_answered: asynci
 
 async def _finish(answer: _Answer) -> None:
     await answer.fetch_images()
-    await answer.save_final()
+    broker, run = get_broker(), answer.run
+    # Followed here (a page's stream in this process): the final rendering is drawn with
+    # the final write, and the followers take it from there.
+    html = await answer.save_final(draw=broker.followed_here(run.pk))
+    if html is not None:
+        rendering.keep_drawn(("message", run.pk), html)
     # The followers here draw the final message from this run, without reading it back.
-    await get_broker().close(answer.run.pk, finished=answer.run)
+    await broker.close(run.pk, finished=run)

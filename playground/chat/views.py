@@ -20,7 +20,7 @@ from playground.chat.forms import MessageForm, RenameForm, message_form_initial
 from playground.chat.live import get_broker
 from playground.chat.models import Conversation, Run
 from playground.compare.selectors import blind_comparison_hiding
-from playground.core.db import release_request_connection
+from playground.core.db import close_request_connections
 from playground.core.files import stored_file_response
 from playground.core.ids import parse_id
 from playground.core.responses import refusal
@@ -375,7 +375,6 @@ async def page_events(request, page: str):
         raise Http404
     shown = [run_id for value in request.GET.getlist("run") if (run_id := parse_id(value))]
     user, run_ids = await sync_to_async(_user_and_runs)(request, shown)
-    await release_request_connection()  # the stream holds no connection while it waits
     return StreamingHttpResponse(
         page_stream.page_event_stream(
             runs=run_ids,
@@ -388,11 +387,15 @@ async def page_events(request, page: str):
 
 
 def _user_and_runs(request, run_ids: list[int]):
-    """The user, and the runs if they are all theirs (else 404), in one trip to a thread."""
-    owned = selectors.run_ids_owned(user=request.user, ids=run_ids[:20])
+    """The user, and the runs if they are all theirs (else 404), in one trip to a thread;
+    then the stream holds no connection while it waits (core/db.py)."""
+    user = request.user
+    user.pk  # noqa: B018 - read here, in the request's thread, not in the stream
+    owned = selectors.run_ids_owned(user=user, ids=run_ids[:20]) if run_ids else []
     if len(owned) != len(run_ids):
         raise Http404
-    return request.user, owned
+    close_request_connections()
+    return user, owned
 
 
 @require_POST

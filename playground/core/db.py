@@ -14,4 +14,10 @@ async def release_request_connection() -> None:
     request thread's own, so they are closed there (thread-sensitive, `sync_to_async`'s
     default). A read after this opens a fresh one, closed again when the response ends.
     """
-    await sync_to_async(connections.close_all)()
+    await sync_to_async(close_request_connections)()
+
+
+def close_request_connections() -> None:
+    """`release_request_connection` from the request thread's sync code: the view's last
+    reads before its response streams, then this, in one trip to the thread."""
+    connections.close_all()

@@ -95,11 +95,13 @@ class _Decoder:
         self._finished = False
 
     def feed(self, sse: SSEEvent) -> list[ChatEvent]:
-        if sse.data.strip() == "[DONE]":
+        data = sse.data
+        if len(data) < 16 and data.strip() == "[DONE]":
             self.done = True
             return []
         events = _events_from_sse_data(sse)
-        self._finished = self._finished or any(isinstance(event, Finish) for event in events)
+        if not self._finished:
+            self._finished = any(isinstance(event, Finish) for event in events)
         return events
 
     def end(self) -> list[ChatEvent]:
@@ -120,15 +122,16 @@ def _events_from_sse_data(sse: SSEEvent) -> list[ChatEvent]:
 def _events_from_chunk(payload: Mapping[str, Any]) -> list[ChatEvent]:
     """Events of a chunk, first choice only."""
     events: list[ChatEvent] = []
+    # Chunks are parsed JSON: `dict`, whose check is much cheaper than the ABC's, per token.
     for choice in payload.get("choices") or ():
-        if not isinstance(choice, Mapping) or choice.get("index", 0) != 0:
+        if not isinstance(choice, dict) or choice.get("index", 0) != 0:
             continue
         delta = choice.get("delta")
-        if isinstance(delta, Mapping):
+        if isinstance(delta, dict):
             events += _events_from_delta(delta)
         if reason := choice.get("finish_reason"):
             events.append(Finish(str(reason)))
-    if isinstance(usage := payload.get("usage"), Mapping):
+    if isinstance(usage := payload.get("usage"), dict):
         events.append(_usage(usage))
     return events
 
@@ -138,7 +141,8 @@ def _events_from_delta(part: Mapping[str, Any]) -> list[ChatEvent]:
     reasoning = part.get("reasoning_content") or part.get("reasoning")
     if isinstance(reasoning, str) and reasoning:
         events.append(ReasoningDelta(reasoning))
-    if text := content_text(part.get("content")):
+    content = part.get("content")
+    if text := content if type(content) is str else content_text(content):
         events.append(TextDelta(text))
     for position, call in enumerate(part.get("tool_calls") or ()):
         if not isinstance(call, Mapping):

@@ -3,13 +3,17 @@
 import asyncio
 import logging
 import re
+import secrets
 import time
 from contextlib import contextmanager
 
 import pytest
 from django.test.signals import template_rendered
+from django.urls import reverse
 
-from tests.chat.streaming import open_events, read_all, send_message, text_of
+from playground.chat.models import Run
+from playground.nexconn.sse import SSEParser
+from tests.chat.streaming import open_events, page_events_url, read_all, send_message, text_of
 from tests.chat.test_runs import logged_in, run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -108,3 +112,46 @@ def test_answers_streaming_together_share_one_write_per_interval(owner, settings
     message_writes = [s for s in sql if MESSAGE_UPDATE.match(s)]
     batches = len(message_writes) - 5  # one final write per answer
     assert 1 <= batches <= seconds / 0.5 + 2, f"{batches} batches in {seconds:.1f} s"
+
+
+def test_a_short_answer_on_its_page_costs_one_database_job(owner, settings):
+    """An answer that ends within the first interval: its start, its final text and its
+    final rendering for the page go in one transaction, with no empty batch after it; the
+    page's stream still gets the rendering, and "inspect" has the request."""
+    settings.DEBUG = True
+    settings.RUN_FLUSH_INTERVAL_SECONDS = 0.3
+    marks = {}
+
+    async def scenario():
+        client = await logged_in(owner)
+        page = secrets.token_urlsafe(18)
+        stream = await client.get(page_events_url(page=page))
+        content = stream.streaming_content
+        await anext(content)  # listening
+        headers = {"HX-Request": "true", "X-Page-Id": page}
+        data = {"text": "Hi [sim tokens=2 rate=50]", "model": "deepseek-v3", "conversation": ""}
+        marks["sent"] = len(recorder.records)
+        response = await client.post(reverse("chat:send"), data, headers=headers)
+        assert response.status_code == 200 and response["HX-Reswap"] == "none"
+        parser, done = SSEParser(), None
+        async for chunk in content:
+            done = next((e for e in parser.feed(chunk) if e.event.startswith("done-")), None)
+            if done:
+                break
+        await asyncio.sleep(0.6)  # two intervals: any batch would have been written
+        await content.aclose()
+        return done
+
+    with every_log_record() as recorder:
+        done = run_async(scenario)
+    assert "Simulated" in done.data  # the final rendering, on the page's stream
+    after_send = [
+        r.getMessage()
+        for r in recorder.records[marks["sent"] :]
+        if r.name == "django.db.backends" and r.threadName.startswith("run-db")
+    ]
+    begins = [s for s in after_send if "BEGIN" in s]
+    assert len(begins) == 1, after_send  # no empty batch, no write of the start alone
+    assert any('"started_at"' in s for s in after_send), after_send  # the start, with it
+    run = Run.objects.get()
+    assert run.status == Run.Status.DONE and run.started_at and run.request["body"]["messages"]

@@ -75,6 +75,9 @@ class Broker(Protocol):
         its task left it) goes to the followers in this process, so they need not read it
         back."""
 
+    def followed_here(self, run_id: int) -> bool:
+        """Some follower in this process follows the run (a page's stream)."""
+
     # --- Any process --------------------------------------------------------------------
 
     async def is_live(self, run_id: int) -> bool:

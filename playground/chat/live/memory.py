@@ -70,6 +70,10 @@ class InProcessBroker:
             follower.end(finished)
         self._forget_later(run_id)
 
+    def followed_here(self, run_id: int) -> bool:
+        run = self._runs.get(run_id)
+        return bool(run and run.followers)
+
     async def is_live(self, run_id: int) -> bool:
         return run_id in self._runs
 

@@ -298,6 +298,9 @@ class RedisBroker:
 
     # --- Any process --------------------------------------------------------------------
 
+    def followed_here(self, run_id: int) -> bool:
+        return bool(self._followers.get(run_id))
+
     async def is_live(self, run_id: int) -> bool:
         if run_id in self._local:
             return True
