@@ -286,3 +286,20 @@ class HeldRequests:
         self.page.unroute(self._matches)
         expect(self.page.locator(f"{redrawn}:not([data-stale])")).to_be_attached()
         self.page.wait_for_function("() => !document.querySelector('.htmx-request')")
+
+
+def fresh_page(browser):
+    """Another person's browser: no cookies shared with the administrator's page. Like
+    browser_page, it collects script errors (a refused page's status is checked apart)."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    problems = []
+
+    def on_console(message):
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            problems.append(f"console: {message.text}")
+
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("console", on_console)
+    return context, page, problems

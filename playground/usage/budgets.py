@@ -42,7 +42,8 @@ _charged_team: contextvars.ContextVar[int | None] = contextvars.ContextVar(
 
 class LimitExceeded(Exception):
     """A limit refuses the request; `message` says which and when it resets, for the page.
-    `status`: 429 for the rate and running-at-once limits, 403 for money."""
+    `status`: 429 for the rate and running-at-once limits, 402 for money (both drawn in
+    place by htmx: base.html's responseHandling)."""
 
     def __init__(self, message: str, *, status: int):
         super().__init__(message)
@@ -203,7 +204,7 @@ def _admit(*, user_id, kind, source, model, estimate, prompt_tokens=0) -> Reserv
             f"{model} has no price yet, and the administrator allows only priced models while "
             "a spending limit applies. Choose another model, or ask an administrator to price "
             "it.",
-            status=403,
+            status=402,
         )
     media = kind != ANSWER
     scopes = [
@@ -227,7 +228,7 @@ def _admit(*, user_id, kind, source, model, estimate, prompt_tokens=0) -> Reserv
         if spend_limit is not None and (
             used >= spend_limit or used + (estimate or 0) > spend_limit
         ):
-            raise LimitExceeded(_budget_message(who, spend_limit, used, estimate), status=403)
+            raise LimitExceeded(_budget_message(who, spend_limit, used, estimate), status=402)
         if running_limit is not None and running >= running_limit:
             raise LimitExceeded(_running_message(scope, limits, media, running_limit), status=429)
     reservation = Reservation.objects.create(

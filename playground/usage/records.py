@@ -34,8 +34,9 @@ def _write(*, source: str, reservation: Reservation | None, owner_id=None, **fie
     with transaction.atomic():
         if reservation is not None:
             Reservation.objects.filter(pk=reservation.pk).delete()
+        now = timezone.now()
         UsageRecord.objects.bulk_create(
-            [UsageRecord(source=source, ended_at=timezone.now(), **fields)],
+            [UsageRecord(source=source, ended_at=now, ended_on=timezone.localdate(now), **fields)],
             ignore_conflicts=True,
         )
 

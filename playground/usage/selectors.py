@@ -9,14 +9,12 @@ query whatever the number of rows, so the page costs the same at ten rows as at 
 import calendar
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
 from django.http import Http404
-from django.utils import timezone
 
 from playground.chat.models import ModelPrice
 from playground.teams.models import Membership, Team
@@ -39,14 +37,6 @@ class Period:
     @property
     def days(self) -> list[date]:
         return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
-
-    def bounds(self) -> tuple[datetime, datetime]:
-        """From the first day's midnight to the midnight after the last day."""
-        zone = timezone.get_current_timezone()
-        return (
-            datetime.combine(self.start, time.min, tzinfo=zone),
-            datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=zone),
-        )
 
     def __str__(self) -> str:
         if self.start == self.end:
@@ -143,8 +133,7 @@ def scope_get(*, viewer: AbstractBaseUser, value: str) -> Scope:
 
 def records_for(*, viewer: AbstractBaseUser, scope: Scope, period: Period) -> QuerySet:
     """The usage records of the scope in the period, checked again against the viewer."""
-    start, end = period.bounds()
-    records = UsageRecord.objects.filter(ended_at__gte=start, ended_at__lt=end)
+    records = UsageRecord.objects.filter(ended_on__range=(period.start, period.end))
     if scope.is_mine:
         return records.filter(user=viewer)
     if scope.is_all and _is_admin(viewer):
@@ -273,7 +262,7 @@ def usage_for(*, viewer: AbstractBaseUser, scope: Scope, period: Period) -> Usag
     """The viewer's view of the scope's usage in the period. A fixed number of queries: one
     per breakdown (the totals are the days' sum), plus one for the currency."""
     records = records_for(viewer=viewer, scope=scope, period=period)
-    days = {row["day"]: _from_row(row) for row in _grouped(records, day=TruncDate("ended_at"))}
+    days = {row["day"]: _from_row(row) for row in _grouped(records, day=F("ended_on"))}
     total = _added(days.values())  # the days hold every row: no second pass over them
     usage = Usage(
         scope=scope,
@@ -343,7 +332,7 @@ def csv_rows(*, viewer: AbstractBaseUser, scope: Scope, period: Period) -> Itera
     rows = _grouped(
         records,
         "model",
-        day=TruncDate("ended_at"),
+        day=F("ended_on"),
         username=F("user__username"),
         team_name=F("team__name"),
     ).order_by("day", "model", "username", "team_name")

@@ -145,7 +145,6 @@ document.addEventListener("click", async (event) => {
     403: "That was refused. Your session may have ended: reload the page, sign in again if asked, and try again.",
     404: "That is no longer there. It may have been deleted; reload the page to see what is.",
     413: "That is too large to upload.",
-    429: "Too many requests at once. Wait a moment, then try again.",
     503: "The server is busy right now. Wait a moment, then try again; nothing you typed was lost.",
   };
   let failed = null; // the element whose request failed: its next success clears the notice

@@ -6,26 +6,9 @@ from playwright.sync_api import expect
 
 from playground.accounts.models import Invitation
 from playground.teams.models import Membership, Team
-from tests.conftest import PASSWORD, signup_in_browser
+from tests.conftest import PASSWORD, fresh_page, signup_in_browser
 
 pytestmark = pytest.mark.browser
-
-
-def fresh_page(browser):
-    """Another person's browser: no cookies shared with the administrator's page. Like
-    browser_page, it collects script errors (a refused page's status is checked apart)."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    problems = []
-
-    def on_console(message):
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            problems.append(f"console: {message.text}")
-
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on("console", on_console)
-    return context, page, problems
 
 
 def test_an_invited_colleague_signs_up_through_the_link_and_lands_in_the_team(

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from playground.usage.models import UsageRecord
 
@@ -24,12 +25,13 @@ def usage_record(user, *, team=None, when=None, save=True, **fields) -> UsageRec
         "cost": Decimal("0.01"),
         **fields,
     }
-    now = datetime.now(UTC)
+    ended_at = when or datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
     record = UsageRecord(
         user=user,
         team=team,
         source=f"test:{next(_sources)}",
-        ended_at=when or now.replace(hour=12, minute=0, second=0, microsecond=0),
+        ended_at=ended_at,
+        ended_on=timezone.localdate(ended_at),
         **fields,
     )
     if save:

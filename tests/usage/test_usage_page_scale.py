@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.db.models.functions import TruncDate
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -76,10 +75,7 @@ def test_the_same_queries_at_ten_rows_and_at_a_hundred_thousand(
         print(f"{view} {query}: {count} queries, {seconds:.2f}s")  # shown with -s
         if view == "usage:export":
             groups = (
-                UsageRecord.objects.annotate(day=TruncDate("ended_at"))
-                .values("day", "model", "user", "team")
-                .distinct()
-                .count()
+                UsageRecord.objects.values("ended_on", "model", "user", "team").distinct().count()
             )
             assert body.count(b"\n") == 1 + groups  # the header, then a row per group
     # The page says what it summed: every row of the 90 days is in the total.

@@ -101,7 +101,7 @@ def test_twenty_parallel_sends_with_room_for_five_start_exactly_five(owner, limi
         outcomes = list(pool.map(attempt, range(20)))
 
     assert outcomes.count("started") == 5, outcomes
-    assert set(outcomes) - {"started"} == {403 if limit == "monthly spend" else 429}
+    assert set(outcomes) - {"started"} == {402 if limit == "monthly spend" else 429}
     assert Run.objects.count() == 5 and Reservation.objects.count() == 5
 
 
@@ -112,7 +112,7 @@ def test_a_used_up_personal_budget_refuses_the_send_in_place(owner_client, owner
     Limit.objects.create(user=owner, monthly_spend=Decimal(5))
     spent("5.00", user=owner)
     response = post_send(owner_client, "Keep this text")
-    assert response.status_code == 403
+    assert response.status_code == 402
     page = text(response)
     assert f"Your monthly budget of $5.00 is used up; {resets()}." in page
     assert "Keep this text" in page  # the composer keeps what was typed
@@ -124,7 +124,7 @@ def test_an_estimate_over_what_is_left_says_both(owner_client, owner):
     Limit.objects.create(user=owner, monthly_spend=Decimal(5))
     spent("4.60", user=owner)
     response = post_send(owner_client, **{f"{PREFIX}max_tokens": "1000"})
-    assert response.status_code == 403
+    assert response.status_code == 402
     assert "could cost up to $1.00" in text(response)
     assert "monthly budget of $5.00 has $0.40 left" in text(response)
     assert not upstream_calls()
@@ -135,7 +135,7 @@ def test_a_used_up_team_budget_refuses_every_member(client, other_user, team, ow
     spent("50", user=owner, team=team)  # the owner spent it all
     client.force_login(other_user)
     response = post_send(client)
-    assert response.status_code == 403
+    assert response.status_code == 402
     assert f"Your team's monthly budget of $50.00 is used up; {resets()}." in (text(response))
     assert not Run.objects.exists() and not upstream_calls()
 
@@ -199,7 +199,7 @@ def test_regenerate_and_retry_over_a_limit_are_refused(owner_client, owner):
     )
     retry = owner_client.post(reverse("chat:run-retry", args=[run.pk]), **HTMX)
     for response in (regenerate, retry):
-        assert response.status_code == 403
+        assert response.status_code == 402
         assert "Your monthly budget of $1.00 is used up" in text(response)
     assert Run.objects.count() == 1 and not upstream_calls()
 
@@ -237,7 +237,7 @@ def test_unpriced_models_blocked_by_the_admins_rule(owner_client, owner):
     BudgetPolicy.objects.create(unpriced=UnpricedRule.BLOCK)
     Limit.objects.create(user=owner, monthly_spend=Decimal(10))
     response = post_send(owner_client)
-    assert response.status_code == 403
+    assert response.status_code == 402
     assert f"{MODEL} has no price yet" in text(response)
     assert not Run.objects.exists() and not upstream_calls()
 
