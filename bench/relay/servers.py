@@ -167,6 +167,7 @@ def base_env(tmp: str, sim_port: int) -> dict[str, str]:
         "SECURE_SSL_REDIRECT": "false",
         "SESSION_COOKIE_SECURE": "false",
         "CSRF_COOKIE_SECURE": "false",
+        "SIGNUP_POLICY": "open",  # every worker's client signs up an account of its own
     }
 
 

@@ -108,10 +108,12 @@ def attachment_get(*, user: AbstractBaseUser, pk: int) -> Attachment:
 
 
 def conversation_totals(*, conversation: Conversation) -> dict:
-    """Answers, tokens and cost of the whole conversation, every branch included."""
+    """Answers, tokens and cost of the whole conversation, every branch included;
+    `not_priced` counts the ended answers that have no cost (the page says so)."""
     return Run.objects.filter(message__conversation=conversation).aggregate(
         answers=Count("id"),
         input_tokens=Sum("input_tokens"),
         output_tokens=Sum("output_tokens"),
-        cost=Sum("cost"),
+        spent=Sum("cost"),
+        not_priced=Count("id", filter=Q(cost__isnull=True) & ~Q(status__in=Run.ACTIVE)),
     )

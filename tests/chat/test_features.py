@@ -348,6 +348,12 @@ def test_cost_and_totals_follow_the_administrators_prices(owner):
     assert f"${format(run.cost.normalize(), 'f')}" in page  # the answer's own cost
     total = (run.cost + second.cost).normalize()
     assert f"${format(total, 'f')} in all" in page  # and the conversation's
+    assert "not priced" not in page
+
+    ModelPrice.objects.all().delete()  # an answer of a model without a price: said so
+    ask(owner, "Unpriced [sim tokens=10]", conversation_id=run.message.conversation_id)
+    page = logged_in(owner).get(reverse("chat:conversation", args=[run.message.conversation_id]))
+    assert f"${format(total, 'f')} in all · 1 not priced" in page.content.decode()
 
 
 def test_a_price_the_administrator_changes_applies_to_the_next_answer(owner):
