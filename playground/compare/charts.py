@@ -5,12 +5,10 @@ the light and the dark theme. Text is escaped here; callers mark the returned SV
 The same input always gives the same bytes.
 """
 
-import hashlib
-import html
 import math
-import re
 
-_FONT_SIZE = 12
+from playground.core import svg
+
 _CHAR_WIDTH = 7.0  # a generous average for the system UI font at 12px: labels never overlap
 _ROW_HEIGHT = 24
 _BAR_HEIGHT = 14
@@ -20,9 +18,7 @@ _GAP = 8
 _LABEL_SHARE = 0.4  # the label column never takes more of the width than this
 _TICK_SPACING = 50  # pixels between marked axis values, so their numbers never touch
 _NOT_AVAILABLE = "n/a"
-_MUTED = ' fill-opacity="0.6"'
 # Characters XML 1.0 forbids even when escaped; a hostile label must not break the parse.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def bar_chart_svg(
@@ -35,14 +31,14 @@ def bar_chart_svg(
     description = "; ".join(
         f"{label}: {text}" for (label, _), text in zip(bars, texts, strict=True)
     )
-    chart_id = _chart_id("bar", title, unit, bars, width)
+    chart_id = svg.chart_id("bar", title, unit, bars, width)
     height = _HEADER_HEIGHT + max(len(bars), 1) * _ROW_HEIGHT
     parts = [
-        _svg_open(chart_id, width, height, title, description or "No data yet."),
-        _text(0, _HEADER_HEIGHT / 2, title, ' font-weight="600"'),
+        svg.svg_open(chart_id, width, height, title, description or "No data yet."),
+        svg.text(0, _HEADER_HEIGHT / 2, title, ' font-weight="600"'),
     ]
     if not bars:
-        parts.append(_text(0, _HEADER_HEIGHT + _ROW_HEIGHT / 2, "No data yet.", _MUTED))
+        parts.append(svg.text(0, _HEADER_HEIGHT + _ROW_HEIGHT / 2, "No data yet.", svg.MUTED))
         return "".join([*parts, "</svg>"])
     label_width = _label_width([label for label, _ in bars], width)
     value_width = max(len(text) for text in texts) * _CHAR_WIDTH + _GAP
@@ -57,7 +53,9 @@ def bar_chart_svg(
         length = track_length * value / largest if value is not None and value > 0 else 0.0
         if value is not None:
             parts.append(_rect("chart-bar", track_start, top, length, "0.75"))
-        parts.append(_text(track_start + length + 4, middle, text, _MUTED if value is None else ""))
+        parts.append(
+            svg.text(track_start + length + 4, middle, text, svg.MUTED if value is None else "")
+        )
     return "".join([*parts, "</svg>"])
 
 
@@ -70,14 +68,14 @@ def interval_chart_svg(*, rows: list[tuple[str, float, float, float]], width: in
         f"{label}: {_whole(score)}, 95% interval {_whole(low)} to {_whole(high)}"
         for label, score, low, high in rows
     )
-    chart_id = _chart_id("interval", rows, width)
+    chart_id = svg.chart_id("interval", rows, width)
     height = _HEADER_HEIGHT + max(len(rows), 1) * _ROW_HEIGHT + _AXIS_HEIGHT
     parts = [
-        _svg_open(chart_id, width, height, title, description or "No votes yet."),
-        _text(0, _HEADER_HEIGHT / 2, title, ' font-weight="600"'),
+        svg.svg_open(chart_id, width, height, title, description or "No votes yet."),
+        svg.text(0, _HEADER_HEIGHT / 2, title, ' font-weight="600"'),
     ]
     if not rows:
-        parts.append(_text(0, _HEADER_HEIGHT + _ROW_HEIGHT / 2, "No votes yet.", _MUTED))
+        parts.append(svg.text(0, _HEADER_HEIGHT + _ROW_HEIGHT / 2, "No votes yet.", svg.MUTED))
         return "".join([*parts, "</svg>"])
     label_width = _label_width([label for label, *_ in rows], width)
     value_width = max(len(text) for text in texts) * _CHAR_WIDTH + _GAP
@@ -95,42 +93,26 @@ def interval_chart_svg(*, rows: list[tuple[str, float, float, float]], width: in
     plot_bottom = _HEADER_HEIGHT + len(rows) * _ROW_HEIGHT
     for tick in ticks:
         parts.append(
-            f'<line class="chart-grid" x1="{_px(x(tick))}" y1="{_HEADER_HEIGHT}" '
-            f'x2="{_px(x(tick))}" y2="{plot_bottom}" stroke="currentColor" '
+            f'<line class="chart-grid" x1="{svg.px(x(tick))}" y1="{_HEADER_HEIGHT}" '
+            f'x2="{svg.px(x(tick))}" y2="{plot_bottom}" stroke="currentColor" '
             'stroke-opacity="0.15"/>'
         )
         parts.append(
-            _text(x(tick), plot_bottom + _AXIS_HEIGHT / 2, _whole(tick), ' text-anchor="middle"')
+            svg.text(x(tick), plot_bottom + _AXIS_HEIGHT / 2, _whole(tick), ' text-anchor="middle"')
         )
     for row, ((label, score, low, high), text) in enumerate(zip(rows, texts, strict=True)):
         middle = _HEADER_HEIGHT + (row + 0.5) * _ROW_HEIGHT
         parts.append(_label(label, label_width, middle))
         parts.append(
-            f'<line class="chart-interval" x1="{_px(x(low))}" y1="{_px(middle)}" '
-            f'x2="{_px(x(high))}" y2="{_px(middle)}" stroke="currentColor" '
+            f'<line class="chart-interval" x1="{svg.px(x(low))}" y1="{svg.px(middle)}" '
+            f'x2="{svg.px(x(high))}" y2="{svg.px(middle)}" stroke="currentColor" '
             'stroke-opacity="0.5" stroke-width="3" stroke-linecap="round"/>'
         )
         parts.append(
-            f'<circle class="chart-score" cx="{_px(x(score))}" cy="{_px(middle)}" r="4.5"/>'
+            f'<circle class="chart-score" cx="{svg.px(x(score))}" cy="{svg.px(middle)}" r="4.5"/>'
         )
-        parts.append(_text(plot_start + plot_length + _GAP, middle, text))
+        parts.append(svg.text(plot_start + plot_length + _GAP, middle, text))
     return "".join([*parts, "</svg>"])
-
-
-def _svg_open(chart_id: str, width: int, height: int, title: str, description: str) -> str:
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" '
-        f'font-family="system-ui, sans-serif" font-size="{_FONT_SIZE}" fill="currentColor">'
-        f'<title id="{chart_id}-title">{_escape(title)}</title>'
-        f'<desc id="{chart_id}-desc">{_escape(description)}</desc>'
-    )
-
-
-def _chart_id(*content: object) -> str:
-    """An id that differs between the charts of one page and never changes for one chart."""
-    return "chart-" + hashlib.sha256(repr(content).encode()).hexdigest()[:10]
 
 
 def _label_width(labels: list[str], width: int) -> float:
@@ -143,24 +125,18 @@ def _label(label: str, label_width: float, middle: float) -> str:
     and keeps its full text as a tooltip."""
     fits = max(int(label_width // _CHAR_WIDTH), 1)
     if len(label) <= fits:
-        return _text(label_width, middle, label, ' text-anchor="end"')
+        return svg.text(label_width, middle, label, ' text-anchor="end"')
     return (
-        f'<text x="{_px(label_width)}" y="{_px(middle)}" dominant-baseline="middle" '
-        f'text-anchor="end"><title>{_escape(label)}</title>{_escape(label[: fits - 1])}…</text>'
+        f'<text x="{svg.px(label_width)}" y="{svg.px(middle)}" dominant-baseline="middle" '
+        f'text-anchor="end"><title>{svg.escape(label)}</title>'
+        f"{svg.escape(label[: fits - 1])}…</text>"
     )
 
 
 def _rect(kind: str, x: float, top: float, length: float, opacity: str) -> str:
     return (
-        f'<rect class="{kind}" x="{_px(x)}" y="{_px(top)}" width="{_px(length)}" '
+        f'<rect class="{kind}" x="{svg.px(x)}" y="{svg.px(top)}" width="{svg.px(length)}" '
         f'height="{_BAR_HEIGHT}" rx="2" fill-opacity="{opacity}"/>'
-    )
-
-
-def _text(x: float, middle: float, content: str, attributes: str = "") -> str:
-    return (
-        f'<text x="{_px(x)}" y="{_px(middle)}" dominant-baseline="middle"{attributes}>'
-        f"{_escape(content)}</text>"
     )
 
 
@@ -183,25 +159,8 @@ def _finite(value: float | None) -> float | None:
 
 
 def _with_unit(value: float, unit: str) -> str:
-    return f"{_number(value)} {unit}" if unit else _number(value)
-
-
-def _number(value: float) -> str:
-    """Three significant digits, but never fewer than the whole part: 0.00123, 3.14, 85.2,
-    1,234."""
-    if value == 0:
-        return "0"
-    decimals = max(0, 2 - math.floor(math.log10(abs(value))))
-    return f"{value:,.{decimals}f}"
+    return f"{svg.number(value)} {unit}" if unit else svg.number(value)
 
 
 def _whole(value: float) -> str:
     return f"{value:.0f}"
-
-
-def _px(value: float) -> str:
-    return f"{value:.1f}"
-
-
-def _escape(text: str) -> str:
-    return html.escape(_NOT_XML.sub("", text), quote=True)

@@ -1,6 +1,6 @@
 """The Usage page's chart: one column per day, drawn on the server as SVG.
 
-It is drawn as the compare charts are (playground/compare/charts.py, whose helpers it uses):
+It is drawn as the compare charts are (both draw with playground/core/svg.py):
 in `currentColor`, no inline style, text escaped, a <title> and <desc> for screen readers, and
 the same bytes for the same input. Each column carries its own <title>, a tooltip with the
 day and its value.
@@ -9,15 +9,7 @@ day and its value.
 import math
 from collections.abc import Callable
 
-from playground.compare.charts import (
-    _MUTED,
-    _chart_id,
-    _escape,
-    _number,
-    _px,
-    _svg_open,
-    _text,
-)
+from playground.core import svg
 
 _HEADER = 28
 _PLOT = 150
@@ -42,22 +34,24 @@ def column_chart_svg(
     values = [max(value, 0.0) if math.isfinite(value) else 0.0 for *_, value in columns]
     largest = max(values, default=0.0)
     texts = [written(value) for value in values]
-    chart_id = _chart_id("columns", title, unit, columns, width)
+    chart_id = svg.chart_id("columns", title, unit, columns, width)
     height = _HEADER + _PLOT + _AXIS
-    parts = [_svg_open(chart_id, width, height, title, _describe(columns, values, texts))]
-    parts.append(_text(0, _HEADER / 2, title, ' font-weight="600"'))
+    parts = [svg.svg_open(chart_id, width, height, title, _describe(columns, values, texts))]
+    parts.append(svg.text(0, _HEADER / 2, title, ' font-weight="600"'))
     if not columns or largest == 0:
-        parts.append(_text(0, _HEADER + _PLOT / 2, "Nothing used in this period.", _MUTED))
+        parts.append(svg.text(0, _HEADER + _PLOT / 2, "Nothing used in this period.", svg.MUTED))
         return "".join([*parts, "</svg>"])
     scale_text = written(largest)
     plot_start = len(scale_text) * _CHAR_WIDTH + _GAP
     plot_width = width - plot_start
     bottom = _HEADER + _PLOT
-    parts.append(_text(plot_start - _GAP, _HEADER + 6, scale_text, ' text-anchor="end"' + _MUTED))
-    parts.append(_text(plot_start - _GAP, bottom - 6, "0", ' text-anchor="end"' + _MUTED))
+    parts.append(
+        svg.text(plot_start - _GAP, _HEADER + 6, scale_text, ' text-anchor="end"' + svg.MUTED)
+    )
+    parts.append(svg.text(plot_start - _GAP, bottom - 6, "0", ' text-anchor="end"' + svg.MUTED))
     for y in (_HEADER, bottom):
         parts.append(
-            f'<line class="chart-grid" x1="{_px(plot_start)}" y1="{y}" x2="{width}" y2="{y}" '
+            f'<line class="chart-grid" x1="{svg.px(plot_start)}" y1="{y}" x2="{width}" y2="{y}" '
             'stroke="currentColor" stroke-opacity="0.2"/>'
         )
     pitch = plot_width / len(columns)
@@ -70,20 +64,20 @@ def column_chart_svg(
         left = plot_start + index * pitch + (pitch - bar) / 2
         length = _PLOT * value / largest
         parts.append(
-            f'<rect class="chart-bar" x="{_px(left)}" y="{_px(bottom - length)}" '
-            f'width="{_px(bar)}" height="{_px(length)}" fill-opacity="0.75">'
-            f"<title>{_escape(f'{full}: {text}')}</title></rect>"
+            f'<rect class="chart-bar" x="{svg.px(left)}" y="{svg.px(bottom - length)}" '
+            f'width="{svg.px(bar)}" height="{svg.px(length)}" fill-opacity="0.75">'
+            f"<title>{svg.escape(f'{full}: {text}')}</title></rect>"
         )
         # The first and last days are always named; the others when there is room.
         if index in (0, last) or (index % every == 0 and last - index >= every):
             anchor = "start" if index == 0 else "end" if index == last else "middle"
             x = left if index == 0 else left + bar if index == last else left + bar / 2
-            parts.append(_text(x, bottom + _AXIS / 2, short, f' text-anchor="{anchor}"'))
+            parts.append(svg.text(x, bottom + _AXIS / 2, short, f' text-anchor="{anchor}"'))
     return "".join([*parts, "</svg>"])
 
 
 def _amount(value: float, unit: str) -> str:
-    return f"{_number(value)} {unit}" if unit else _number(value)
+    return f"{svg.number(value)} {unit}" if unit else svg.number(value)
 
 
 def _describe(columns, values: list[float], texts: list[str]) -> str:
