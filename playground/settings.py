@@ -79,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "playground.core.context_processors.site",
+                "playground.core.context_processors.preferences",
             ],
         },
     },

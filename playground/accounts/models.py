@@ -156,3 +156,24 @@ class InstanceKeyAccess(models.Model):
     def __str__(self):
         allowed = "may" if self.may_use_instance_key else "may not"
         return f"{self.user} {allowed} use the instance key"
+
+
+class Theme(models.TextChoices):
+    SYSTEM = "system", "System"
+    LIGHT = "light", "Light"
+    DARK = "dark", "Dark"
+
+
+class Preference(models.Model):
+    """How one person likes the pages laid out, kept across browsers. A missing row means
+    the defaults below."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    theme = models.CharField(max_length=8, choices=Theme.choices, default=Theme.SYSTEM)
+    settings_panel_open = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"preferences of user {self.user_id}"

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from playground.accounts.models import Invitation, Policy, SignupPolicy, StoredKey
+from playground.accounts.models import Invitation, Policy, Preference, SignupPolicy, StoredKey
 from playground.teams.models import Membership, Team
 from playground.teams.selectors import owned_teams, team_get
 
@@ -120,3 +120,10 @@ def team_for_key(*, user: AnyUser, pk: int) -> Team:
     if team.my_role != Membership.Role.OWNER:
         raise PermissionDenied("Only the team's owners can change its API key.")
     return team
+
+
+def preference_for(*, user: AnyUser) -> Preference:
+    """The person's saved layout choices, or the defaults (unsaved) when none were saved."""
+    if not user.is_authenticated:
+        return Preference()
+    return Preference.objects.filter(user=user).first() or Preference(user=user)

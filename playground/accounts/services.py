@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from playground.accounts import selectors
-from playground.accounts.models import Invitation, Policy
+from playground.accounts.models import Invitation, Policy, Preference
 from playground.chat import services as chat_services
 from playground.chat.live import get_broker
 from playground.chat.models import Run
@@ -219,3 +219,9 @@ def logins_unlock(*, usernames: list[str]) -> int:
     """Clear the failed logins counted against these accounts (django-axes), from any
     address; returns how many records went."""
     return sum(axes_reset(username=username) for username in usernames)
+
+
+def preference_save(*, user: AbstractUser, **changes) -> Preference:
+    """Keep the person's layout choices (theme, settings panel) for every browser they use."""
+    preference, _ = Preference.objects.update_or_create(user=user, defaults=changes)
+    return preference
