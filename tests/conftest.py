@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from django.conf import settings
+from django.test import override_settings
 from django_tasks_db.management.commands.db_worker import Worker
 from playwright.sync_api import expect
 
@@ -30,6 +31,15 @@ def _static_files_from_source():
     }
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Django's default hasher takes most of a second per password on purpose; tests create
+    and log in many users, so they use a fast one (Django's testing docs advise it). No
+    test is about the hashing itself."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -49,8 +49,6 @@ def data(owner, django_user_model, settings, tmp_path):
     """A user with one of everything: a conversation, a comparison (one of whose column
     chats was deleted), a studio job, a team, an invitation to it and a file."""
     settings.MEDIA_ROOT = tmp_path
-    # The password form is walked too: each check of the old password should not take long.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     owner.set_password(PASSWORD)
     owner.save()
     member = django_user_model.objects.create_user(username="bob", password="x" * 12)
