@@ -27,7 +27,7 @@ install: $(BIN)/.installed
 	@echo "Created .env (demo mode: no NEXCONN_API_KEY set)."
 
 # `make run` serves the app as it is deployed: DEBUG off, static files collected and served
-# by WhiteNoise. `make dev` is the same with DEBUG on (error pages with tracebacks, static
+# by ServeStatic. `make dev` is the same with DEBUG on (error pages with tracebacks, static
 # files read from the source folders), for development. Either wins over DEBUG in .env.
 run: export DEBUG = false
 dev: export DEBUG = true

@@ -45,11 +45,13 @@ INSTALLED_APPS = [
     "axes",
 ]
 
-# Django's own middleware, and WhiteNoise's right after SecurityMiddleware as its
-# documentation sets it up (docs/deploy.md): what is named here is what runs.
+# Django's own middleware, and ServeStatic's right after SecurityMiddleware as its
+# documentation sets it up (docs/deploy.md): what is named here is what runs. ServeStatic is
+# WhiteNoise's maintained fork with an async middleware: WhiteNoise's is sync only, a thread
+# hop on every request under ASGI (bench/README.md has the side-by-side figure).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "servestatic.middleware.ServeStaticMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -188,11 +190,11 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "servestatic.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
+SERVESTATIC_USE_FINDERS = env.bool("SERVESTATIC_USE_FINDERS", default=DEBUG)
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"  # never routed: stored files are served by the owner's views only
 

@@ -29,8 +29,8 @@ def _static_files_from_source():
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    settings.WHITENOISE_USE_FINDERS = True
-    settings.WHITENOISE_AUTOREFRESH = True
+    settings.SERVESTATIC_USE_FINDERS = True
+    settings.SERVESTATIC_AUTOREFRESH = True
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -163,7 +163,7 @@ def base_env(tmp: str, sim_port: int) -> dict[str, str]:
         "NEXCONN_BASE_URL": f"http://{HOST}:{sim_port}",
         "DATABASE_URL": database,
         "STATIC_ROOT": f"{tmp}/static",  # DEBUG=false needs the manifest of collectstatic
-        "WHITENOISE_USE_FINDERS": "true",
+        "SERVESTATIC_USE_FINDERS": "true",
         "SECURE_SSL_REDIRECT": "false",
         "SESSION_COOKIE_SECURE": "false",
         "CSRF_COOKIE_SECURE": "false",
