@@ -270,8 +270,13 @@ def usage_for(*, viewer: AbstractBaseUser, scope: Scope, period: Period) -> Usag
         currency=currency(),
         total=total,
         by_day=[(day, days.get(day) or Sums()) for day in period.days],
+        # A comparison turn's marker row names all its models and holds nothing of its own:
+        # its answers and jobs have rows of their own under each model.
         by_model=_biggest_first(
-            [_from_row(row, label=row["model"]) for row in _grouped(records, "model")]
+            [
+                _from_row(row, label=row["model"])
+                for row in _grouped(records.exclude(kind=UsageRecord.Kind.COMPARISON), "model")
+            ]
         ),
     )
     if scope.is_mine:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from playground.chat.models import ModelPrice
-from playground.usage.models import KeySource
+from playground.usage.models import KeySource, UsageRecord
 
 pytestmark = pytest.mark.django_db
 
@@ -230,6 +230,17 @@ def test_models_are_listed_biggest_spend_first(client, owner, record):
     assert table.index("<code>big</code>") < table.index("<code>small</code>")
     assert table.index("<code>small</code>") < table.index("<code>free</code>")
     assert "<td>$10.00</td><td>2</td>" in table
+
+
+def test_a_comparison_turns_marker_is_not_listed_as_a_model(client, owner, record):
+    record(owner, model="big", cost=Decimal("5"))
+    record(owner, model="small", cost=Decimal("1"))
+    marker = {"kind": UsageRecord.Kind.COMPARISON, "requests": 0, "cost": None}
+    record(owner, model="big, small", **marker)
+    client.force_login(owner)
+    table = section(page(client)[1], "By model")
+    assert "<code>big</code>" in table
+    assert "big, small" not in table
 
 
 def test_a_user_sees_only_their_own_tables(client, member, team, record):
