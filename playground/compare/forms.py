@@ -51,6 +51,9 @@ class ComparisonForm(forms.Form):
             (r, f"{r} {RATIO_NAMES[r]}" if r in RATIO_NAMES else r) for r in SHARED_IMAGE_RATIOS
         ],
         label="Aspect ratio, for every model",
+        error_messages={
+            "invalid_choice": "Pick one of the listed shapes: every model makes those."
+        },
         help_text="Each model makes one picture of this shape and the same size, so none "
         "gets an edge from a bigger or differently framed image.",
     )

@@ -14,7 +14,8 @@
       if (document.querySelector(`.compare__cell[data-turn="${turn}"][data-active]`)) continue;
       delete form.dataset.voteLock;
       form.querySelectorAll("button[disabled]").forEach((button) => { button.disabled = false; });
-      form.querySelector(".vote-form__lock")?.remove();
+      const note = form.querySelector(".vote-form__lock");
+      if (note) note.textContent = "Every answer has finished: votes are open.";
     }
     if (!document.querySelector("form[data-vote-lock]")) watcher?.disconnect();
   }

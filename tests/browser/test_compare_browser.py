@@ -80,7 +80,7 @@ def test_compare_on_a_phone_and_a_laptop_votes_open_when_every_answer_ends(brows
     expect(tie).to_be_enabled(timeout=15_000)
     expect(page.locator(".compare__cell .metrics")).to_have_count(3)
     assert page.evaluate("() => window.notReloaded === true")  # opened in place
-    expect(page.get_by_text("Votes open once every answer has finished.")).to_have_count(0)
+    expect(page.get_by_role("status").filter(has_text="votes are open")).to_be_visible()
     _no_sideways_scroll(page)
     tie.click()
     expect(page.get_by_text("You voted: Tie.")).to_be_visible()

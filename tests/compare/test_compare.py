@@ -432,7 +432,7 @@ def test_an_aspect_ratio_a_model_cannot_make_is_explained(owner):
         },
     )
     assert response.status_code == 400
-    assert "Select a valid choice" in response.content.decode()
+    assert "Pick one of the listed shapes: every model makes those." in response.content.decode()
     assert (
         'name="prompt"' in response.content.decode() and "A lighthouse" in response.content.decode()
     )
