@@ -35,3 +35,16 @@
     unlockFinishedTurns();
   });
 })();
+
+// Where the browser gives no clipboard (a page served over plain http from another
+// machine), Copy selects the link instead, ready for Ctrl+C / ⌘C. app.js copies otherwise.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest(".share-link__copy");
+  if (!button || navigator.clipboard) return;
+  const address = document.querySelector(button.dataset.copy);
+  if (!address) return;
+  const range = document.createRange();
+  range.selectNodeContents(address);
+  getSelection().removeAllRanges();
+  getSelection().addRange(range);
+});
