@@ -6,15 +6,20 @@ from django import forms
 from playground.chat import panel
 from playground.chat.forms import MAX_MESSAGE_CHARS, TOO_LONG
 from playground.chat.services import chat_models_cached
-from playground.compare.models import Comparison
+from playground.compare.models import SHARED_IMAGE_RATIOS, Comparison
 from playground.compare.services import MAX_CHAT_COLUMNS, MAX_IMAGE_COLUMNS, ColumnSpec
 from playground.nexconn import catalog
-from playground.nexconn.media.catalog import image_models
+from playground.nexconn.media.catalog import image_models, media_model
 from playground.nexconn.protocols import default_protocol_for, protocols_for
 from playground.teams.selectors import teams_for
 
 CHAT_SLOTS = range(MAX_CHAT_COLUMNS)
 IMAGE_SLOTS = range(MAX_IMAGE_COLUMNS)
+RATIO_NAMES = {"1:1": "square", "16:9": "wide", "9:16": "tall", "21:9": "very wide"}
+# Every image model that lets one choose a size is asked for this one (the only size some of
+# them make), so no column gets the edge of a bigger, sharper picture.
+SHARED_IMAGE_SIZE = "1K"
+SIZE_FIELDS = ("image_size", "resolution")
 
 
 def column_prefix(index: int) -> str:
@@ -39,6 +44,19 @@ class ComparisonForm(forms.Form):
         error_messages={"required": "Type a prompt first.", "max_length": TOO_LONG},
         help_text="Every model gets the same prompt; follow-ups go to all of them.",
     )
+    aspect_ratio = forms.ChoiceField(
+        required=False,
+        initial="1:1",
+        choices=[
+            (r, f"{r} {RATIO_NAMES[r]}" if r in RATIO_NAMES else r) for r in SHARED_IMAGE_RATIOS
+        ],
+        label="Aspect ratio, for every model",
+        error_messages={
+            "invalid_choice": "Pick one of the listed shapes: every model makes those."
+        },
+        help_text="Each model makes one picture of this shape and the same size, so none "
+        "gets an edge from a bigger or differently framed image.",
+    )
     title = forms.CharField(required=False, max_length=200)
     blind = forms.BooleanField(
         required=False,
@@ -59,7 +77,7 @@ class ComparisonForm(forms.Form):
             (pk, f"Team {team.name}") for pk, team in self.teams.items()
         ]
         models = chat_models_cached()
-        model_ids = models.ids
+        model_ids = self.chat_model_ids = models.ids
         self.models_notice = models.notice  # shown above the model pickers
         chat_choices = [("", "—")] + [(model_id, model_id) for model_id in model_ids]
         for index in CHAT_SLOTS:
@@ -96,7 +114,7 @@ class ComparisonForm(forms.Form):
         if cleaned.get("kind") == Comparison.Kind.IMAGE:
             for index in IMAGE_SLOTS:
                 if model_id := cleaned.get(f"image_model_{index}"):
-                    self.columns.append(ColumnSpec(model=model_id))
+                    self.columns.append(self._image_column(index, model_id))
         else:
             for index in CHAT_SLOTS:
                 if model_id := cleaned.get(f"model_{index}"):
@@ -113,6 +131,23 @@ class ComparisonForm(forms.Form):
         if protocol not in {p.id for p in protocols_for(model_id)}:
             protocol = default_protocol_for(model_id)
         return ColumnSpec(model=model_id, protocol=protocol, params=values)
+
+    def _image_column(self, index: int, model_id: str) -> ColumnSpec:
+        """The column's job settings: the shared aspect ratio and size, the model's own
+        defaults for the rest (one picture each)."""
+        model = media_model(model_id, kind="image")
+        values = {"aspect_ratio": self.cleaned_data.get("aspect_ratio") or "1:1"}
+        for media_field in model.fields_for("text"):
+            if media_field.name in SIZE_FIELDS and SHARED_IMAGE_SIZE in media_field.choices:
+                values[media_field.name] = SHARED_IMAGE_SIZE
+        params, errors = model.clean(
+            mode="text", prompt=self.cleaned_data.get("prompt", ""), values=values, inputs={}
+        )
+        if "prompt" not in self.cleaned_data:
+            errors.pop("prompt", None)  # the prompt's own error says it already
+        for message in errors.values():
+            self.add_error(None, f"Image model {index + 1} ({model.label}): {message}")
+        return ColumnSpec(model=model_id, params=params)
 
     def comparison(self) -> dict:
         """The arguments of services.comparison_create."""

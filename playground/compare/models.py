@@ -4,6 +4,10 @@ import string
 from django.conf import settings
 from django.db import models
 
+# The aspect ratios every text-to-image model in the catalog can make: an image comparison
+# asks each of its columns for the same one, so no model wins by the shape of its picture.
+SHARED_IMAGE_RATIOS = ("1:1", "4:3", "3:4", "16:9", "9:16", "3:2", "2:3", "21:9")
+
 
 class Comparison(models.Model):
     """One prompt to several models side by side, turn after turn.
@@ -74,6 +78,13 @@ class Column(models.Model):
     def letter(self) -> str:
         return string.ascii_uppercase[self.position]
 
+    @property
+    def image_frame(self) -> str:
+        """The shared aspect ratio of an image column as a class suffix ("16-9"), or ""
+        for a column made before every column was asked for the same one."""
+        ratio = self.params.get("aspect_ratio", "")
+        return ratio.replace(":", "-") if ratio in SHARED_IMAGE_RATIOS else ""
+
 
 class Turn(models.Model):
     comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="turns")
@@ -108,6 +119,14 @@ class Entry(models.Model):
 
     def __str__(self):
         return f"{self.column} in {self.turn}"
+
+    @property
+    def is_active(self) -> bool:
+        """Still answering: a chat run being written or an image job under way."""
+        return bool(
+            (self.run is not None and self.run.is_active)
+            or (self.generation is not None and self.generation.is_active)
+        )
 
 
 class Vote(models.Model):

@@ -90,6 +90,21 @@ def leaderboard(votes: Iterable[Vote], *, rounds: int = 200, seed: int | None = 
     return rows
 
 
+def points(score: float) -> int:
+    """A score as the page shows it: to the nearest whole point, halves up."""
+    return math.floor(score + 0.5)
+
+
+def ranks(rows: Sequence[Row]) -> list[int]:
+    """The place of each row (sorted best first): rows whose scores show the same points
+    share a place, and the next one skips ("1, 2, 2, 4")."""
+    places: list[int] = []
+    for position, row in enumerate(rows):
+        tied = position > 0 and points(row.score) == points(rows[position - 1].score)
+        places.append(places[-1] if tied else position + 1)
+    return places
+
+
 class _Tallies:
     """The votes as counts, packed so that a bootstrap resample is summed in C.
 

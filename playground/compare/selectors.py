@@ -172,3 +172,15 @@ def votes_in_scope(*, user: AbstractBaseUser, team_id: int | None, tag: str = ""
     if tag:
         votes = votes.filter(turn__comparison__tags__contains=f",{tag},")
     return votes.select_related("winner").prefetch_related("turn__entries__column")
+
+
+def last_voted_team_id(*, user: AbstractBaseUser) -> int | None:
+    """The team of the comparison the user last voted on, where the leaderboard opens; None
+    for the user's own comparisons (or a team the user has left since)."""
+    team_id = (
+        Vote.objects.filter(user=user)
+        .order_by("-created_at", "-id")
+        .values_list("turn__comparison__team_id", flat=True)
+        .first()
+    )
+    return team_id if team_id in member_team_ids(user=user) else None

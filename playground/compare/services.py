@@ -155,6 +155,18 @@ def entry_retry(*, entry: Entry) -> Run:
 
 
 def vote_cast(*, user, turn: Turn, outcome: str, winner: Column | None, blind: bool) -> Vote:
+    """One user's verdict on one turn. As on LMArena, only once every answer has ended: a
+    vote on half-written answers would judge speed, not the answers."""
+    waiting = [
+        entry.column.letter
+        for entry in turn.entries.select_related("column", "run", "generation")
+        if entry.is_active
+    ]
+    if waiting:
+        which = f"column {waiting[0]} is" if len(waiting) == 1 else "columns "
+        if len(waiting) > 1:
+            which += f"{', '.join(waiting[:-1])} and {waiting[-1]} are"
+        raise CompareError(f"Votes open once every answer has finished: {which} still answering.")
     if outcome == Vote.Outcome.WINNER and (
         winner is None or winner.comparison_id != turn.comparison_id
     ):

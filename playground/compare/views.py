@@ -15,6 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from playground.chat import page_stream, rendering, runs
 from playground.chat.forms import MAX_MESSAGE_CHARS, TOO_LONG
 from playground.compare import charts, export, ranking, selectors, services
+from playground.compare.examples import examples_for
 from playground.compare.forms import ComparisonForm, column_options
 from playground.compare.models import Comparison, Turn, Vote
 from playground.core.db import release_request_connection
@@ -31,11 +32,14 @@ TEMPLATE = "compare/compare.html"
 @require_GET
 def comparison_list(request):
     form = ComparisonForm(user=request.user)
-    return render(
-        request,
-        "compare/list.html",
-        {"form": form, "comparisons": selectors.comparison_list(user=request.user)[:50]},
-    )
+    comparisons = list(selectors.comparison_list(user=request.user)[:50])
+    context = {
+        "form": form,
+        "comparisons": comparisons,
+        # A first visit says what to try.
+        "examples": [] if comparisons else examples_for(chat_model_ids=form.chat_model_ids),
+    }
+    return render(request, "compare/list.html", context)
 
 
 @require_GET
@@ -90,6 +94,8 @@ def _page_context(request, comparison: Comparison, *, can_edit: bool, can_vote: 
     )
     for turn in turns:
         turn.my_vote = next((v for v in turn.votes.all() if v.user_id == user.pk), None)
+        # Votes open once every column of the turn has ended (services.vote_cast).
+        turn.finished = not any(entry.is_active for entry in turn.entries.all())
     latest = turns[-1] if turns else None
     active = [
         entry.run.pk
@@ -370,7 +376,10 @@ def comparison_export(request, pk: int, file_format: str):
 @require_GET
 def leaderboard(request):
     teams = list(teams_for(user=request.user))
-    team_id = optional_id(request.GET, "team", what="one of your teams")
+    if "team" in request.GET:  # chosen on the page; empty for the user's own comparisons
+        team_id = optional_id(request.GET, "team", what="one of your teams")
+    else:
+        team_id = selectors.last_voted_team_id(user=request.user)
     tag = request.GET.get("tag", "").strip().lower()[:40]
     votes = selectors.votes_in_scope(user=request.user, team_id=team_id, tag=tag)
     rows = ranking.leaderboard(_ranking_votes(votes))
@@ -379,11 +388,23 @@ def leaderboard(request):
         if rows
         else ""
     )
+    places = ranking.ranks(rows)
     context = {
-        "rows": rows,
+        "places": [
+            {
+                "rank": rank,
+                "tied": places.count(rank) > 1,
+                "row": row,
+                "score": ranking.points(row.score),
+                "low": ranking.points(row.low),
+                "high": ranking.points(row.high),
+            }
+            for rank, row in zip(places, rows, strict=True)
+        ],
         "chart": chart,
         "teams": teams,
         "team_id": team_id,
+        "team": next((team for team in teams if team.pk == team_id), None),
         "tag": tag,
         "vote_count": len(votes),
     }

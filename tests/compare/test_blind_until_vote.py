@@ -9,15 +9,14 @@ from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 
-from playground.chat.models import Conversation, Message, Run
-from playground.compare.models import Column, Comparison, Entry, Turn, Vote
+from playground.chat.models import Conversation, Run
+from playground.compare.models import Comparison, Entry, Vote
 from playground.teams.services import member_add, team_create
+from tests.compare.factories import IMAGE_MODELS, chat_comparison, image_comparison
 from tests.studio.factories import finished_generation
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
-CHAT_MODELS = ["deepseek-v3", "claude-4.5-sonnet"]
-IMAGE_MODELS = ["kling-v2-1", "gemini-2.5-flash-image"]
 
 
 @pytest.fixture(autouse=True)
@@ -29,47 +28,6 @@ def logged_in(user):
     client = Client()
     client.force_login(user)
     return client
-
-
-def chat_comparison(owner, *, blind=True, team=None, title="Which explains tides"):
-    """A finished chat comparison (one turn), as comparison_create leaves it."""
-    comparison = Comparison.objects.create(owner=owner, blind=blind, team=team, title=title)
-    turn = Turn.objects.create(comparison=comparison, index=0, prompt="Explain tides")
-    for position, model in enumerate(CHAT_MODELS):
-        label = f"Model {'AB'[position]}" if blind else model
-        conversation = Conversation.objects.create(
-            owner=owner, title=f"{title} · {label}", model=model
-        )
-        column = Column.objects.create(
-            comparison=comparison, position=position, model=model, conversation=conversation
-        )
-        question = Message.objects.create(
-            conversation=conversation, role="user", content="Explain tides"
-        )
-        answer = Message.objects.create(
-            conversation=conversation, role="assistant", parent=question, content="The moon."
-        )
-        conversation.current_leaf = answer
-        conversation.save()
-        run = Run.objects.create(
-            message=answer, model=model, status=Run.Status.DONE, request={"body": {}}
-        )
-        Entry.objects.create(turn=turn, column=column, run=run)
-    return comparison
-
-
-def image_comparison(owner, *, blind=True):
-    comparison = Comparison.objects.create(
-        owner=owner, blind=blind, kind=Comparison.Kind.IMAGE, title="Lighthouses"
-    )
-    turn = Turn.objects.create(comparison=comparison, index=0, prompt="A lighthouse")
-    for position, model in enumerate(IMAGE_MODELS):
-        column = Column.objects.create(
-            comparison=comparison, position=position, model=model, kind="image"
-        )
-        generation, _, _ = finished_generation(owner=owner, prompt="A lighthouse", model=model)
-        Entry.objects.create(turn=turn, column=column, generation=generation)
-    return comparison
 
 
 def vote(client, comparison, **data):

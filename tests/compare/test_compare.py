@@ -11,9 +11,10 @@ from django.test import AsyncClient, Client
 from django.urls import reverse
 
 from playground.chat.models import ModelPrice, Run
+from playground.compare.forms import ComparisonForm
 from playground.compare.models import Comparison, ShareLink, Vote
 from playground.simulator.app import application as simulator
-from playground.studio.models import Generation
+from playground.studio.models import Generation, Output
 from playground.teams.services import member_add, team_create
 from tests.chat.streaming import iter_stream, stream_url_of
 
@@ -367,3 +368,93 @@ def test_images_show_through_a_share_link_and_only_there(owner, other_user, run_
     client.post(services_revoke)
     assert Client().get(images[0]).status_code == 404
     assert logged_in(other_user).get(images[0]).status_code == 404
+
+
+def test_an_image_comparison_asks_every_model_for_the_same_shape_and_size(owner, run_tasks):
+    client = logged_in(owner)
+    response = client.post(
+        reverse("compare:create"),
+        {
+            "kind": "image",
+            "prompt": "A tall lighthouse [sim job=0.2]",
+            "image_model_0": "kling-v2-1",
+            "image_model_1": "gemini-3.0-pro-image-preview",
+            "image_model_2": "kling-image-o1",
+            "aspect_ratio": "9:16",
+        },
+    )
+    assert response.status_code == 302
+    comparison = Comparison.objects.get()
+    run_tasks(lambda: not any(g.is_active for g in Generation.objects.all()))
+
+    submitted = {
+        r["json"].get("model") or "kling-image-o1": r["json"]
+        for r in simulator.received
+        if r["method"] == "POST" and r["json"] and "lighthouse" in r["json"].get("prompt", "")
+    }
+    assert set(submitted) == {"kling-v2-1", "gemini-3.0-pro-image-preview", "kling-image-o1"}
+    kling, gemini, o1 = (submitted[m] for m in ("kling-v2-1", "gemini-3.0-pro-image-preview",
+                                                "kling-image-o1"))  # fmt: skip
+    assert kling["aspect_ratio"] == gemini["image_config"]["aspect_ratio"] == o1["aspect_ratio"]
+    assert kling["aspect_ratio"] == "9:16"
+    assert gemini["image_config"]["image_size"] == o1["resolution"] == "1K"  # Kling has no size
+    assert kling["n"] == o1["num_images"] == 1  # one picture each, none gets a second try
+    sizes = {(o.width, o.height) for o in Output.objects.filter(generation__owner=owner)}
+    assert len(sizes) == 1
+    ((width, height),) = sizes
+    assert width * 16 == height * 9
+
+    url = reverse("compare:comparison", args=[comparison.pk])
+    page = client.get(url).content.decode()
+    assert page.count('class="compare__frame compare__frame--9-16"') == 3
+    assert "Next prompt for every model" in page  # not "each model sees its earlier answers"
+    assert "earlier pictures are not sent" in page
+    # A follow-up turn keeps the shape.
+    assert (
+        client.post(
+            reverse("compare:turn", args=[comparison.pk]), {"prompt": "Now red"}
+        ).status_code
+        == 302
+    )
+    latest = Generation.objects.filter(prompt="Now red")
+    assert latest.count() == 3 and {g.params["aspect_ratio"] for g in latest} == {"9:16"}
+
+
+def test_an_aspect_ratio_a_model_cannot_make_is_explained(owner):
+    response = logged_in(owner).post(
+        reverse("compare:create"),
+        {
+            "kind": "image",
+            "prompt": "A lighthouse",
+            "image_model_0": "kling-v2-1",
+            "image_model_1": "gemini-2.5-flash-image",
+            "aspect_ratio": "5:4",
+        },
+    )
+    assert response.status_code == 400
+    assert "Pick one of the listed shapes: every model makes those." in response.content.decode()
+    assert (
+        'name="prompt"' in response.content.decode() and "A lighthouse" in response.content.decode()
+    )
+    assert not Comparison.objects.exists()
+
+
+def test_a_first_visit_says_what_to_try_with_one_click_examples(owner):
+    client = logged_in(owner)
+    page = client.get(reverse("compare:list")).content.decode()
+    assert "What to try" in page and "nothing is billed" in page
+    examples = [
+        dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form))
+        for form in re.findall(
+            r'<form method="post" action="/compare/new/">(.*?)</form>', page, re.S
+        )
+    ]
+    assert [example["kind"] for example in examples] == ["chat", "chat", "image"]
+    for example in examples:  # each one starts as it is, with the models offered here
+        assert ComparisonForm(example, user=owner).is_valid(), example
+
+    assert client.post(reverse("compare:create"), examples[2]).status_code == 302
+    comparison = Comparison.objects.get()
+    assert comparison.blind and comparison.kind == "image"
+    assert {c.params["aspect_ratio"] for c in comparison.columns.all()} == {"1:1"}
+    assert "What to try" not in client.get(reverse("compare:list")).content.decode()

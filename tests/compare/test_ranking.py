@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from playground.compare.ranking import BAD, TIE, Vote, leaderboard
+from playground.compare.ranking import BAD, TIE, Row, Vote, leaderboard, points, ranks
 
 
 def _scores(rows):
@@ -213,3 +213,14 @@ def test_five_thousand_six_model_votes_complete():
 
     print(f"5,000 votes × 6 models × 200 rounds: {elapsed:.2f} s")
     assert len(rows) == 12
+
+
+def test_rows_whose_scores_read_the_same_share_a_rank():
+    def row(model, score):
+        return Row(model, score, score, score, 1, 1, 0, 0)
+
+    rows = [row("a", 1100.2), row("b", 1000.4), row("c", 999.6), row("d", 999.5), row("e", 900)]
+    # 1000.4 reads 1000 and 999.6 reads 1000 too; 999.5 rounds up to 1000 as well.
+    assert ranks(rows) == [1, 2, 2, 2, 5]
+    assert [points(r.score) for r in rows] == [1100, 1000, 1000, 1000, 900]
+    assert ranks([]) == []
