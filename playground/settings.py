@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "playground.files",
     "playground.teams",
     "playground.compare",
+    "playground.presets",
     "playground.usage",
     "django_tasks_db",
     "axes",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("playground.files.urls")),
     path("", include("playground.teams.urls")),
     path("", include("playground.compare.urls")),
+    path("", include("playground.presets.urls")),
     path("", include("playground.usage.urls")),
     path("", include("playground.chat.urls")),
 ]

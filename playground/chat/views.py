@@ -28,6 +28,7 @@ from playground.core.sse import SSE_HEADERS
 from playground.files.selectors import ready_files
 from playground.nexconn import catalog, snippets
 from playground.nexconn.protocols import default_protocol_for, protocols_for
+from playground.presets.apply import chat_settings, preset_in_query
 from playground.usage.budgets import LimitExceeded
 
 CONVERSATIONS_PER_PAGE = 30
@@ -74,6 +75,18 @@ def _composer_context(
 def _chat_page(request, conversation: Conversation | None):
     model_ids, default_model, models_notice = _model_ids(conversation)
     initial = message_form_initial(conversation, default_model)
+    params = conversation.params if conversation else {}
+    # A link from the Presets page (?preset=) opens the composer set to that preset.
+    if (preset := preset_in_query(request)) is not None:
+        applied = chat_settings(preset)
+        if applied.model not in model_ids:
+            model_ids.insert(0, applied.model)
+        initial |= {
+            "model": applied.model,
+            "protocol": applied.protocol,
+            "system_prompt": applied.system_prompt,
+        }
+        params = applied.params
     form = MessageForm(initial=initial, model_ids=model_ids)
     thread = selectors.conversation_thread(conversation=conversation) if conversation else []
     page_id = secrets.token_urlsafe(18)
@@ -92,12 +105,42 @@ def _chat_page(request, conversation: Conversation | None):
             "form": form,
             "models_notice": models_notice,
             "conversations": _sidebar_page(request),
+            "preset_applied": preset,
             **_composer_context(
                 user=request.user,
                 model_id=initial["model"],
                 protocol=initial.get("protocol", ""),
-                values=conversation.params if conversation else {},
+                values=params,
             ),
+        },
+    )
+
+
+def composer_applied(request, chat: services.ChatSettings, **context) -> HttpResponse:
+    """The composer (an htmx render) set to `chat`, as a preset applied from its settings
+    sets it, keeping the message typed and the conversation it continues. `context` goes to
+    the template (the preset picker's notice)."""
+    conversation = _posted_conversation(request)
+    model_ids, _, models_notice = _model_ids(conversation)
+    if chat.model not in model_ids:
+        model_ids.insert(0, chat.model)
+    initial = {
+        "text": request.POST.get("text", ""),
+        "model": chat.model,
+        "system_prompt": chat.system_prompt,
+    }
+    composer = _composer_context(
+        user=request.user, model_id=chat.model, protocol=chat.protocol, values=chat.params
+    )
+    return render(
+        request,
+        f"{TEMPLATE}#composer",
+        {
+            "form": MessageForm(initial=initial, model_ids=model_ids),
+            "conversation": conversation,
+            "models_notice": models_notice,
+            **composer,
+            **context,
         },
     )
 

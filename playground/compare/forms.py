@@ -57,6 +57,13 @@ class ComparisonForm(forms.Form):
         help_text="Each model makes one picture of this shape and the same size, so none "
         "gets an edge from a bigger or differently framed image.",
     )
+    system_prompt = forms.CharField(
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="System prompt (optional)",
+        help_text="Instructions every model follows for the whole comparison.",
+    )
     title = forms.CharField(required=False, max_length=200)
     blind = forms.BooleanField(
         required=False,
@@ -97,12 +104,12 @@ class ComparisonForm(forms.Form):
     def chat_slots(self):
         """Per chat column: its model field and its settings panel (for the template)."""
         slots = []
+        values = self.data if self.is_bound else self.initial  # initial: a preset applied
         for index in CHAT_SLOTS:
             field = self[f"model_{index}"]
-            model_id = (self.data.get(f"model_{index}") if self.is_bound else field.initial) or ""
-            slots.append(
-                {"index": index, "field": field, **column_options(self.data, index, model_id)}
-            )
+            model_id = field.value() or ""
+            options = column_options(values, index, model_id)
+            slots.append({"index": index, "field": field, **options})
         return slots
 
     def image_slots(self):
@@ -156,6 +163,7 @@ class ComparisonForm(forms.Form):
             "kind": data["kind"],
             "columns": self.columns,
             "prompt": data["prompt"],
+            "system_prompt": data.get("system_prompt", ""),
             "blind": data["blind"],
             "team": self.teams.get(data.get("team") or ""),
             "tags": data.get("tags", ""),

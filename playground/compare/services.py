@@ -43,12 +43,14 @@ def comparison_create(
     kind: str,
     columns: list[ColumnSpec],
     prompt: str,
+    system_prompt: str = "",
     blind: bool = False,
     team=None,
     tags: str = "",
     title: str = "",
 ) -> tuple[Comparison, list[Run]]:
-    """A comparison, its columns (in random order when blind) and its first turn."""
+    """A comparison, its columns (in random order when blind) and its first turn. The
+    system prompt is every chat column's (each column's conversation keeps it)."""
     limit = MAX_IMAGE_COLUMNS if kind == Comparison.Kind.IMAGE else MAX_CHAT_COLUMNS
     if not MIN_COLUMNS <= len(columns) <= limit:
         raise CompareError(f"Choose between {MIN_COLUMNS} and {limit} models.")
@@ -75,7 +77,10 @@ def comparison_create(
         if kind == Comparison.Kind.CHAT:
             label = "Model " + "ABCDEF"[position] if blind else spec.model
             column.conversation = Conversation.objects.create(
-                owner=user, title=f"{comparison.title} · {label}", model=spec.model
+                owner=user,
+                title=f"{comparison.title} · {label}",
+                model=spec.model,
+                system_prompt=system_prompt,
             )
         column.save()
     return comparison, turn_create(comparison=comparison, prompt=prompt)

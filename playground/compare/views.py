@@ -23,6 +23,7 @@ from playground.core.files import stored_file_response
 from playground.core.ids import optional_id, parse_id
 from playground.core.responses import refusal
 from playground.core.sse import SSE_HEADERS
+from playground.presets.apply import comparison_form, preset_in_query
 from playground.teams.selectors import teams_for
 from playground.usage.budgets import LimitExceeded
 
@@ -31,13 +32,22 @@ TEMPLATE = "compare/compare.html"
 
 @require_GET
 def comparison_list(request):
-    form = ComparisonForm(user=request.user)
+    # A link from the Presets page (?preset=) sets the form up from that preset.
+    if (preset := preset_in_query(request)) is not None:
+        form, column = comparison_form(user=request.user, preset=preset)
+        return new_comparison_page(request, form, preset_applied=preset, preset_column=column + 1)
+    return new_comparison_page(request, ComparisonForm(user=request.user))
+
+
+def new_comparison_page(request, form: ComparisonForm, **context):
+    """The compare page with its new-comparison form (presets draw it too, applying one)."""
     comparisons = list(selectors.comparison_list(user=request.user)[:50])
     context = {
         "form": form,
         "comparisons": comparisons,
         # A first visit says what to try.
         "examples": [] if comparisons else examples_for(chat_model_ids=form.chat_model_ids),
+        **context,
     }
     return render(request, "compare/list.html", context)
 

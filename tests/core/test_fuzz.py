@@ -17,6 +17,7 @@ from django.urls import URLResolver, get_resolver
 from playground.accounts.services import invitation_create
 from playground.chat.models import Attachment, Conversation, Message, Run
 from playground.compare.models import Column, Comparison, Entry, ShareLink, Turn
+from playground.presets.models import Preset
 from playground.teams.services import member_add, team_create
 from tests.conftest import PASSWORD
 from tests.files.factories import upstream_file
@@ -90,6 +91,7 @@ def data(owner, django_user_model, settings, tmp_path):
     link = ShareLink.objects.create(comparison=comparison, created_by=owner)
     document = upstream_file(owner)
     invitation = invitation_create(by=owner, team=team, days=7, max_uses=5)
+    preset = Preset.objects.create(owner=owner, team=team, name="Mine", model="deepseek-v3")
     ids = {
         "chat:conversation": {"pk": conversation.pk},
         "chat:conversation-item": {"pk": conversation.pk},
@@ -140,6 +142,9 @@ def data(owner, django_user_model, settings, tmp_path):
         "usage:team-limits": {"pk": team.pk},
         "usage:team-limit-save": {"pk": team.pk},
         "usage:member-limit-save": {"pk": team.pk, "user_id": member.pk},
+        "presets:edit": {"pk": preset.pk},
+        "presets:delete": {"pk": preset.pk},
+        "presets:duplicate": {"pk": preset.pk},
         "invitation": {"token": invitation.token},
         "invitation-revoke": {"pk": invitation.pk},
     }
