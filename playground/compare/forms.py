@@ -61,8 +61,8 @@ class ComparisonForm(forms.Form):
         required=False,
         max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        label="System prompt (optional)",
-        help_text="Instructions every model follows for the whole comparison.",
+        label="Instructions for every model (optional)",
+        help_text="The system prompt: every model follows it for the whole comparison.",
     )
     title = forms.CharField(required=False, max_length=200)
     blind = forms.BooleanField(

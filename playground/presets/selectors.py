@@ -49,6 +49,7 @@ def may_change(*, user: AbstractBaseUser, preset: Preset) -> bool:
 @dataclass
 class PresetGroup:
     label: str
+    mine: bool = False
     presets: list[Preset] = field(default_factory=list)
 
 
@@ -76,5 +77,6 @@ def presets_grouped(*, user: AbstractBaseUser, query: str = "") -> list[PresetGr
             label = "Starters"
         else:
             label = f"Team {preset.team.name}"
-        groups.setdefault(label, PresetGroup(label)).presets.append(preset)
+        group = groups.setdefault(label, PresetGroup(label, mine=preset.group == MINE))
+        group.presets.append(preset)
     return list(groups.values())

@@ -78,7 +78,8 @@ def _show_error(form: PresetForm, error: PresetError) -> None:
 
 @require_http_methods(["GET", "POST"])
 def preset_create(request):
-    form = PresetForm(request.POST or None, user=request.user)
+    initial = {"model": catalog.DEFAULT_CHAT_MODEL}
+    form = PresetForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "GET":
         return _form_page(request, form)
     if form.is_valid():

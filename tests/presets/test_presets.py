@@ -138,6 +138,9 @@ def test_every_url_for_owner_member_outsider_and_anonymous(owner, member, other_
 
 def test_the_page_lists_searches_and_the_form_keeps_what_was_typed(owner):
     client = logged_in(owner)
+    assert "no presets of your own yet" in client.get(reverse("presets:list")).content.decode()
+    blank = client.get(reverse("presets:create")).content.decode()
+    assert '<option value="deepseek-v3" selected>' in blank and "Settings for DeepSeek V3" in blank
     data = {
         "name": "Hot take",
         "model": "deepseek-v3",

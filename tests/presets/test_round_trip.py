@@ -57,7 +57,7 @@ def test_presets_round_trip(owner, member, team):
     client = logged_in(owner)
     # 1. In a chat's settings: a model, a protocol, a system prompt and settings, saved.
     chat_page = client.get(reverse("chat:home")).content.decode()
-    assert 'id="preset-picker"' in chat_page and "Save these settings as a preset" in chat_page
+    assert 'id="preset-picker"' in chat_page and "Save this setup as a preset" in chat_page
     composer = {
         "text": "A draft that stays where it is",
         "conversation": "",

@@ -12,8 +12,9 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def picker_presets(context) -> dict:
-    user = context["request"].user
-    if not user.is_authenticated:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
         return {"groups": [], "teams": []}
     return {"groups": presets_grouped(user=user), "teams": list(teams_for(user=user))}
 
