@@ -197,6 +197,21 @@ class GenerationForm(forms.Form):
             if _OPTION_PREFIX + spec.name in self.fields
         ]
 
+    def carried_values(self) -> list[tuple[str, str]]:
+        """Options and image links the form was given that this model and mode do not show,
+        kept as hidden fields: switching to another mode (or model) and back finds them as
+        they were. Sending them is harmless: only the mode's own fields are read."""
+        source = self.data if self.is_bound else self.initial
+        carried = []
+        for name in source or ():
+            carriable = name.startswith(_OPTION_PREFIX) or name.endswith(("__urls", "__outputs"))
+            if name in self.fields or not carriable:
+                continue
+            value = _last(source, name)
+            if value not in (None, ""):
+                carried.append((name, str(value)))
+        return carried
+
     def option_values(self) -> dict[str, str]:
         """name → text of the model's options as the form has them (sent or prefilled)."""
         source = self.data if self.is_bound else self.initial
