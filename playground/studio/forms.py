@@ -81,10 +81,7 @@ def option_field(spec: MediaField) -> forms.Field:
         widget = forms.Select if spec.type == "choice" else forms.RadioSelect
         return forms.ChoiceField(choices=choices, widget=widget(attrs=attrs), **common)
     if spec.type == "bool":
-        # The form posts "false" before each box (see the template), and a redrawn form
-        # gets that text back as its initial value: only a value that says "on" ticks it.
-        widget = forms.CheckboxInput(attrs=attrs, check_test=is_on)
-        return forms.BooleanField(widget=widget, **common)
+        return forms.BooleanField(widget=forms.CheckboxInput(attrs=attrs), **common)
     if spec.type in ("int", "float", "seed"):
         number_attrs = {**attrs, "step": "any" if spec.type == "float" else "1"}
         if spec.minimum is not None:
@@ -99,7 +96,8 @@ class GenerationForm(forms.Form):
     """Model, mode, prompt, the model's own options, and the reference images of the mode."""
 
     model = forms.ChoiceField(label="Model")
-    mode = forms.ChoiceField(label="What to make", widget=forms.RadioSelect)
+    # Left out, it is the model's first mode (the studio's examples send none).
+    mode = forms.ChoiceField(label="What to make", widget=forms.RadioSelect, required=False)
     prompt = forms.CharField(
         label="Describe what you want",
         required=False,
@@ -120,6 +118,13 @@ class GenerationForm(forms.Form):
                 field = option_field(spec)
                 field.initial = spec.default
                 self.fields[_OPTION_PREFIX + spec.name] = field
+                if spec.type == "bool" and _OPTION_PREFIX + spec.name in self.initial:
+                    # A redrawn form gets the box's text back ("false" is posted before
+                    # each box, "on" by a ticked one): a string would tick it, and would
+                    # become the value the box sends.
+                    self.initial[_OPTION_PREFIX + spec.name] = is_on(
+                        self.initial[_OPTION_PREFIX + spec.name]
+                    )
         for slot in self._all_slots():
             self._add_slot_fields(slot)
         for _index, block_fields, _slot in self._group_blocks():

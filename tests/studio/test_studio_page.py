@@ -22,6 +22,13 @@ def checked(page: str, name: str, value: str) -> bool:
     return False
 
 
+def ticked(page: str, name: str) -> bool:
+    """Whether the checkbox `name` is ticked; it must send "on" when it is (the default)."""
+    (tag,) = [t for t in re.findall(r"<input[^>]*>", page) if 'type="checkbox"' in t and name in t]
+    assert "value=" not in tag, tag
+    return " checked" in tag
+
+
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
@@ -121,11 +128,11 @@ def test_a_switch_left_off_stays_off_when_the_mode_changes(owner_client):
     off = owner_client.get(
         options, {"model": "video:viduq2-pro", "mode": "first_last", "opt_watermark": "false"}
     ).content.decode()
-    assert not checked(off, "opt_watermark", "on")
+    assert not ticked(off, "opt_watermark")
     on = owner_client.get(
         options + "?model=video:viduq2-pro&mode=first_last&opt_watermark=false&opt_watermark=on"
     ).content.decode()
-    assert checked(on, "opt_watermark", "on")
+    assert ticked(on, "opt_watermark")
 
 
 def test_what_a_mode_does_not_use_is_kept_for_when_it_comes_back(owner_client):
@@ -141,7 +148,7 @@ def test_what_a_mode_does_not_use_is_kept_for_when_it_comes_back(owner_client):
     back = owner_client.get(
         options + "?model=video:viduq2-pro&mode=image&opt_audio=on&opt_duration=7"
     ).content.decode()
-    assert checked(back, "opt_audio", "on")
+    assert ticked(back, "opt_audio")
 
 
 def test_an_option_the_mode_decides_is_shown_as_decided(owner_client):
@@ -219,11 +226,19 @@ def test_a_running_job_says_how_long_so_far_and_how_long_the_model_usually_takes
 # --- the first visit -------------------------------------------------------------------
 
 
-def test_the_first_visit_offers_examples_made_in_one_click_in_demo_mode(owner_client):
+def test_the_first_visit_offers_examples_made_in_one_click_in_demo_mode(
+    owner_client, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
     page = owner_client.get(reverse("studio:studio")).content.decode()
     assert "Nothing yet." in page
     assert page.count('class="examples__form"') == 3
-    assert 'name="prompt" value="A paper boat drifting' in page
+    video = page[page.index("A 5-second video") - 1500 : page.index("A 5-second video")]
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', video))
+    assert fields["prompt"].startswith("A paper boat drifting")
+    response = owner_client.post(reverse("studio:create"), fields)  # the click
+    assert response.status_code == 302
+    assert Generation.objects.get().model == "kling-v2-5-turbo"
 
 
 def test_with_a_real_key_the_examples_only_fill_the_form(owner_client, settings):
