@@ -251,13 +251,6 @@ class MediaModel:
                         return group.block_field(index, media_field)
         return None
 
-    def param_label(self, name: str) -> str:
-        media_field = self.param_field(name)
-        return media_field.label if media_field else name
-
-    def takes_seed(self, mode: str) -> bool:
-        return any(f.type == "seed" for f in self.fields_for(mode))
-
     def _prompt_error(self, mode: MediaMode, prompt: str) -> str | None:
         if mode.prompt_required and not prompt.strip():
             return "Describe what you want to see."
