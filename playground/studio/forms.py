@@ -1,5 +1,7 @@
 """The studio form, built from the catalog entry of the chosen model."""
 
+import secrets
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,6 +17,7 @@ from playground.nexconn.media.catalog import (
     media_model,
     video_models,
 )
+from playground.nexconn.media.schema import is_on
 from playground.studio.models import Generation, Output
 from playground.studio.services import InputSpec
 
@@ -35,6 +38,13 @@ def model_from_choice(value: str) -> MediaModel | None:
     if kind not in ("image", "video"):
         return None
     return media_model(model_id, kind=kind)
+
+
+def _model_label(model_id: str) -> str:
+    """A model's name for a list that filters by id alone (one id can be an image and a
+    video model: the image one's name stands for both)."""
+    media = media_model(model_id, kind="image") or media_model(model_id, kind="video")
+    return media.label if media else model_id
 
 
 def default_model() -> MediaModel:
@@ -64,11 +74,11 @@ def option_field(spec: MediaField) -> forms.Field:
     """A form field for one catalog option; the catalog itself checks the limits."""
     attrs = {"aria-describedby": f"help-{spec.name}"}
     common = {"label": spec.label, "required": False, "help_text": spec.help}
-    if spec.type in ("choice", "aspect_ratio"):
-        choices = [(str(value), str(label)) for value, label in _choices(spec)]
+    if spec.type in ("choice", "aspect_ratio", "size"):
+        choices = [(str(value), spec.display(value)) for value in spec.choices]
         if spec.default is None and spec.type == "choice":
             choices.insert(0, ("", "Model default"))
-        widget = forms.RadioSelect if spec.type == "aspect_ratio" else forms.Select
+        widget = forms.Select if spec.type == "choice" else forms.RadioSelect
         return forms.ChoiceField(choices=choices, widget=widget(attrs=attrs), **common)
     if spec.type == "bool":
         return forms.BooleanField(widget=forms.CheckboxInput(attrs=attrs), **common)
@@ -82,17 +92,12 @@ def option_field(spec: MediaField) -> forms.Field:
     return forms.CharField(widget=forms.TextInput(attrs=attrs), **common)
 
 
-def _choices(spec: MediaField) -> list[tuple[object, object]]:
-    return [
-        choice if isinstance(choice, tuple | list) else (choice, choice) for choice in spec.choices
-    ]
-
-
 class GenerationForm(forms.Form):
     """Model, mode, prompt, the model's own options, and the reference images of the mode."""
 
     model = forms.ChoiceField(label="Model")
-    mode = forms.ChoiceField(label="What to make", widget=forms.RadioSelect)
+    # Left out, it is the model's first mode (the studio's examples send none).
+    mode = forms.ChoiceField(label="What to make", widget=forms.RadioSelect, required=False)
     prompt = forms.CharField(
         label="Describe what you want",
         required=False,
@@ -113,6 +118,13 @@ class GenerationForm(forms.Form):
                 field = option_field(spec)
                 field.initial = spec.default
                 self.fields[_OPTION_PREFIX + spec.name] = field
+                if spec.type == "bool" and _OPTION_PREFIX + spec.name in self.initial:
+                    # A redrawn form gets the box's text back ("false" is posted before
+                    # each box, "on" by a ticked one): a string would tick it, and would
+                    # become the value the box sends.
+                    self.initial[_OPTION_PREFIX + spec.name] = is_on(
+                        self.initial[_OPTION_PREFIX + spec.name]
+                    )
         for slot in self._all_slots():
             self._add_slot_fields(slot)
         for _index, block_fields, _slot in self._group_blocks():
@@ -168,17 +180,51 @@ class GenerationForm(forms.Form):
         return self.mode.help
 
     @property
+    def mode_label(self) -> str:
+        return self.mode.label
+
+    @property
     def repeated_group(self):
         """The mode's repeated block (subjects, shots), if any; `form.mode` in a template is
         the mode field."""
         return self.mode.group
 
     def option_fields(self):
+        """(field spec, bound field, what the mode fixes it to in words, or "")."""
+        fixed = self.mode.fixed
         return [
-            (spec, self[_OPTION_PREFIX + spec.name])
+            (
+                spec,
+                self[_OPTION_PREFIX + spec.name],
+                spec.display(fixed[spec.name]) if spec.name in fixed else "",
+            )
             for spec in self.media_model.fields_for(self.mode.name)
             if _OPTION_PREFIX + spec.name in self.fields
         ]
+
+    def carried_values(self) -> list[tuple[str, str]]:
+        """Options and image links the form was given that this model and mode do not show,
+        kept as hidden fields: switching to another mode (or model) and back finds them as
+        they were. Sending them is harmless: only the mode's own fields are read."""
+        source = self.data if self.is_bound else self.initial
+        carried = []
+        for name in source or ():
+            carriable = name.startswith(_OPTION_PREFIX) or name.endswith(("__urls", "__outputs"))
+            if name in self.fields or not carriable:
+                continue
+            value = _last(source, name)
+            if value not in (None, ""):
+                carried.append((name, str(value)))
+        return carried
+
+    def option_values(self) -> dict[str, str]:
+        """name → text of the model's options as the form has them (sent or prefilled)."""
+        source = self.data if self.is_bound else self.initial
+        return {
+            name.removeprefix(_OPTION_PREFIX): str(_last(source, name))
+            for name in self.fields
+            if name.startswith(_OPTION_PREFIX) and _last(source, name) is not None
+        }
 
     def slot_fields(self):
         return [self._slot_item(slot) for slot in self.mode.slots]
@@ -246,13 +292,18 @@ class GenerationForm(forms.Form):
         block_fields = [spec for _, fields, _ in self._group_blocks() for spec in fields]
         values = {
             spec.name: self.data.get(_OPTION_PREFIX + spec.name, "")
-            for spec in [*(spec for spec, _ in self.option_fields()), *block_fields]
+            for spec in [*(spec for spec, _, _ in self.option_fields()), *block_fields]
         }
         params, errors = self.media_model.clean(
             mode=self.mode.name, prompt=cleaned.get("prompt", ""), values=values, inputs=references
         )
         for name, message in errors.items():
             self.add_error(self._field_for_error(name), message)
+        # A seed left blank is drawn here rather than by the provider, so the job page can
+        # show it and “same seed” can bring the look back (1 and up: 0 means “random” to Vidu).
+        for spec in self.media_model.fields_for(self.mode.name):
+            if spec.type == "seed" and spec.name not in params:
+                params[spec.name] = 1 + secrets.randbelow(2**31 - 1)
         self.params = params
         return cleaned
 
@@ -285,6 +336,14 @@ class GenerationForm(forms.Form):
                 continue
             specs.append(InputSpec(slot=slot_name, position=len(specs), url=url))
         return specs
+
+
+def _last(source, name: str):
+    """The value of `name` in a QueryDict (its last one, as a ticked box comes after its
+    "false") or a plain dict; None when absent."""
+    if source is None or name not in source:
+        return None
+    return source.get(name)
 
 
 def _checked_upload(upload):
@@ -332,7 +391,8 @@ class GalleryFilterForm(forms.Form):
 
     def __init__(self, *args, models: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["model"].choices = [("", "Any model"), *[(m, m) for m in models]]
+        labels = [(model, _model_label(model)) for model in models]
+        self.fields["model"].choices = [("", "Any model"), *sorted(labels, key=lambda c: c[1])]
 
     def filters(self) -> dict:
         if not self.is_valid():

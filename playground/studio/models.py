@@ -1,10 +1,13 @@
 import datetime as dt
+from functools import cached_property
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from playground.core.files import random_upload_path
+from playground.nexconn.media.catalog import media_model
+from playground.nexconn.media.schema import MediaModel
 
 WORKER_HINT_SECONDS = 20
 
@@ -77,6 +80,8 @@ class Generation(models.Model):
             models.Index(fields=["owner", "-created_at"]),
             models.Index(fields=["owner", "kind", "-created_at"]),
             models.Index(fields=["owner", "model", "-created_at"]),
+            # Every user's recent jobs of a model: how long it usually takes.
+            models.Index(fields=["model", "-created_at"], name="studio_gen_model_recent"),
         ]
 
     def __str__(self):
@@ -98,6 +103,47 @@ class Generation(models.Model):
         if self.finished_at and self.created_at:
             return (self.finished_at - self.created_at).total_seconds()
         return None
+
+    @property
+    def elapsed_seconds(self) -> float:
+        """How long the job has taken so far, or took."""
+        end = self.finished_at or timezone.now()
+        return max(0.0, (end - self.created_at).total_seconds())
+
+    # --- in plain words, from the catalog (a model it no longer knows keeps its raw id) ---
+
+    @cached_property
+    def media(self) -> MediaModel | None:
+        return media_model(self.model, kind=self.kind)
+
+    @property
+    def model_label(self) -> str:
+        return self.media.label if self.media else self.model
+
+    @property
+    def mode_label(self) -> str:
+        mode = self.media.mode(self.mode) if self.media else None
+        return mode.label if mode else self.mode.replace("_", " ").capitalize()
+
+    @property
+    def seed(self) -> int | None:
+        """The seed the job was made with, on models that take one."""
+        value = (self.params or {}).get("seed")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def settings_in_words(self) -> list[tuple[str, str]]:
+        """(label, value) of each stored setting, as the form named them; the seed apart."""
+        rows = []
+        for name, value in (self.params or {}).items():
+            if name == "seed":
+                continue
+            field = self.media.param_field(name) if self.media else None
+            if field is None:
+                text = ("On" if value else "Off") if isinstance(value, bool) else str(value)
+                rows.append((name.replace("_", " ").capitalize(), text))
+            else:
+                rows.append((field.label, field.display(value)))
+        return rows
 
 
 class Output(models.Model):

@@ -1,8 +1,10 @@
 """Reads for the studio. Every object is reached through its owner."""
 
 import datetime as dt
+import statistics
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -70,3 +72,32 @@ def output_get(*, user: AbstractBaseUser, pk: int) -> Output:
 
 def input_get(*, user: AbstractBaseUser, pk: int) -> InputImage:
     return get_object_or_404(InputImage, pk=pk, generation__owner=user)
+
+
+_TYPICAL_SAMPLE = 20
+_TYPICAL_MINIMUM = 2
+_TYPICAL_CACHE_SECONDS = 300
+
+
+def typical_duration(*, kind: str, model: str) -> float | None:
+    """How long the model's recent finished jobs took (the median, in seconds), for “usually
+    about 2 min” beside a running job; None until there are a few to go by.
+
+    A statistic of the model over everyone's jobs, not a read of anyone's jobs: it names no
+    job, prompt or person, and a first job on a fresh account gets an estimate too. Cached,
+    since every running card asks on every refresh."""
+    key = f"studio:typical-duration:{kind}:{model}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached or None  # 0: looked up, not enough jobs yet
+    finished = (
+        Generation.objects.filter(
+            kind=kind, model=model, status=Generation.Status.SUCCEEDED, finished_at__isnull=False
+        )
+        .order_by("-created_at")
+        .values_list("created_at", "finished_at")[:_TYPICAL_SAMPLE]
+    )
+    seconds = [(end - start).total_seconds() for start, end in finished]
+    typical = statistics.median(seconds) if len(seconds) >= _TYPICAL_MINIMUM else 0.0
+    cache.set(key, typical, _TYPICAL_CACHE_SECONDS)
+    return typical or None

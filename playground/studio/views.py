@@ -12,6 +12,7 @@ from playground.core.files import stored_file_response
 from playground.core.ids import optional_id
 from playground.nexconn.media.catalog import MediaModel, media_model
 from playground.studio import selectors, services
+from playground.studio.estimates import cost_estimate
 from playground.studio.forms import (
     DEFAULT_VIDEO_MODEL,
     GalleryFilterForm,
@@ -29,6 +30,25 @@ GALLERY_TEMPLATE = "studio/gallery.html"
 DETAIL_TEMPLATE = "studio/generation.html"
 RECENT_JOBS = 8
 GALLERY_PAGE_SIZE = 24
+# What a first visit offers to try: (what it makes, model, prompt). In demo mode one click
+# makes it (the simulator costs nothing); with a real key it fills the form, to be checked.
+EXAMPLES = (
+    (
+        "A picture of a fox",
+        "image:gemini-2.5-flash-image",
+        "A red fox in fresh snow at dawn, soft golden light, photograph",
+    ),
+    (
+        "A watercolour city",
+        "image:kling-v2-1",
+        "A small harbour town at sunset, loose watercolour, boats and gulls",
+    ),
+    (
+        "A 5-second video",
+        "video:kling-v2-5-turbo",
+        "A paper boat drifting down a rainy street, the camera following it",
+    ),
+)
 
 
 def _chosen_model(data) -> MediaModel:
@@ -45,6 +65,8 @@ def _initial_from_query(request) -> tuple[MediaModel, dict]:
     for key in ("model", "mode", "prompt"):
         if key in request.GET:
             initial[key] = request.GET[key]
+    if "seed" in request.GET:  # “same seed, new prompt”
+        initial["opt_seed"] = request.GET["seed"]
     media = _chosen_model(initial)
     initial["model"] = choice_key(media)
     mode = media.mode(initial.get("mode", "")) or media.modes[0]
@@ -59,11 +81,22 @@ def _initial_from_query(request) -> tuple[MediaModel, dict]:
     return media, initial
 
 
-def _studio_context(request, form: GenerationForm) -> dict:
+def _options_context(form: GenerationForm) -> dict:
     return {
         "form": form,
         "media": form.media_model,
+        "estimate": cost_estimate(
+            media=form.media_model, mode=form.mode.name, values=form.option_values()
+        ),
+    }
+
+
+def _studio_context(request, form: GenerationForm) -> dict:
+    return {
+        **_options_context(form),
         "recent": selectors.generation_list(user=request.user)[:RECENT_JOBS],
+        "examples": EXAMPLES,
+        "studio_page": True,
     }
 
 
@@ -85,14 +118,22 @@ def studio_options(request):
     if values.get("mode") not in {mode.name for mode in media.modes}:
         values["mode"] = media.modes[0].name
     form = GenerationForm(initial=values.dict(), user=request.user, media=media)
-    return render(request, f"{STUDIO_TEMPLATE}#options", {"form": form, "media": media})
+    return render(request, f"{STUDIO_TEMPLATE}#options", _options_context(form))
+
+
+@require_GET
+def studio_estimate(request):
+    """The cost line beside Generate, redrawn as the count, length or size changes."""
+    media = _chosen_model(request.GET)
+    form = GenerationForm(initial=request.GET.dict(), user=request.user, media=media)
+    return render(request, f"{STUDIO_TEMPLATE}#estimate", _options_context(form))
 
 
 def _form_refused(request, form: GenerationForm, *, status: int) -> HttpResponse:
     """The form again, with what the user typed and why it was not sent."""
     if request.htmx:
         response = render(
-            request, f"{STUDIO_TEMPLATE}#generation-form", {"form": form}, status=status
+            request, f"{STUDIO_TEMPLATE}#generation-form", _options_context(form), status=status
         )
         return reswap(retarget(response, "#generation-form"), "outerHTML")
     return render(request, STUDIO_TEMPLATE, _studio_context(request, form), status=status)
@@ -136,24 +177,30 @@ def generation_detail(request, pk: int):
     if comparison_id is not None:
         return redirect("compare:comparison", pk=comparison_id)
     generation = selectors.generation_get(user=request.user, pk=pk)
-    media = media_model(generation.model, kind=generation.kind)
     return render(
         request,
         DETAIL_TEMPLATE,
         {
             "generation": generation,
-            "media": media,
-            "params": _labelled_params(generation, media),
-            "inputs": generation.inputs.all(),
+            "media": generation.media,
+            "inputs": _inputs_in_words(generation),
             "video_model": DEFAULT_VIDEO_MODEL,
         },
     )
 
 
-def _labelled_params(generation: Generation, media) -> list[tuple[str, object]]:
+def _inputs_in_words(generation: Generation) -> list[tuple[str, object]]:
+    """(the slot's label, reference) of each reference the job was given."""
+    labels = {}
+    for mode in generation.media.modes if generation.media else ():
+        for slot in mode.slots:
+            labels.setdefault(slot.name, slot.label)
+        group = mode.group
+        for index in range(1, group.max_count + 1) if group and group.images else ():
+            labels[group.prefix(index)] = group.block_slot(index).label
     return [
-        (media.param_label(name) if media else name, value)
-        for name, value in (generation.params or {}).items()
+        (labels.get(item.slot, item.slot.replace("_", " ").capitalize()), item)
+        for item in generation.inputs.all()
     ]
 
 
@@ -161,6 +208,12 @@ def _labelled_params(generation: Generation, media) -> list[tuple[str, object]]:
 def generation_card(request, pk: int):
     generation = selectors.generation_get(user=request.user, pk=pk)
     return render(request, f"{STUDIO_TEMPLATE}#card", {"generation": generation})
+
+
+@require_GET
+def generation_tile(request, pk: int):
+    generation = selectors.generation_get(user=request.user, pk=pk)
+    return render(request, f"{GALLERY_TEMPLATE}#tile", {"generation": generation})
 
 
 @require_POST
@@ -224,7 +277,13 @@ def gallery(request):
     ).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"filters": filters, "page": page, "query": query.urlencode()}
+    context = {
+        "filters": filters,
+        "page": page,
+        "query": query.urlencode(),
+        "filtered": any(filters.filters().values()),
+        "examples": EXAMPLES,
+    }
     template = f"{GALLERY_TEMPLATE}#results" if request.htmx else GALLERY_TEMPLATE
     return render(request, template, context, status=status)
 

@@ -126,6 +126,7 @@ def data(owner, django_user_model, settings, tmp_path):
         "files:delete": {"pk": document.pk},
         "studio:generation": {"pk": generation.pk},
         "studio:card": {"pk": generation.pk},
+        "studio:tile": {"pk": generation.pk},
         "studio:delete": {"pk": generation.pk},
         "studio:remix": {"pk": generation.pk},
         "studio:output-file": {"pk": output.pk},

@@ -21,6 +21,7 @@ def object_urls(job):
     return [
         ("get", reverse("studio:generation", args=[generation.pk])),
         ("get", reverse("studio:card", args=[generation.pk])),
+        ("get", reverse("studio:tile", args=[generation.pk])),
         ("get", reverse("studio:output-file", args=[output.pk])),
         ("get", reverse("studio:output-preview", args=[output.pk])),
         ("get", reverse("studio:input-file", args=[reference.pk])),
@@ -56,6 +57,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client, job):
         ("get", reverse("studio:studio")),
         ("get", reverse("studio:gallery")),
         ("get", reverse("studio:options")),
+        ("get", reverse("studio:estimate")),
         ("post", reverse("studio:create")),
         *object_urls(job),
     ]

@@ -77,3 +77,50 @@ def test_a_filter_it_does_not_understand_gets_a_400_and_a_message(owner_client, 
     response = owner_client.get(reverse("studio:gallery") + "?since=yesterday-ish")
     assert response.status_code == 400
     assert "not understood" in response.content.decode()
+
+
+def test_every_state_has_a_tile_of_its_own(owner_client, owner):
+    done = many_jobs(owner, 1, kind="video", model="viduq2-pro")[0]
+    done.params = {"seed": 77, "duration": 5}
+    done.save()
+    Output.objects.filter(generation=done).update(content_type="video/mp4")
+    running = Generation.objects.create(
+        owner=owner, kind="image", model="kling-v2-1", mode="text", status="running", progress=40
+    )
+    failed = Generation.objects.create(
+        owner=owner,
+        kind="video",
+        model="sora-2",
+        mode="text",
+        status="failed",
+        error_message="The request was blocked by the provider's content filter.",
+    )
+    page = " ".join(owner_client.get(reverse("studio:gallery")).content.decode().split())
+
+    # Running: a progress bar, and the tile redraws itself.
+    tile = reverse("studio:tile", args=[running.pk])
+    assert f'hx-get="{tile}"' in page
+    assert '<progress max="100" value="40">' in page
+    running_tile = owner_client.get(tile).content.decode()
+    assert 'class="tile tile--running"' in running_tile and "on the way" in running_tile
+    # Failed: the reason, in the tile itself.
+    assert f'id="tile-{failed.pk}"' in page
+    assert '<strong>Failed</strong> <span class="tile__reason">The request was blocked' in page
+    # Done: opens in the lightbox, with the seed to reuse; times read as people say them.
+    assert "data-lightbox" in page and "data-video" in page
+    assert "seed 77" in page and "&amp;seed=77" in page
+    assert "just now" in page and "Vidu Q2 Pro" in page and "viduq2-pro<" not in page
+
+
+def test_an_empty_gallery_teaches_and_a_filtered_one_says_why(owner_client, owner):
+    empty = owner_client.get(reverse("studio:gallery")).content.decode()
+    assert "Your gallery is empty." in empty and 'class="examples"' in empty
+    many_jobs(owner, 1)
+    none = owner_client.get(reverse("studio:gallery") + "?kind=video").content.decode()
+    assert "No jobs match these filters." in none and 'class="examples"' not in none
+
+
+def test_the_model_filter_names_models_in_words(owner_client, owner):
+    many_jobs(owner, 1, model="bytedance/doubao-seedance-2-0-260128", kind="video")
+    page = owner_client.get(reverse("studio:gallery")).content.decode()
+    assert '<option value="bytedance/doubao-seedance-2-0-260128">Seedance 2.0</option>' in page

@@ -27,6 +27,10 @@ GEMINI_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9"
 KLING_VIDEO_SIZES = ("1920x1080", "1080x1920", "1280x720", "720x1280", "1080x1080", "720x720")
 
 
+# The ratios that are not ratios.
+_RATIO_LABELS = {"auto": "Automatic", "adaptive": "Like my pictures"}
+
+
 def _aspect_ratio(
     choices: tuple[str, ...],
     *,
@@ -41,6 +45,7 @@ def _aspect_ratio(
         choices=choices,
         default=default,
         modes=modes,
+        choice_labels=_RATIO_LABELS,
     )
 
 
@@ -259,12 +264,13 @@ KLING_IMAGE_MODELS = (
             MediaField(
                 "image_reference",
                 "Keep from the picture",
-                "“subject” keeps the whole character; “face” keeps only the face (one face only).",
+                "The whole character, or only the face (the picture must show one face).",
                 "choice",
                 choices=("subject", "face"),
                 default="subject",
                 modes=("image",),
                 required=True,
+                choice_labels={"subject": "The whole character", "face": "Only the face"},
             ),
             _IMAGE_FIDELITY,
             MediaField(
@@ -298,6 +304,7 @@ def _gemini_image(
         "Bigger sizes show more detail but take longer.",
         "choice",
         choices=sizes,
+        choice_labels={"512": "512 px"},
     )
     return MediaModel(
         model_id,
@@ -413,9 +420,10 @@ def _veo(model_id: str, label: str, *, generation: int, reference: bool = False)
             MediaField(
                 "person_generation",
                 "People",
-                "Whether the video may show adults; “dont_allow” keeps people out.",
+                "Whether the video may show adults; “No people” keeps people out.",
                 "choice",
                 choices=("dont_allow", "allow_adult"),
+                choice_labels={"dont_allow": "No people", "allow_adult": "Adults allowed"},
             ),
             _switch("enhance_prompt", "Improve my prompt", "Let the model rewrite the prompt."),
         ),
@@ -457,7 +465,7 @@ def _sora(model_id: str, label: str, *, sizes: tuple[str, ...]) -> MediaModel:
                 "size",
                 "Size",
                 "Width × height in pixels: wide (landscape) or tall (portrait).",
-                "choice",
+                "size",
                 choices=sizes,
                 default="1280x720",
             ),
@@ -480,10 +488,11 @@ def _quality(default: str) -> MediaField:
     return MediaField(
         "quality",
         "Quality",
-        "“std” makes 720p video; “pro” makes 1080p video and costs more.",
+        "“Standard” makes 720p video; “Pro” makes 1080p video and costs more.",
         "choice",
         choices=("std", "pro"),
         default=default,
+        choice_labels={"std": "Standard (720p)", "pro": "Pro (1080p)"},
     )
 
 
@@ -492,7 +501,7 @@ _KLING_SIZE = MediaField(
     "size",
     "Size",
     "Width × height in pixels: wide, tall or square.",
-    "choice",
+    "size",
     choices=KLING_VIDEO_SIZES,
     default="1920x1080",
 )
@@ -539,21 +548,23 @@ _KLING_VIDEO_INPUT_FIELDS = (
     MediaField(
         "character_orientation",
         "Facing",
-        "“image”: the character keeps the pose of your picture (movement video up to 10 s); "
-        "“video”: it turns as the person in the video does (up to 30 s).",
+        "“As in my picture”: the character keeps the pose of your picture (movement video up "
+        "to 10 s); “As in the video”: it turns as the person in the video does (up to 30 s).",
         "choice",
         choices=("image", "video"),
         default="image",
         modes=("motion_control",),
+        choice_labels={"image": "As in my picture", "video": "As in the video"},
     ),
     MediaField(
         "refer_type",
         "Use the video",
-        "“feature”: borrow its look and camera moves; “base”: edit this very video.",
+        "“Borrow its look”: its look and camera moves; “Edit it”: change this very video.",
         "choice",
         choices=("feature", "base"),
         default="feature",
         modes=("video_reference",),
+        choice_labels={"feature": "Borrow its look", "base": "Edit it"},
     ),
     _switch(
         "keep_original_sound",
@@ -746,9 +757,10 @@ SEEDANCE = MediaModel(
         MediaField(
             "aspect_ratio",
             "Aspect ratio",
-            "The shape of the video; “adaptive” follows your pictures.",
+            "The shape of the video; “Like my pictures” follows your pictures.",
             "aspect_ratio",
             choices=("16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive"),
+            choice_labels=_RATIO_LABELS,
         ),
         _duration_range(4, 15, default=5),
         _switch("generate_audio", "Sound", "Add sound to the video.", default=True),
@@ -807,6 +819,7 @@ _VIDU_MOVEMENT = MediaField(
     "choice",
     choices=("auto", "small", "medium", "large"),
     default="auto",
+    choice_labels={"auto": "Automatic", "small": "A little", "medium": "Some", "large": "A lot"},
 )
 _FROM_TEXT_OR_REFERENCES: tuple[ModeName, ...] = ("text", "reference", "subjects")
 _VIDU_BGM = _switch(
@@ -885,11 +898,12 @@ VIDU_MODELS = (
             MediaField(
                 "style",
                 "Style",
-                "“general” looks realistic; “anime” looks like a cartoon.",
+                "“Realistic” or “Anime”, which looks like a cartoon.",
                 "choice",
                 choices=("general", "anime"),
                 default="general",
                 modes=("text",),
+                choice_labels={"general": "Realistic", "anime": "Anime"},
             ),
             _VIDU_SUBJECT_AUDIO,
         ),

@@ -25,8 +25,9 @@ type ModeName = Literal[
     "multi_shot",
 ]
 # "aspect_ratio" is a choice whose values are ratios such as "16:9" (plus the odd "auto"),
-# so the form can draw them; "seed" is a whole number where blank means "random".
-type FieldType = Literal["choice", "aspect_ratio", "int", "float", "bool", "text", "seed"]
+# and "size" one of "WIDTHxHEIGHT" pixel sizes, so the form can picture their shapes; "seed"
+# is a whole number where blank means "random".
+type FieldType = Literal["choice", "aspect_ratio", "size", "int", "float", "bool", "text", "seed"]
 type ParamValue = str | int | float | bool
 
 MAX_SEED = 4_294_967_295
@@ -45,7 +46,9 @@ class MediaField:
     """One form field. `help` is one line a non-programmer understands.
 
     `default` None means "leave it to the model": the parameter is not sent at all.
-    For "text" fields `maximum` is the length limit in characters.
+    For "text" fields `maximum` is the length limit in characters. `choice_labels` names the
+    choices whose wire value is not plain words ("dont_allow" → "No people"); the others are
+    shown as they are, with the unit when there is one ("5" → "5 seconds").
     """
 
     name: str
@@ -59,9 +62,37 @@ class MediaField:
     unit: str = ""
     modes: tuple[ModeName, ...] | None = None  # None: every mode of the model
     required: bool = False
+    choice_labels: Mapping[str, str] = field(default_factory=dict)
 
     def applies_to(self, mode: str) -> bool:
         return self.modes is None or mode in self.modes
+
+    def display(self, value: ParamValue) -> str:
+        """A value of this field as people read it: a choice's label, "On" or "Off", a size
+        as "1280 × 720", a number with its unit."""
+        if isinstance(value, bool):
+            return "On" if value else "Off"
+        text = _num(value) if isinstance(value, int | float) else str(value)
+        if text in self.choice_labels:
+            return self.choice_labels[text]
+        if self.type == "size" and (size := pixel_size(text)):
+            return f"{size[0]} × {size[1]}"
+        if not self.unit:
+            return text
+        return f"{text} {self.unit[:-1] if text == '1' and self.unit.endswith('s') else self.unit}"
+
+
+def is_on(value: object) -> bool:
+    """Whether a switch's value, as a form or a stored job gives it, says "on"."""
+    return value is True or str(value).strip().lower() in _TRUE
+
+
+def pixel_size(value: str) -> tuple[int, int] | None:
+    """ "1280x720" → (1280, 720); anything else → None."""
+    width, _, height = value.partition("x")
+    if width.isdigit() and height.isdigit() and int(width) and int(height):
+        return int(width), int(height)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,18 +238,18 @@ class MediaModel:
             _clean_group(chosen.group, values, inputs, params, errors)
         return params, errors
 
-    def param_label(self, name: str) -> str:
-        """The label of a stored parameter, block fields ("subject_2_id") included."""
+    def param_field(self, name: str) -> MediaField | None:
+        """The field of a stored parameter, block fields ("subject_2_id") included."""
         for media_field in self.fields:
             if media_field.name == name:
-                return media_field.label
+                return media_field
         for mode in self.modes:
             group = mode.group
             for index in range(1, group.max_count + 1) if group else ():
                 for media_field in group.fields:
                     if f"{group.prefix(index)}_{media_field.name}" == name:
-                        return group.block_field(index, media_field).label
-        return name
+                        return group.block_field(index, media_field)
+        return None
 
     def _prompt_error(self, mode: MediaMode, prompt: str) -> str | None:
         if mode.prompt_required and not prompt.strip():
@@ -240,10 +271,11 @@ def _clean_value(media_field: MediaField, raw: str | None) -> tuple[ParamValue |
         return media_field.default, ""
     label = media_field.label
     match media_field.type:
-        case "choice" | "aspect_ratio":
+        case "choice" | "aspect_ratio" | "size":
             if text in media_field.choices:
                 return text, ""
-            return None, f"{label} must be one of: {', '.join(media_field.choices)}."
+            named = ", ".join(media_field.display(choice) for choice in media_field.choices)
+            return None, f"{label} must be one of: {named}."
         case "bool":
             if text.lower() in _TRUE | _FALSE:
                 return text.lower() in _TRUE, ""

@@ -165,7 +165,7 @@ def test_float_bool_choice_seed_and_text_limits():
     _, errors = clean("kling-v2-6", values={"sound": "maybe"})
     assert errors == {"sound": "Sound must be on or off."}
     _, errors = clean("sora-2", values={"size": "1792x1024"})
-    assert errors == {"size": "Size must be one of: 1280x720, 720x1280."}
+    assert errors == {"size": "Size must be one of: 1280 × 720, 720 × 1280."}
     _, errors = clean("veo-3.0-generate-preview", values={"seed": "-1"})
     assert errors == {"seed": "Seed must be between 0 and 4294967295."}
     _, errors = clean("kling-v2-5-turbo", values={"negative_prompt": "x" * 2501})
