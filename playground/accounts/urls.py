@@ -12,6 +12,7 @@ urlpatterns = [
         "password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
     ),
     path("", views.account, name="account"),
+    path("theme/", views.theme_save, name="theme-save"),
     path("key/", views.account_key_save, name="account-key-save"),
     path("key/remove/", views.account_key_remove, name="account-key-remove"),
     path("key/test/", views.account_key_test, name="account-key-test"),

@@ -7,13 +7,16 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
 from playground.accounts import keys, selectors, services
 from playground.accounts.forms import ApiKeyForm, InvitationForm, SignupForm
-from playground.accounts.models import Invitation, Policy
+from playground.accounts.models import Invitation, Policy, Theme
 from playground.accounts.services import AccountError
+from playground.core.responses import refusal
 from playground.nexconn.errors import NexconnError
 
 INVITATIONS_TEMPLATE = "accounts/invitations.html"
@@ -323,3 +326,36 @@ def account_key_test(request):
 
 
 NO_KEY_TO_TEST = "There is no key to test: save one first."
+
+
+# --- the theme (System, Light, Dark), chosen in the account menu --------------------------
+
+THEME_TEMPLATE = "accounts/theme.html"
+
+
+def _same_site(request, url: str | None) -> str | None:
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return None
+
+
+@require_POST
+def theme_save(request):
+    """Keep the chosen theme for every browser the person uses. With htmx the form redraws
+    itself and tells the page which theme to draw now (shell.js); without JS the person goes
+    back to the page they were on, drawn in the new theme."""
+    theme = request.POST.get("theme", "")
+    back = _same_site(request, request.POST.get("next"))
+    if theme not in Theme.values:
+        problem = "Choose System, Light or Dark."
+        if not request.htmx:
+            return refusal(request, problem, status=400)
+        context = {"theme_error": problem, "theme_next": back}
+        return render(request, THEME_TEMPLATE, context, status=400)
+    services.preference_save(user=request.user, theme=theme)
+    if not request.htmx:
+        return redirect(back or _same_site(request, request.headers.get("referer")) or "chat:home")
+    response = render(request, THEME_TEMPLATE, {"theme_next": back})
+    return trigger_client_event(response, "theme-changed", {"theme": theme})
