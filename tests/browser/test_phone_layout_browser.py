@@ -32,15 +32,6 @@ def add_three_numbers_with_a_rather_long_name(first_argument, second_argument, t
 
 See {LONG_WORD} for more."""
 
-# Pages other branches are laying out for phones while this test was written (issue 17): if
-# one of them fails here, the message names the branch that owns it.
-OWNED_ELSEWHERE = {
-    "chat": "i17-chat-layout / i17-chat-live",
-    "compare": "i17-compare",
-    "studio": "i17-studio",
-    "presets": "i17-presets",
-}
-
 HEADER_ONE_LINE = 56  # px: the header is 48 px high; a second line would make it 70 or more
 MEASURE = """() => {
     const wide = [...document.querySelectorAll('body *')]
@@ -139,8 +130,7 @@ def _content_for(alice, django_user_model) -> dict[str, str]:
 
 def _phone_and_desktop(page, name: str, url: str) -> list[str]:
     """What is wrong with the page open at 390 px, then at 1366 px (left at 1366)."""
-    owner = OWNED_ELSEWHERE.get(name.split()[0])
-    where = f"{name} {url}" + (f" (layout on branch {owner})" if owner else "")
+    where = f"{name} {url}"
     problems = []
     phone = page.evaluate(MEASURE)
     if phone["width"] > phone["inner"]:
