@@ -243,7 +243,7 @@ class _Connection:
             group.append(piece)
         if group:
             out.append(self._group_message(run_id, shown, group_kind, group))
-        if shown.markdown is not None and shown.markdown.pending and run_id in self._shown:
+        if shown.markdown is not None and shown.markdown.changed and run_id in self._shown:
             wait = shown.rendered_at + LIVE_MARKDOWN_SECONDS - time.monotonic()
             if wait <= 0:
                 out.append(_markdown_message(run_id, shown))
@@ -269,7 +269,7 @@ class _Connection:
             return self._snapshot_message(run_id, shown, group[-1])
         if kind == _RENDER:
             shown.timer = None
-            return _markdown_message(run_id, shown) if shown.markdown.pending else b""
+            return _markdown_message(run_id, shown) if shown.markdown.changed else b""
         if kind == STATUS:  # a notice replaces the previous one
             return sse_text(group[-1], event=f"{kind}-{run_id}")
         text = "".join(group)

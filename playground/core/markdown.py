@@ -97,6 +97,9 @@ _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
 _LIST_ITEM = re.compile(r"([-+*]|\d{1,9}[.)])([ \t]|$)")
 _LIST_MARKER_MAX = 11
 _LIST_MARKER_START = frozenset("-+*0123456789")
+# Within a paragraph's line, only these characters can start markup (what else Markdown
+# reads, a heading, a list, a table, starts a line).
+_MARKUP_CHARACTER = re.compile(r"[\n\\`*_~\[\]<&]")
 
 
 class LiveMarkdown:
@@ -109,15 +112,22 @@ class LiveMarkdown:
     fence is followed by a line that starts a new top-level block: unindented, and not a
     list item (a list split in two would number its second part from 1). Markdown that ties
     blocks together further (reference links) can render differently until the final
-    rendering, which always renders the whole text."""
+    rendering, which always renders the whole text.
+
+    `changed` says whether rendering now would change what the reader sees. The page shows
+    the text that came since the last render as text, running on in the paragraph being
+    written: words with no character Markdown might read as markup look the same rendered.
+    """
 
     def __init__(self, text: str = "") -> None:
         self._open: list[str] = [text] if text else []  # the text after the complete blocks
-        self.pending = bool(text)  # text has come since the last render
+        self._in_paragraph = False  # the open block, as last rendered, is a paragraph
+        self.changed = bool(text)
 
     def add(self, text: str) -> None:
         self._open.append(text)
-        self.pending = True
+        if not self.changed:
+            self.changed = not self._in_paragraph or bool(_MARKUP_CHARACTER.search(text))
 
     def render(self) -> tuple[SafeString, SafeString]:
         """The HTML of the blocks completed since the last call, and of the open block."""
@@ -125,8 +135,12 @@ class LiveMarkdown:
         cut = _complete_blocks_end(text)
         complete, rest = text[:cut], text[cut:]
         self._open = [rest] if rest else []
-        self.pending = False
-        return _live_html(complete), _live_html(rest)
+        # No line end after it: the page shows the text that comes next right after it.
+        open_block = mark_safe(_live_html(rest).rstrip("\n"))  # noqa: S308 - sanitized
+        # Markdown drops a paragraph's trailing space: text after it would not run on.
+        self._in_paragraph = open_block.endswith("</p>") and not rest[-1:].isspace()
+        self.changed = False
+        return _live_html(complete), open_block
 
 
 def _live_html(text: str) -> SafeString:

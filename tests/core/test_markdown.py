@@ -292,5 +292,31 @@ def test_a_completed_block_is_rendered_once():
     live.add("graph goes on.\n\nSecond")
     complete, open_block = live.render()
     assert "Title" not in complete + open_block
-    assert "First paragraph goes on." in complete and open_block == "<p>Second</p>\n"
-    assert not live.pending and live.render() == ("", "<p>Second</p>\n")
+    assert "First paragraph goes on." in complete and open_block == "<p>Second</p>"
+    assert not live.changed and live.render() == ("", "<p>Second</p>")
+
+
+def test_plain_words_in_the_paragraph_being_written_need_no_render():
+    """They look the same as text after the paragraph as rendered in it; markup, a new line
+    or a block other than a paragraph do not."""
+    live = LiveMarkdown()
+    live.add("The Moon")
+    assert live.changed
+    live.render()
+    live.add(" pulls the sea, twice a day.")
+    assert not live.changed
+    live.add(" It is **strong")
+    assert live.changed
+    live.render()
+    live.add("er** than")
+    assert live.changed
+    live.render()
+    live.add(" the Sun.\n")
+    assert live.changed
+    live.render()
+    live.add("Still")  # after a space or a line end the paragraph drops, words would stick
+    assert live.changed
+    live = LiveMarkdown("- a list")
+    live.render()
+    live.add(" item")
+    assert live.changed
