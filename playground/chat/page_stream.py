@@ -11,9 +11,9 @@ whose `sse-swap` names it, and every run's events carry the run's id.
 - `text-<run>`, `reasoning-<run>`: escaped text to append; `status-<run>`: a notice that
   replaces the previous one (also when the answer's reasoning, then its text, begins).
 - `markdown-<run>` (a chat page's stream): the text so far as Markdown, sanitized as the
-  final rendering is, at most once per LIVE_MARKDOWN_SECONDS: the blocks completed since
-  the last one to append, the open block to replace, and the text appended since (shown
-  raw after it) emptied. Rendering per piece would cost per token; between two renders the
+  final rendering is, once every LIVE_MARKDOWN_CHARS or so: the blocks completed since the
+  last one to append, the open block to replace, and the text appended since (shown raw
+  after it) emptied. Rendering per piece would cost per token; between two renders the
   pieces still append as escaped text.
 - `done-<run>`: the final rendering of the run's message, once it has ended.
 - `end` (a page with a fixed set of runs, a comparison): every run has ended.
@@ -46,9 +46,14 @@ KEEPALIVE_SECONDS = 15
 PAGE_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")  # made by the page's view, random
 PAGE_HEADER = "X-Page-Id"  # sent by htmx from a chat page: where its runs are placed
 
-# A live answer's Markdown is rendered at most this often (per run and connection); a pause
-# in the answer gets the text since the last render rendered half an interval later.
+# When a live answer's Markdown is rendered again (per run and connection): once this many
+# characters have come, and not sooner than LIVE_MARKDOWN_SECONDS after the last render, so
+# that renders follow the text, not the clock (an answer slowed down by a busy server is not
+# rendered more often per token); and at the latest LIVE_MARKDOWN_MAX_SECONDS after it (a slow
+# answer, or a pause).
+LIVE_MARKDOWN_CHARS = 64
 LIVE_MARKDOWN_SECONDS = 0.3
+LIVE_MARKDOWN_MAX_SECONDS = 1.0
 
 # The status once the answer's reasoning, then its text, begins: "Waiting for …" gives way.
 # An SSE message with no data is not delivered, so "none" is an HTML comment (:empty in CSS).
@@ -243,16 +248,15 @@ class _Connection:
             group.append(piece)
         if group:
             out.append(self._group_message(run_id, shown, group_kind, group))
-        if shown.markdown is not None and shown.markdown.changed and run_id in self._shown:
-            wait = shown.rendered_at + LIVE_MARKDOWN_SECONDS - time.monotonic()
-            if wait <= 0:
+        markdown = shown.markdown
+        if markdown is not None and markdown.changed and run_id in self._shown:
+            since = time.monotonic() - shown.rendered_at
+            if since >= LIVE_MARKDOWN_SECONDS and markdown.grown >= LIVE_MARKDOWN_CHARS:
                 out.append(_markdown_message(run_id, shown))
-            elif shown.timer is None:  # rendered later if nothing comes meanwhile (a pause)
-                delay = wait + LIVE_MARKDOWN_SECONDS / 2
-                render = (0, _RENDER, None)
-                shown.timer = asyncio.get_running_loop().call_later(
-                    delay, self._take, run_id, render
-                )
+            elif shown.timer is None:  # the first render, or one after a pause: soon
+                delay = max(LIVE_MARKDOWN_MAX_SECONDS - since, 0)
+                later = asyncio.get_running_loop().call_later
+                shown.timer = later(delay, self._take, run_id, (0, _RENDER, None))
         return b"".join(out)
 
     def _group_message(self, run_id: int, shown: _Shown, kind: str, group: list) -> bytes:

@@ -123,9 +123,11 @@ class LiveMarkdown:
         self._open: list[str] = [text] if text else []  # the text after the complete blocks
         self._in_paragraph = False  # the open block, as last rendered, is a paragraph
         self.changed = bool(text)
+        self.grown = len(text)  # characters added since the last render
 
     def add(self, text: str) -> None:
         self._open.append(text)
+        self.grown += len(text)
         if not self.changed:
             self.changed = not self._in_paragraph or bool(_MARKUP_CHARACTER.search(text))
 
@@ -139,7 +141,7 @@ class LiveMarkdown:
         open_block = mark_safe(_live_html(rest).rstrip("\n"))  # noqa: S308 - sanitized
         # Markdown drops a paragraph's trailing space: text after it would not run on.
         self._in_paragraph = open_block.endswith("</p>") and not rest[-1:].isspace()
-        self.changed = False
+        self.changed, self.grown = False, 0
         return _live_html(complete), open_block
 
 

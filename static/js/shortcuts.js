@@ -13,14 +13,19 @@
 
   const keys = {
     n: () => { window.location.assign(dialog.dataset.newChat); return true; },
-    r: () => { const button = latest('[data-shortcut="regenerate"]:not(:disabled)'); button?.click(); return Boolean(button); },
+    r: () => { // the latest answer, once it has ended (not an earlier one meanwhile)
+      if (document.querySelector('[data-shortcut="stop"]')) return false;
+      const button = latest('[data-shortcut="regenerate"]:not(:disabled)');
+      button?.click();
+      return Boolean(button);
+    },
     "/": () => { const box = composer(); box?.focus(); return Boolean(box); },
     "?": () => { dialog.showModal(); return true; },
   };
 
   document.addEventListener("keydown", (event) => {
     if (event.defaultPrevented || event.isComposing || event.ctrlKey || event.metaKey || event.altKey) return;
-    if (dialog.open || document.querySelector("dialog[open]")) return; // Esc closes it
+    if (document.querySelector("dialog[open]")) return; // Esc closes it, letters go to it
     if (event.key === "Escape") {
       const stop = latest('[data-shortcut="stop"]:not(:disabled)');
       if (stop) stop.click();

@@ -276,11 +276,12 @@ print("<b>hi</b>")
 That is all there is to it, and the rest of this sentence is only here to keep it going."""
 
 
-def test_the_answer_renders_as_markdown_while_it_streams_and_nothing_in_it_runs(owner, settings):
+def test_the_answer_renders_as_markdown_while_it_streams_and_nothing_in_it_runs(owner, monkeypatch):
     """Headings, bold, lists and code render while the answer is written, sanitized as the
     final rendering is: hostile markup stays text at every moment, not only at the end. The
     conversation's totals come with the final rendering."""
-    page_stream.LIVE_MARKDOWN_SECONDS, interval = 0.05, page_stream.LIVE_MARKDOWN_SECONDS
+    monkeypatch.setattr(page_stream, "LIVE_MARKDOWN_SECONDS", 0.05)
+    monkeypatch.setattr(page_stream, "LIVE_MARKDOWN_CHARS", 16)
 
     async def scenario():
         client = await logged_in(owner)
@@ -292,10 +293,7 @@ def test_the_answer_renders_as_markdown_while_it_streams_and_nothing_in_it_runs(
         await stream.close()
         return run_id, events
 
-    try:
-        run_id, events = run_async(scenario)
-    finally:
-        page_stream.LIVE_MARKDOWN_SECONDS = interval
+    run_id, events = run_async(scenario)
     mine = run_events(events, run_id)
     rendered = [event.data for event in mine if event.event == "markdown"]
     assert len(rendered) >= 5, "rendered again and again while it streamed"
