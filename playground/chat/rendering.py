@@ -11,7 +11,8 @@ from playground.chat.live import get_broker
 from playground.chat.models import Run
 from playground.core.loops import one_per_event_loop
 
-MESSAGE_TEMPLATE = "chat/chat.html#message"
+# The message, and the conversation's totals now that the answer counts (out of band).
+MESSAGE_TEMPLATE = "chat/chat.html#message-final"
 KEEP_SECONDS = 30  # a drawing is reused this long: every page showing the run has it by then
 
 _drawings = one_per_event_loop(dict)
@@ -71,6 +72,7 @@ def _message_html(run: Run) -> str:
     context = {
         "message": message,
         "conversation": message.conversation,
+        "totals": selectors.conversation_totals(conversation=message.conversation),
         "entry": selectors.message_entry(message=message),
         "leaf_id": message.pk,  # an answer that just ended is the newest message
     }

@@ -423,6 +423,7 @@ async def page_events(request, page: str):
             runs=run_ids,
             page=page_stream.page_channel(user.pk, page),
             draw_final=rendering.message_html,
+            markdown=True,
         ),
         content_type="text/event-stream",
         headers=SSE_HEADERS,

@@ -61,6 +61,13 @@ def _markdown() -> MarkdownIt:
 
 
 @cache
+def _live_markdown() -> MarkdownIt:
+    # While an answer is written its code is not highlighted: Pygments costs many times the
+    # rest of the rendering, and the final rendering highlights it.
+    return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+
+
+@cache
 def _cleaner() -> nh3.Cleaner:
     return nh3.Cleaner(
         tags=_ALLOWED_TAGS,
@@ -71,11 +78,102 @@ def _cleaner() -> nh3.Cleaner:
     )
 
 
+def _sanitized(html: str) -> SafeString:
+    return mark_safe(_cleaner().clean(html))  # noqa: S308 - nh3 has just sanitized it
+
+
 @lru_cache(maxsize=128)
 def render_markdown(text: str) -> SafeString:
     """Render untrusted Markdown (model output) to sanitized HTML.
 
     The same text always gives the same HTML, so recent ones are kept: an answer that ends
     is drawn for each stream that carries it and again on every load of its page."""
-    html = _markdown().render(text)
-    return mark_safe(_cleaner().clean(html))  # noqa: S308 - nh3 has just sanitized it
+    return _sanitized(_markdown().render(text))
+
+
+# A line that opens or closes a fenced code block, and a list item's first line (the
+# longest marker is nine digits, a dot and a space).
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
+_LIST_ITEM = re.compile(r"([-+*]|\d{1,9}[.)])([ \t]|$)")
+_LIST_MARKER_MAX = 11
+_LIST_MARKER_START = frozenset("-+*0123456789")
+# Within a paragraph's line, only these characters can start markup (what else Markdown
+# reads, a heading, a list, a table, starts a line).
+_MARKUP_CHARACTER = re.compile(r"[\n\\`*_~\[\]<&]")
+
+
+class LiveMarkdown:
+    """Markdown rendered while it is written, sanitized as `render_markdown` does (nh3, the
+    same allowed tags and attributes), without highlighting.
+
+    The blocks that are complete are rendered once; only the block still being written at
+    the end is rendered again as the text grows, so a render costs the size of that block,
+    not of the whole answer. A block counts as complete once a blank line outside any code
+    fence is followed by a line that starts a new top-level block: unindented, and not a
+    list item (a list split in two would number its second part from 1). Markdown that ties
+    blocks together further (reference links) can render differently until the final
+    rendering, which always renders the whole text.
+
+    `changed` says whether rendering now would change what the reader sees. The page shows
+    the text that came since the last render as text, running on in the paragraph being
+    written: words with no character Markdown might read as markup look the same rendered.
+    """
+
+    def __init__(self, text: str = "") -> None:
+        self._open: list[str] = [text] if text else []  # the text after the complete blocks
+        self._in_paragraph = False  # the open block, as last rendered, is a paragraph
+        self.changed = bool(text)
+        self.grown = len(text)  # characters added since the last render
+
+    def add(self, text: str) -> None:
+        self._open.append(text)
+        self.grown += len(text)
+        if not self.changed:
+            self.changed = not self._in_paragraph or bool(_MARKUP_CHARACTER.search(text))
+
+    def render(self) -> tuple[SafeString, SafeString]:
+        """The HTML of the blocks completed since the last call, and of the open block."""
+        text = "".join(self._open)
+        cut = _complete_blocks_end(text)
+        complete, rest = text[:cut], text[cut:]
+        self._open = [rest] if rest else []
+        # No line end after it: the page shows the text that comes next right after it.
+        open_block = mark_safe(_live_html(rest).rstrip("\n"))  # noqa: S308 - sanitized
+        # Markdown drops a paragraph's trailing space: text after it would not run on.
+        self._in_paragraph = open_block.endswith("</p>") and not rest[-1:].isspace()
+        self.changed, self.grown = False, 0
+        return _live_html(complete), open_block
+
+
+def _live_html(text: str) -> SafeString:
+    return _sanitized(_live_markdown().render(text)) if text else mark_safe("")
+
+
+def _complete_blocks_end(text: str) -> int:
+    """Where the complete blocks at the start of `text` end (0: none is complete yet)."""
+    end, position, fence, after_blank = 0, 0, None, False
+    for line in text.split("\n"):
+        whole = position + len(line) < len(text)  # a newline follows: the line is complete
+        if _starts_a_block(line, whole=whole) and after_blank and fence is None:
+            end = position
+        if not whole:
+            break
+        if opening := _FENCE.match(line):
+            marker, rest = opening.groups()
+            if fence is None and not (marker[0] == "`" and "`" in rest):
+                fence = marker
+            elif fence and marker[0] == fence[0] and len(marker) >= len(fence) and not rest.strip():
+                fence = None
+        after_blank = not line.strip()
+        position += len(line) + 1
+    return end
+
+
+def _starts_a_block(line: str, *, whole: bool) -> bool:
+    """The line, after a blank one, starts a top-level block that is not a list item (a line
+    that may start with a list marker is known once whole, or long enough to hold one)."""
+    if line[:1] in ("", " ", "\t"):
+        return False
+    if line[0] not in _LIST_MARKER_START:
+        return True
+    return (whole or len(line) >= _LIST_MARKER_MAX) and not _LIST_ITEM.match(line)

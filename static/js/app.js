@@ -10,31 +10,6 @@ document.addEventListener("keydown", (event) => {
   if (field.value.trim()) field.form.requestSubmit();
 });
 
-// Keep the newest text in view while an answer streams, unless the reader scrolled up; a new
-// answer on the page (drawn by a response, or placed through the page's stream) follows again.
-function followBottom(force) {
-  const log = document.getElementById("messages");
-  if (!log) return;
-  if (force) log.dataset.follow = "yes";
-  const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 120;
-  if (nearBottom || log.dataset.follow === "yes") log.scrollTop = log.scrollHeight;
-}
-document.addEventListener("htmx:sseMessage", (event) => {
-  if (event.detail.type === "place") followBottom(true);
-});
-document.addEventListener("htmx:afterSwap", (event) => {
-  if (event.detail.target?.id === "messages") followBottom(true);
-  else if (event.target.closest?.("#messages")) followBottom(false); // a piece, a final answer
-});
-document.addEventListener("DOMContentLoaded", () => {
-  const log = document.getElementById("messages");
-  if (!log) return;
-  log.scrollTop = log.scrollHeight;
-  log.addEventListener("scroll", () => {
-    if (log.scrollHeight - log.scrollTop - log.clientHeight > 120) delete log.dataset.follow;
-  });
-});
-
 // After a message is accepted, empty the box and the attachments for the next one (settings
 // stay as they are): an attachment left in place would go, and be paid for, again. A refusal
 // (4xx, drawn in place) keeps them.
@@ -59,19 +34,6 @@ document.addEventListener("htmx:beforeSwap", (event) => {
   form.querySelectorAll(".field__error, .form-error").forEach((error) => error.remove());
   form.querySelectorAll("[aria-invalid]").forEach((field) => field.removeAttribute("aria-invalid"));
   form.querySelectorAll(".is-invalid").forEach((field) => field.classList.remove("is-invalid"));
-});
-
-// Copy buttons: data-copy names the element whose text is copied.
-document.addEventListener("click", async (event) => {
-  const button = event.target.closest("[data-copy]");
-  if (!button) return;
-  const source = document.querySelector(button.dataset.copy);
-  if (!source || !navigator.clipboard) return;
-  await navigator.clipboard.writeText(source.innerText);
-  const label = button.getAttribute("aria-label");
-  button.setAttribute("aria-label", "Copied");
-  button.classList.add("is-done");
-  setTimeout(() => { button.setAttribute("aria-label", label); button.classList.remove("is-done"); }, 1500);
 });
 
 // Parts of a form redrawn for a newly chosen model ([data-keeps-edits]) keep what the user

@@ -7,7 +7,7 @@ from tests.conftest import signup_in_browser
 
 pytestmark = pytest.mark.browser
 
-PAYLOAD = """[sim echo rate=200]
+PAYLOAD = """[sim echo rate=60]
 <script>document.title = "pwned-script"; fetch("/pwned-script")</script>
 <img src=x onerror="document.title = 'pwned-img'; fetch('/pwned-img')">
 [click me](javascript:document.title='pwned-link')
@@ -25,6 +25,16 @@ def test_hostile_markup_in_an_answer_renders_inert(browser_page):
     page.get_by_label("Message").fill(PAYLOAD)
     page.get_by_role("button", name="Send").click()
     answer = page.locator("article.message--assistant").last
+    # While it streams its Markdown renders (sanitized as at the end): nothing comes alive.
+    live = answer.locator(".live-answer")
+    expect(live).to_contain_text("<script>")
+    samples = 0
+    while answer.locator(".message__footer").count() == 0 and samples < 200:
+        dangerous = "script, img, svg, iframe, [onerror], [onload], [hx-get], a[href^='javascript']"
+        assert answer.locator(dangerous).count() == 0, answer.inner_html()
+        samples += 1
+        page.wait_for_timeout(20)
+    assert samples >= 10, "sampled while it streamed"
     expect(answer.locator(".message__footer")).to_be_visible()
 
     rendered = answer.locator(".markdown")

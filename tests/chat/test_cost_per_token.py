@@ -11,6 +11,8 @@ import pytest
 from django.test.signals import template_rendered
 from django.urls import reverse
 
+from playground.chat import page_stream
+from playground.chat.live import TEXT, get_broker
 from playground.chat.models import Run
 from playground.nexconn.sse import SSEParser
 from tests.chat.streaming import open_events, page_events_url, read_all, send_message, text_of
@@ -155,3 +157,36 @@ def test_a_short_answer_on_its_page_costs_one_database_job(owner, settings):
     assert any('"started_at"' in s for s in after_send), after_send  # the start, with it
     run = Run.objects.get()
     assert run.status == Run.Status.DONE and run.started_at and run.request["body"]["messages"]
+
+
+def test_a_live_answers_markdown_is_rendered_per_so_many_characters_not_per_piece(monkeypatch):
+    """Each render of the answer so far costs CPU: renders follow the text (one per
+    LIVE_MARKDOWN_CHARS or so), not the pieces, nor the clock (an answer slowed down by a
+    busy server must not be rendered more often per token)."""
+    monkeypatch.setattr(page_stream, "LIVE_MARKDOWN_SECONDS", 0.005)
+    monkeypatch.setattr(page_stream, "LIVE_MARKDOWN_MAX_SECONDS", 0.25)
+    pieces, seconds, run_id = 200, 1.0, 10**9
+
+    async def scenario():
+        broker = get_broker()
+        await broker.open(run_id, stop=lambda: None)
+
+        async def final(_run_id, _finished):
+            return "<p>the end</p>"
+
+        async def read():
+            stream = page_stream.page_event_stream(runs=[run_id], draw_final=final, markdown=True)
+            return b"".join([chunk async for chunk in stream])
+
+        reading = asyncio.ensure_future(read())
+        await asyncio.sleep(0.01)
+        for _ in range(pieces):
+            broker.publish(run_id, TEXT, " *a*")  # markup in every piece: each one changes it
+            await asyncio.sleep(seconds / pieces)
+        await broker.close(run_id)
+        return await reading
+
+    written = run_async(scenario)
+    renders = written.count(b"event: markdown-")
+    by_text = pieces * 4 / page_stream.LIVE_MARKDOWN_CHARS
+    assert by_text / 2 <= renders <= by_text + seconds / 0.25 + 2, renders

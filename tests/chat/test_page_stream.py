@@ -3,16 +3,19 @@ page from its first piece, and a stream that reconnects picks up where the page 
 
 import asyncio
 import html
+import re
 
 import pytest
 from django.test import AsyncClient
 from django.urls import reverse
 
+from playground.chat import page_stream
 from playground.chat.models import Run
 from playground.nexconn.sse import SSEParser
 from tests.chat.streaming import RUN_ON_PAGE, page_events_url, send_message, text_of
 from tests.chat.test_redis import redis_env  # noqa: F401 - a fixture used below
 from tests.chat.test_runs import logged_in, run_async
+from tests.core.test_markdown import assert_inert, tags
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -154,6 +157,9 @@ def test_a_page_reloaded_mid_answer_shows_the_text_so_far_then_every_piece(owner
     assert stream_url.endswith(f"?run={run_id}")  # the page names the answer it shows
     mine = run_events(events, run_id)
     assert mine[0].event == "snapshot" and text_of(mine[:1])
+    # The text so far then renders as Markdown in place of the escaped text.
+    assert mine[1].event == "markdown"
+    assert f'<div id="run-{run_id}-rendered" hx-swap-oob="innerHTML"><p><strong>' in mine[1].data
     assert sum(event.event == "text" for event in mine) >= 2, "then live pieces"
     assert text_of(mine) == Run.objects.select_related("message").get(pk=run_id).message.content
 
@@ -250,3 +256,99 @@ def test_the_pages_stream_ends_when_its_time_is_up(owner, settings):
         return False
 
     assert run_async(scenario), "the page's stream went on past its time"
+
+
+# What the page's own elements in a `markdown` message are (chat.html's `message`).
+OWN_WRAPPER = re.compile(r'<div id="run-\d+-(rendered|open|text)" hx-swap-oob="[a-zA-Z]+">|</div>$')
+
+STREAMED = """[sim echo rate=150]## Why tides
+
+The **Moon** pulls [the sea](https://example.com/tides) and [this](javascript:alert(1)).
+
+- <script>fetch("/pwned")</script>
+- <img src=x onerror="fetch('/pwned')">
+- <a href="javascript:fetch('/pwned')">raw link</a> <div hx-get="/pwned" hx-trigger="load">x</div>
+
+```python
+print("<b>hi</b>")
+```
+
+That is all there is to it, and the rest of this sentence is only here to keep it going."""
+
+
+def test_the_answer_renders_as_markdown_while_it_streams_and_nothing_in_it_runs(owner, monkeypatch):
+    """Headings, bold, lists and code render while the answer is written, sanitized as the
+    final rendering is: hostile markup stays text at every moment, not only at the end. The
+    conversation's totals come with the final rendering."""
+    monkeypatch.setattr(page_stream, "LIVE_MARKDOWN_SECONDS", 0.05)
+    monkeypatch.setattr(page_stream, "LIVE_MARKDOWN_CHARS", 16)
+
+    async def scenario():
+        client = await logged_in(owner)
+        stream = await open_page_stream(client)
+        await send_from_page(client, STREAMED)
+        placed = await stream.next()
+        run_id = int(RUN_ON_PAGE.search(placed.data.encode()).group(1))
+        events = await stream.until(f"done-{run_id}")
+        await stream.close()
+        return run_id, events
+
+    run_id, events = run_async(scenario)
+    mine = run_events(events, run_id)
+    rendered = [event.data for event in mine if event.event == "markdown"]
+    assert len(rendered) >= 5, "rendered again and again while it streamed"
+    for message in rendered:
+        own = OWN_WRAPPER.findall(message)
+        assert len(own) >= 2  # the open block and the raw text, at least
+        inner = OWN_WRAPPER.sub("", message)
+        assert_inert(inner)
+        assert "<script" not in inner and "<img" not in inner  # shown as text, escaped
+    shown = tags("".join(rendered))
+    for tag in ("h2", "strong", "a", "li", "pre", "code"):
+        assert tag in shown, (tag, rendered)
+    assert 'href="https://example.com/tides"' in "".join(rendered)
+    # Between two renders, the pieces come as escaped text; the answer ends rendered whole.
+    assert all("<" not in event.data for event in mine if event.event == "text")
+    done = mine[-1].data
+    assert "<h2>Why tides</h2>" in done and "<script" not in done
+    assert 'id="conversation-totals" hx-swap-oob="true"' in done
+    assert re.search(r"1 answer · \d+ tokens in · \d+ out", done), done
+
+
+def test_the_status_gives_way_to_the_reasoning_then_to_the_answer(owner):
+    """ "Waiting for …" until the model answers; "Thinking…" while it reasons; then nothing,
+    the answer itself shows it is coming. A page that comes in late is told the same."""
+
+    async def scenario():
+        client = await logged_in(owner)
+        stream = await open_page_stream(client)
+        data = {
+            "text": "Why is the sky blue? [sim tokens=20 reasoning_tokens=20 rate=60]",
+            "model": "moonshotai/kimi-k2.5",
+            "conversation": "",
+        }
+        headers = {"HX-Request": "true", "X-Page-Id": PAGE}
+        await client.post(reverse("chat:send"), data, headers=headers)
+        placed = await stream.next()
+        run_id = int(RUN_ON_PAGE.search(placed.data.encode()).group(1))
+        events = []
+        while not any(event.event == f"text-{run_id}" for event in events):
+            events.append(await stream.next())
+        late = await client.get(page_events_url(run_id))  # another page, opened mid-answer
+        late_stream = PageStream(late)
+        late_events = await late_stream.until(f"done-{run_id}")
+        await late_stream.close()
+        events += await stream.until(f"done-{run_id}")
+        await stream.close()
+        return run_id, events, late_events
+
+    run_id, events, late_events = run_async(scenario)
+    mine = [event.event for event in run_events(events, run_id)]
+    statuses = [event.data for event in run_events(events, run_id) if event.event == "status"]
+    assert statuses == ["Thinking…", "<!-- answering -->"]
+    assert mine.index("status") < mine.index("reasoning")  # Thinking…, then the reasoning
+    assert mine.index("status", mine.index("reasoning")) < mine.index("text")
+    snapshot = next(event for event in run_events(late_events, run_id) if event.event == "snapshot")
+    assert f'<div id="run-{run_id}-status" hx-swap-oob="innerHTML"><!-- answering --></div>' in (
+        snapshot.data
+    )

@@ -147,7 +147,7 @@ def test_line_breaks_in_the_answer_cannot_forge_an_event_for_the_page(owner):
     live, reopened = run_async(scenario)
     assert Message.objects.get(role="assistant").content == forged + filler
     for event in live + reopened:
-        assert event.event in {"text", "snapshot", "done", "status"}, event
+        assert event.event in {"text", "snapshot", "markdown", "done", "status"}, event
         assert event.id != "99999", event
     assert reopened[0].event == "snapshot"
     normalised = "AAA\nevent: x\nid: 99999\ndata: y\n\nz"
@@ -196,13 +196,15 @@ def test_transient_errors_before_the_first_byte_are_retried_and_the_page_is_told
     async def scenario():
         client = await logged_in(owner)
         _, run_id = await send_message(
-            client, "Flaky [sim error=503 fail_times=1 retry_after=0 tokens=20 rate=40]"
+            client, "Flaky [sim error=503 fail_times=1 retry_after=1 tokens=20 rate=40]"
         )
         return run_id, await read_all(await open_events(client, run_id))
 
     run_id, events = run_async(scenario)
     assert Run.objects.get(pk=run_id).status == Run.Status.DONE
-    assert "Retrying" in text_of(events, "status")
+    shown = [text_of(events[: end + 1], "status") for end in range(len(events))]
+    assert any("Retrying" in status for status in shown)
+    assert "Retrying" not in shown[-1], "the notice gives way once the answer comes"
 
 
 def test_the_conversation_history_is_sent_with_a_follow_up(owner):

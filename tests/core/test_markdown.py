@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from playground.core.markdown import render_markdown
+from playground.core.markdown import LiveMarkdown, render_markdown
 
 
 class _Element:
@@ -166,7 +166,11 @@ def _is_unsafe_url(value: str) -> bool:
 
 @pytest.mark.parametrize("source", list(ATTACKS.values()), ids=list(ATTACKS))
 def test_attacks_render_inert(source):
-    html = render_markdown(source)
+    assert_inert(render_markdown(source))
+
+
+def assert_inert(html: str) -> None:
+    """No element of `html` can run code, fetch from a bad URL, or be acted on by htmx."""
     for element in parse(html).elements:
         assert element.tag not in DANGEROUS_TAGS, html
         for name, value in element.attrs.items():
@@ -214,3 +218,105 @@ def test_output_is_marked_safe_for_templates():
 
     rendered = Template("{{ html }}").render(Context({"html": render_markdown("**hi**")}))
     assert rendered == "<p><strong>hi</strong></p>\n"
+
+
+# --- While the answer is written --------------------------------------------------------
+
+
+def live_renders(source: str, *, step: int) -> list[str]:
+    """Every piece of HTML a live rendering gives while `source` comes `step` characters at a
+    time, rendered after each (completed blocks, then the open block)."""
+    live, out = LiveMarkdown(), []
+    for start in range(0, len(source), step):
+        live.add(source[start : start + step])
+        out.extend(live.render())
+    return out
+
+
+@pytest.mark.parametrize("source", list(ATTACKS.values()), ids=list(ATTACKS))
+def test_attacks_stay_inert_at_every_point_of_a_live_rendering(source):
+    """Half a tag, half a link, a fence still open: no moment of the answer makes markup."""
+    for step in (1, 4):
+        for html in live_renders(source, step=step):
+            assert_inert(html)
+            assert "<script" not in html
+
+
+ANSWER = """## Tides
+
+The **Moon** pulls the sea.
+
+1. High tide
+
+2. Low tide
+
+   Twice a day.
+
+```python
+def tide():
+
+    return "<b>high</b>"
+```
+
+| a | b |
+|---|--:|
+| 1 | 2 |
+
+- [x](javascript:alert(1)) and <script>alert(1)</script>
+
+The end.
+"""
+
+
+def test_a_live_rendering_ends_as_the_whole_text_renders():
+    """Blocks rendered as they complete, then the rest, show what the whole text shows: a
+    loose numbered list stays one list, a fence with a blank line in it one block."""
+    live, parts = LiveMarkdown(), []
+    for start in range(0, len(ANSWER), 5):
+        live.add(ANSWER[start : start + 5])
+        complete, _ = live.render()
+        parts.append(complete)
+    parts.extend(live.render())
+    html = "".join(parts)
+    assert_inert(html)
+    assert tags(html).count("ol") == 1 and tags(html).count("pre") == 1
+    for tag in ("h2", "strong", "li", "code", "table"):
+        assert tag in tags(html), html
+    assert visible_text(html).split() == visible_text(render_markdown(ANSWER)).split()
+
+
+def test_a_completed_block_is_rendered_once():
+    live = LiveMarkdown("# Title\n\nFirst para")
+    complete, open_block = live.render()
+    assert "<h1>Title</h1>" in complete and "First para" in open_block
+    live.add("graph goes on.\n\nSecond")
+    complete, open_block = live.render()
+    assert "Title" not in complete + open_block
+    assert "First paragraph goes on." in complete and open_block == "<p>Second</p>"
+    assert not live.changed and live.render() == ("", "<p>Second</p>")
+
+
+def test_plain_words_in_the_paragraph_being_written_need_no_render():
+    """They look the same as text after the paragraph as rendered in it; markup, a new line
+    or a block other than a paragraph do not."""
+    live = LiveMarkdown()
+    live.add("The Moon")
+    assert live.changed
+    live.render()
+    live.add(" pulls the sea, twice a day.")
+    assert not live.changed
+    live.add(" It is **strong")
+    assert live.changed
+    live.render()
+    live.add("er** than")
+    assert live.changed
+    live.render()
+    live.add(" the Sun.\n")
+    assert live.changed
+    live.render()
+    live.add("Still")  # after a space or a line end the paragraph drops, words would stick
+    assert live.changed
+    live = LiveMarkdown("- a list")
+    live.render()
+    live.add(" item")
+    assert live.changed
