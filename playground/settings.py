@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "playground.teams",
     "playground.compare",
     "playground.usage",
+    "playground.explorer",
     "django_tasks_db",
     "axes",
 ]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("playground.teams.urls")),
     path("", include("playground.compare.urls")),
     path("", include("playground.usage.urls")),
+    path("", include("playground.explorer.urls")),
     path("", include("playground.chat.urls")),
 ]
 

@@ -81,6 +81,12 @@ def answer_ended(*, run, owner_id: int | None = None, text: str | None = None) -
     _turn_check(entry_filter={"run_id": run.pk})
 
 
+def request_ended(*, source: str, owner_id: int, **fields) -> None:
+    """A request admitted with budgets.admit_request ended: its row, with what it cost."""
+    reservation = Reservation.objects.filter(source=source).first()
+    _write(source=source, reservation=reservation, owner_id=owner_id, **fields)
+
+
 def _answer_owner_id(run) -> int | None:
     from playground.chat.models import Conversation
 
