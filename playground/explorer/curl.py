@@ -110,8 +110,13 @@ def _path_params(template: str, path: str) -> dict[str, str] | None:
 
 
 def _misfit(variant: Variant, body: Any) -> int:
-    """How badly `body` fits a variant: its problems, and its keys the variant lacks."""
+    """How badly `body` fits a variant: its problems, and its values the variant has no
+    field for (an end frame fits only the first-and-last-frame mode)."""
     problems = len(endpoints.validate(variant, body)) if variant.fields else 0
-    known = {spec.path.split(".")[0] for spec in variant.fields}
-    unknown = len(set(body) - known) if isinstance(body, dict) else 0
-    return problems * 2 + unknown
+    known = [spec.path for spec in variant.fields]
+    unknown = [
+        path
+        for path in endpoints.leaf_paths(body)
+        if not any(path == field or path.startswith(f"{field}.") for field in known)
+    ]
+    return problems * 2 + len(unknown)

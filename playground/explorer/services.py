@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 import math
+import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from playground.nexconn.endpoints import Endpoint, Variant
 from playground.nexconn.errors import NexconnError
 from playground.nexconn.events import TextDelta, Usage
 from playground.nexconn.media import jobs
-from playground.nexconn.media.catalog import media_model
+from playground.nexconn.media.catalog import MEDIA_MODELS, media_model
 from playground.nexconn.protocols import DECODERS
 from playground.nexconn.snippets import shorten_base64
 from playground.nexconn.sse import SSEParser
@@ -54,6 +55,8 @@ SAFE_HEADERS = (
     "openai-processing-ms",
     "cache-control",
 )
+_SHORTEN_FROM = 1024  # characters of base64 kept as they are
+_BASE64 = re.compile(r"[A-Za-z0-9+/=\s]+")
 SAFE_HEADER_PREFIXES = ("x-ratelimit-", "ratelimit-", "anthropic-ratelimit-")
 _USAGE_KINDS = {
     "chat": UsageRecord.Kind.ANSWER,
@@ -128,8 +131,21 @@ def safe_headers(headers: httpx.Headers | dict[str, str]) -> dict[str, str]:
 
 def body_text(body: Any, *, limit: int = BODY_LIMIT) -> tuple[str, bool]:
     """A JSON body as it is kept: long base64 shortened, keys blanked, capped."""
-    text = json.dumps(redact(shorten_base64(body)), indent=2, ensure_ascii=False)
+    text = json.dumps(redact(shortened(body)), indent=2, ensure_ascii=False)
     return (text, False) if len(text) <= limit else (text[:limit], True)
+
+
+def shortened(value: Any) -> Any:
+    """`value` with long base64 replaced by a marker: data URLs and "data" keys as the code
+    snippets shorten them, and the bare base64 of images (Gemini's b64_json, Veo's bytes)."""
+    value = shorten_base64(value)
+    if isinstance(value, dict):
+        return {k: shortened(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shortened(item) for item in value]
+    if isinstance(value, str) and len(value) >= _SHORTEN_FROM and _BASE64.fullmatch(value):
+        return f"<base64, {max(1, len(value) * 3 // 4 // 1024)} KB>"
+    return value
 
 
 # --- preparing -------------------------------------------------------------------------
@@ -456,7 +472,7 @@ async def poll_once(*, endpoint: Endpoint, model: str, task_id: str, api_key: st
                 done=status.state in _TASK_DONE,
                 error=redact(status.error or ""),
                 outputs=tuple(o.url for o in status.outputs if o.url),
-                raw=redact(shorten_base64(status.raw)),
+                raw=redact(shortened(status.raw)),
             )
         status = await files_api.get_file(client, file_id=task_id)
         return PollRound(
@@ -471,17 +487,10 @@ async def poll_once(*, endpoint: Endpoint, model: str, task_id: str, api_key: st
 
 
 def _media_for(endpoint: Endpoint, model: str):
-    """The catalog model whose adapter reads the task: the one named, else the section's."""
-    for kind in ("image", "video"):
-        found = media_model(model, kind=kind)
-        if found is not None and found.family == endpoint.family:
-            return found
-    for kind in ("image", "video"):
-        for model_id in endpoint.models:
-            found = media_model(model_id, kind=kind)
-            if found is not None:
-                return found
-    raise ValueError(f"no model to read {endpoint.id} tasks with")
+    """The catalog model whose adapter reads the task: the one named, else the section's
+    first (kling-v2-1 is an image model and a video model: the family tells them apart)."""
+    family = [m for m in MEDIA_MODELS.values() if m.family == endpoint.family]
+    return next((m for m in family if m.id == model), None) or family[0]
 
 
 def poll_record(

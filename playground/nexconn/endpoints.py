@@ -93,6 +93,11 @@ class BodyField:
         """The enum as the text a form shows (JSON for non-strings)."""
         return tuple(v if isinstance(v, str) else json.dumps(v) for v in self.enum)
 
+    @property
+    def options(self) -> tuple[tuple[str, str], ...]:
+        """(the value as JSON, its text) for each allowed value: a select's options."""
+        return tuple((json.dumps(v), text) for v, text in zip(self.enum, self.choices, strict=True))
+
 
 @dataclass(frozen=True, slots=True)
 class PathParam:
@@ -530,7 +535,8 @@ def _fields(
     for path, item in _owners(declared).items():
         spec = _body_field(path, item, example_body)
         sharing = [d for d in declared if path in d.found]
-        if len(sharing) > 1 or (item.kind == "text" and spec.type == "json"):
+        shared = len(sharing) > 1 and path not in item.literal
+        if shared or (item.kind == "text" and spec.type == "json"):
             # One value carries several things (Seedance's content: the prompt and images).
             label, _ = _BASE_FIELDS.get(path, (path.rsplit(".", 1)[-1].capitalize(), ""))
             spec = replace(
@@ -587,6 +593,11 @@ def _leaves(value: Any, path: tuple = ()) -> list[tuple[str, Any]]:
     if path and isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict):
         return _leaves(value[0], (*path, 0))
     return [(_dotted(path), value)] if path else []
+
+
+def leaf_paths(body: Any) -> list[str]:
+    """The paths of a body's values, as the table names its fields."""
+    return [path for path, _ in _leaves(body)]
 
 
 # --- media create endpoints --------------------------------------------------------------

@@ -30,9 +30,9 @@ def _node(value: Any, depth: int) -> str:
         if len(items) > MAX_ITEMS:
             rows.append(f'<li class="jt__more">… {len(items) - MAX_ITEMS} more</li>')
         braces = "{}" if isinstance(value, dict) else "[]"
-        summary = (
-            f"{braces[0]} {len(items)} {'keys' if isinstance(value, dict) else 'items'} {braces[1]}"
-        )
+        noun = "key" if isinstance(value, dict) else "item"
+        plural = "" if len(items) == 1 else "s"
+        summary = f"{braces[0]} {len(items)} {noun}{plural} {braces[1]}"
         opened = " open" if depth < OPEN_DEPTH else ""
         return (
             f'<details class="jt"{opened}><summary>{summary}</summary>'
