@@ -90,15 +90,15 @@ def endpoint_page(request, endpoint_id: str):
     return render(request, TEMPLATE, context)
 
 
-@require_GET
+@require_POST
 def request_panel(request, endpoint_id: str):
     """The request's form for another model or mode, with what the user set carried over
-    where the new form has the same field."""
+    where the new form has the same field. (A POST: the body may be long.)"""
     endpoint = _endpoint_or_404(endpoint_id)
-    variant = endpoint.variant(request.GET.get("model", ""), request.GET.get("mode", ""))
-    current = _loads(request.GET.get("body", ""))
+    variant = endpoint.variant(request.POST.get("model", ""), request.POST.get("mode", ""))
+    current = _loads(request.POST.get("body", ""))
     body = _carry_over(variant, current) if endpoint.has_body else None
-    path_values = _path_values(request.GET, endpoint, variant)
+    path_values = _path_values(request.POST, endpoint, variant)
     context = _workspace(request, endpoint, variant, body=body, path_values=path_values)
     return render(request, f"{TEMPLATE}#request", context)
 

@@ -217,7 +217,8 @@
       body.model = picker.value;
       values.body = JSON.stringify(body);
     }
-    htmx.ajax("GET", panel.dataset.panelUrl, { target: "#request-panel", swap: "outerHTML", values });
+    const headers = { "X-CSRFToken": form().elements.csrfmiddlewaretoken.value };
+    htmx.ajax("POST", panel.dataset.panelUrl, { target: "#request-panel", swap: "outerHTML", values, headers });
   }
 
   document.addEventListener("change", (event) => {

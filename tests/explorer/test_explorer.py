@@ -134,7 +134,7 @@ def test_another_mode_keeps_what_fits_it(owner_client):
     body["parameters"]["aspectRatio"] = "9:16"
     url = reverse("explorer:panel", args=["veo-create"])
     query = {"model": "veo-3.1-generate-preview", "mode": "image", "body": json.dumps(body)}
-    panel = owner_client.get(url, query).content.decode()
+    panel = owner_client.post(url, query).content.decode()
     assert "A lighthouse in a storm" in panel
     assert "&quot;aspectRatio&quot;: &quot;9:16&quot;" in panel
     assert "https://example.com/images/image-1.png" in panel  # the mode's own image
