@@ -10,9 +10,10 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
 from django.core import signing
+from django.core.files.base import ContentFile, File
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpResponse, StreamingHttpResponse
@@ -195,7 +196,7 @@ def _path_values(data, endpoint: Endpoint, variant: Variant) -> dict[str, str]:
     values = {}
     for param in endpoint.path_params:
         value = data.get(f"path_{param.name}", "").strip()[:256]
-        values[param.name] = value or (variant.model if param.from_model else "")
+        values[param.name] = variant.model if param.from_model else value
     return values
 
 
@@ -457,6 +458,7 @@ def result_context(request, endpoint: Endpoint, record: ExplorerRequest, *, exch
                 "url": reverse("explorer:poll", args=[poll_target.id]),
                 "task": poll_task,
                 "model": record.model,
+                "source": record.pk,
             }
             if poll_target is not None and poll_task and record.ok
             else None
@@ -523,6 +525,7 @@ async def poll(request, endpoint_id: str):
     endpoint = _endpoint_or_404(endpoint_id)
     task_id = request.POST.get("task", "").strip()[:256]
     model = request.POST.get("model", "").strip()[:200]
+    source = optional_id(request.POST, "source", what="one of your requests")
     if endpoint.kind != "query" or not task_id:
         return HttpResponse("Give a task id to poll.", status=400)
     try:
@@ -547,6 +550,7 @@ async def poll(request, endpoint_id: str):
             key_label=key_label,
         )
     context = await sync_to_async(_poll_context)(request, result, record, model)
+    context["source"] = source
     return render(request, f"{TEMPLATE}#poll-round", context)
 
 
@@ -590,37 +594,36 @@ async def media(request, token: str):
 @require_POST
 def save(request):
     """Keep a result in the gallery: a link the page was shown (signed), or a picture that
-    came as base64 in the answer."""
-    kind = "video" if request.POST.get("kind") == "video" else "image"
-    model = request.POST.get("model", "").strip()[:200] or "unknown"
-    prompt = request.POST.get("prompt", "")[:4000]
+    came as base64 in the answer; named after the request that made it (`history`)."""
+    source = optional_id(request.POST, "history", what="one of your requests")
+    record = selectors.history_get(user=request.user, pk=source) if source else None
     max_bytes = settings.MEDIA_MAX_DOWNLOAD_MB * 1024 * 1024
     try:
         if token := request.POST.get("token", ""):
             data = signing.loads(token, salt=MEDIA_SALT, max_age=MEDIA_LINK_SECONDS)
             if data.get("o") != request.user.pk:
-                raise Http404("This result link is not valid any more.")
-            fetched = downloads_download(data["u"], max_bytes=max_bytes)
-            result = Result(fetched.file, fetched.content_type, fetched.size, data["u"])
+                raise signing.BadSignature
+            fetched = async_to_sync(downloads.download)(data["u"], max_bytes=max_bytes)
+            result = Result(File(fetched.file), fetched.content_type, fetched.size, data["u"])
         else:
             content, content_type = downloads.decode_data_url(
                 request.POST.get("data", ""), max_bytes=max_bytes
             )
-            from django.core.files.base import ContentFile
-
             result = Result(ContentFile(content), content_type, len(content))
-        kind = "video" if result.content_type.startswith("video/") else "image"
-        generation = generation_import(
-            user=request.user,
-            kind=kind,
-            model=model,
-            mode=request.POST.get("mode", "")[:32] or "text",
-            prompt=prompt,
-            params={},
-            results=[result],
-        )
+        with result.file:
+            generation = generation_import(
+                user=request.user,
+                kind="video" if result.content_type.startswith("video/") else "image",
+                model=(record.model if record else "") or "unknown",
+                mode=(record.mode if record else "") or "text",
+                prompt=_prompt_of(record),
+                params={},
+                results=[result],
+            )
     except signing.BadSignature:
-        return HttpResponse("This result link is not valid any more.", status=400)
+        return render(
+            request, f"{TEMPLATE}#saved", {"error": "This result link is not valid any more."}
+        )
     except (downloads.DownloadError, previews.MediaError) as error:
         message = getattr(error, "message", str(error))
         return render(request, f"{TEMPLATE}#saved", {"error": message}, status=400)
@@ -630,10 +633,17 @@ def save(request):
     return render(request, f"{TEMPLATE}#saved", {"link": link})
 
 
-def downloads_download(url: str, *, max_bytes: int):
-    from asgiref.sync import async_to_sync
+_PROMPT_PATHS = ("prompt", "instances.0.prompt", "content.0.text")
 
-    return async_to_sync(downloads.download)(url, max_bytes=max_bytes)
+
+def _prompt_of(record: ExplorerRequest | None) -> str:
+    """The prompt of the request that made a result, wherever its family puts it."""
+    body = services.parse_json(record.body.encode()) if record else None
+    for path in _PROMPT_PATHS:
+        value = endpoints.get_path(body, path)
+        if isinstance(value, str):
+            return value[:4000]
+    return ""
 
 
 # --- curl import and history ------------------------------------------------------------
@@ -665,8 +675,13 @@ def import_curl(request):
 @require_GET
 def history(request):
     query = request.GET.get("q", "").strip()[:200]
-    page = Paginator(selectors.history_list(user=request.user, query=query), HISTORY_PAGE_SIZE)
-    context = {"page": page.get_page(request.GET.get("page")), "query": query}
+    page = Paginator(
+        selectors.history_list(user=request.user, query=query), HISTORY_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    for item in page:
+        known = endpoints.endpoint(item.endpoint)
+        item.title = f"{known.section} › {known.title}" if known else item.endpoint
+    context = {"page": page, "query": query}
     if request.htmx and request.htmx.target == "history-results":
         return render(request, f"{HISTORY_TEMPLATE}#results", context)
     return render(request, HISTORY_TEMPLATE, context)

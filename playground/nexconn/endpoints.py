@@ -538,11 +538,12 @@ def _fields(
         shared = len(sharing) > 1 and path not in item.literal
         if shared or (item.kind == "text" and spec.type == "json"):
             # One value carries several things (Seedance's content: the prompt and images).
-            label, _ = _BASE_FIELDS.get(path, (path.rsplit(".", 1)[-1].capitalize(), ""))
+            carries = "Carries " + ", ".join(d.label.lower() for d in sharing) + "."
+            label, help = _BASE_FIELDS.get(path, (path.rsplit(".", 1)[-1].capitalize(), carries))
             spec = replace(
                 spec,
                 label=label,
-                help="Carries " + ", ".join(d.label.lower() for d in sharing) + ".",
+                help=help,
                 required=any(d.required for d in sharing),
                 param="",
             )

@@ -392,6 +392,7 @@
         const data = new FormData();
         data.append("task", box.dataset.task);
         data.append("model", box.dataset.model);
+        data.append("source", box.dataset.source || "");
         const answer = await fetch(box.dataset.pollUrl, {
           method: "POST",
           body: data,

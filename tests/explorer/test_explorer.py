@@ -256,7 +256,10 @@ def test_a_task_is_polled_until_done_previewed_and_saved(
     task_id = re.search(r'data-task="([^"]+)"', page)[1]
     assert "?task=" in page  # the id links to its query endpoint
     poll_url = reverse("explorer:poll", args=["kling-image-task"])
-    round_html = owner_client.post(poll_url, {"task": task_id, "model": "kling-v2-1"}).content
+    source = ExplorerRequest.objects.get().pk
+    round_html = owner_client.post(
+        poll_url, {"task": task_id, "model": "kling-v2-1", "source": source}
+    ).content
     round_html = round_html.decode()
     assert 'data-done="yes"' in round_html and "succeeded" in round_html
     preview = re.search(r'src="(/explorer/media/[^"]+)"', round_html)[1]
@@ -265,12 +268,13 @@ def test_a_task_is_polled_until_done_previewed_and_saved(
     token = re.search(r'name="token" value="([^"]+)"', round_html)[1]
     saved = owner_client.post(
         reverse("explorer:save"),
-        {"token": token, "model": "kling-v2-1"},
+        {"token": token, "history": source},
         headers={"HX-Request": "true"},
     )
     assert "Open it in the gallery" in saved.content.decode()
     generation = Generation.objects.get()
     assert generation.status == "succeeded" and generation.outputs.count() == 1
+    assert (generation.model, generation.prompt) == ("kling-v2-1", body["prompt"])
     assert not UsageRecord.objects.filter(source__startswith="generation:").exists()
     kept = ExplorerRequest.objects.filter(endpoint="kling-image-task")
     assert kept.count() == 1  # the poll's last look, in history
@@ -287,9 +291,7 @@ def test_a_synchronous_picture_is_shown_and_can_be_saved(owner_client, settings,
     data_url = re.search(r'name="data" value="(data:image/png;base64,[^"]+)"', page)[1]
     record = ExplorerRequest.objects.get()
     assert "<base64" in record.response_body and len(record.response_body) < 10_000
-    owner_client.post(
-        reverse("explorer:save"), {"data": data_url, "model": "gemini-2.5-flash-image"}
-    )
+    owner_client.post(reverse("explorer:save"), {"data": data_url, "history": record.pk})
     assert Generation.objects.get().outputs.get().content_type == "image/png"
 
 
