@@ -316,6 +316,11 @@ async def _read_body(exchange: Exchange, response: httpx.Response) -> None:
 
 def request_finish(outgoing: Outgoing, exchange: Exchange) -> ExplorerRequest:
     """Keep the exchange in the history row and settle what it cost."""
+    with redacting(outgoing.api_key):  # a stored key is blanked too, not only the server's
+        return _finish(outgoing, exchange)
+
+
+def _finish(outgoing: Outgoing, exchange: Exchange) -> ExplorerRequest:
     record = ExplorerRequest.objects.get(pk=outgoing.record_id)
     parsed = parse_json(exchange.body)
     if parsed is not None:

@@ -17,6 +17,7 @@ from django.urls import URLResolver, get_resolver
 from playground.accounts.services import invitation_create
 from playground.chat.models import Attachment, Conversation, Message, Run
 from playground.compare.models import Column, Comparison, Entry, ShareLink, Turn
+from playground.explorer.models import ExplorerRequest
 from playground.teams.services import member_add, team_create
 from tests.conftest import PASSWORD
 from tests.files.factories import upstream_file
@@ -90,6 +91,9 @@ def data(owner, django_user_model, settings, tmp_path):
     link = ShareLink.objects.create(comparison=comparison, created_by=owner)
     document = upstream_file(owner)
     invitation = invitation_create(by=owner, team=team, days=7, max_uses=5)
+    sent = ExplorerRequest.objects.create(
+        owner=owner, endpoint="veo-query", method="GET", path="/v1/videos/generations/x"
+    )
     ids = {
         "chat:conversation": {"pk": conversation.pk},
         "chat:conversation-item": {"pk": conversation.pk},
@@ -142,6 +146,13 @@ def data(owner, django_user_model, settings, tmp_path):
         "usage:member-limit-save": {"pk": team.pk, "user_id": member.pk},
         "invitation": {"token": invitation.token},
         "invitation-revoke": {"pk": invitation.pk},
+        "explorer:endpoint": {"endpoint_id": "veo-create"},
+        "explorer:panel": {"endpoint_id": "veo-create"},
+        "explorer:code": {"endpoint_id": "veo-create"},
+        "explorer:send": {"endpoint_id": "veo-create"},
+        "explorer:poll": {"endpoint_id": "veo-query"},
+        "explorer:media": {"token": "not-a-signed-link"},
+        "explorer:history-detail": {"pk": sent.pk},
     }
     # Pages whose forms have more fields than the plain URL shows (reference images).
     pages = [f"/studio/?ref={output.pk}", f"/studio/?from={generation.pk}"]

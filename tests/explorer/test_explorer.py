@@ -33,8 +33,8 @@ def _fast(monkeypatch):
     simulator.reset()
 
 
-def send(client, endpoint_id, body=None, *, model="", mode="", path=None, **headers):
-    data = {"model": model, "mode": mode}
+def send(client, endpoint_id, body=None, *, model="", mode="", path=None, unchecked="", **headers):
+    data = {"model": model, "mode": mode, "unchecked": unchecked}
     if body is not None:
         data["body"] = body if isinstance(body, str) else json.dumps(body)
     data |= {f"path_{name}": value for name, value in (path or {}).items()}
@@ -174,6 +174,17 @@ def test_the_answer_shows_status_timings_headers_and_body(owner_client):
     assert 'class="jt"' in page and "deepseek-v3" in page  # the body, folding
     record = ExplorerRequest.objects.get()
     assert record.key_label == "Demo" and record.path == "/v1/models"
+
+
+def test_unchecked_a_wrong_body_gets_the_apis_own_error(owner_client):
+    body = example("kling-video-create", "kling-v2-6", "text") | {"seconds": "7"}
+    response = send(
+        owner_client, "kling-video-create", body, model="kling-v2-6", mode="text", unchecked="yes"
+    )
+    page = response.content.decode()
+    assert response.status_code == 200  # sent: the answer is the API's
+    assert 'status-code--bad">400<' in page
+    assert "The request was rejected (400): `seconds` must be one of 5, 10" in page
 
 
 def test_an_upstream_error_is_shown_raw_and_explained(owner_client):
