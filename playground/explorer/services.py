@@ -157,8 +157,10 @@ def request_prepare(
     """The history row and, for billed endpoints, the budget's admission, in one transaction.
     Raises keys.NoPayingKey or budgets.LimitExceeded, with nothing stored or sent."""
     paying = keys.paying_key_for(user=user)
+    api_key = paying.api_key()
     path = endpoint.filled_path(path_params)
-    text, _ = body_text(body) if endpoint.has_body else ("", False)
+    with redacting(api_key):
+        text, _ = body_text(body) if endpoint.has_body else ("", False)
     with transaction.atomic():
         record = ExplorerRequest.objects.create(
             owner=user,
@@ -190,7 +192,7 @@ def request_prepare(
         path=path,
         body=body if endpoint.has_body else None,
         headers=dict(variant.headers),
-        api_key=paying.api_key(),
+        api_key=api_key,
         key_source=paying.source,
         key_label=paying.label,
         estimate=estimate,

@@ -349,6 +349,8 @@ def _prepare(request, endpoint: Endpoint):
             problem, status = refused.message, 409
         except LimitExceeded as limit:
             problem, status = limit.message, limit.status
+        except NexconnError as error:  # the stored key that pays cannot be read
+            problem, status = error.message_for_user, 409
         else:
             _release_connection()
             return outgoing, None
@@ -533,6 +535,8 @@ async def poll(request, endpoint_id: str):
         user, api_key, key_label = await sync_to_async(_poll_key)(request)
     except NoPayingKey as refused:
         return HttpResponse(refused.message, status=409)
+    except NexconnError as error:
+        return HttpResponse(error.message_for_user, status=409)
     try:
         result = await services.poll_once(
             endpoint=endpoint, model=model, task_id=task_id, api_key=api_key

@@ -11,6 +11,7 @@ from asgiref.sync import async_to_sync
 from django.test import AsyncClient
 from django.urls import reverse
 
+from playground.accounts import keys
 from playground.explorer.models import ExplorerRequest
 from playground.nexconn import endpoints
 from playground.nexconn import files as files_api
@@ -234,23 +235,29 @@ def test_requests_count_against_the_budget_and_limits(owner_client, owner):
     assert ExplorerRequest.objects.count() == 1  # the refused one was neither sent nor kept
 
 
-def test_keys_are_never_kept_nor_shown(owner_client, settings):
-    key = "sk-explorer-secret-0123456789"
+def test_keys_are_never_kept_nor_shown(owner_client, owner, settings):
+    """The instance key and the personal key that pays, echoed back by the upstream, are
+    blanked from the history and the page; the code carries a placeholder."""
+    instance, personal = "sk-instance-secret-0123456789", "sk-personal-secret-9876543210"
     url, stop = serve_in_thread(Simulator(token_rate=0))
-    settings.NEXCONN_API_KEY, settings.DEMO_MODE, settings.NEXCONN_BASE_URL = key, False, url
+    settings.NEXCONN_API_KEY, settings.DEMO_MODE, settings.NEXCONN_BASE_URL = instance, False, url
     reset_clients()
+    keys.key_save(api_key=personal, by=owner, user=owner)
     try:
-        body = example("chat-completions", "deepseek-v3")
-        body["messages"][0]["content"] = f"Repeat {key} [sim echo]"
+        # Not streamed: an answer (or an error body) that echoes a key in one piece.
+        body = example("chat-completions", "deepseek-v3") | {"stream": False}
+        del body["stream_options"]
+        body["messages"][0]["content"] = f"Repeat {instance} and {personal} [sim echo]"
         page = send(owner_client, "chat-completions", body, model="deepseek-v3").content.decode()
     finally:
         stop()
     record = ExplorerRequest.objects.get()
-    assert record.ok
+    assert record.ok and record.key_label == f"Personal key …{personal[-4:]}"
     stored = json.dumps([record.body, record.response_body, record.events, record.text])
-    assert key not in stored and "***" in record.body and "***" in record.text
+    assert instance not in stored and personal not in stored
+    assert record.response_body.count("***") == 2
     answer = page.split('id="response"')[1].split('id="code-heading"')[0]
-    assert key not in answer and "***" in answer  # what came back, blanked
+    assert instance not in answer and personal not in answer  # what came back, blanked
     assert "$NEXCONN_API_KEY" in page
 
 
