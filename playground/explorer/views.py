@@ -8,7 +8,6 @@ the form, check it against the table, and draw."""
 import asyncio
 import json
 from typing import Any
-from urllib.parse import urlencode
 
 from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
@@ -26,12 +25,12 @@ from playground.core import downloads
 from playground.core.db import close_request_connections
 from playground.core.ids import optional_id
 from playground.core.sse import SSE_HEADERS, sse_message
-from playground.explorer import selectors, services
+from playground.explorer import presenting, selectors, services
 from playground.explorer.curl import CurlError, parse_curl
 from playground.explorer.models import ExplorerRequest
-from playground.nexconn import endpoints, snippets
+from playground.nexconn import endpoints
 from playground.nexconn.endpoints import Endpoint, Variant
-from playground.nexconn.errors import NexconnError, error_from_response
+from playground.nexconn.errors import NexconnError
 from playground.studio import previews
 from playground.studio.services import Result, generation_import
 from playground.usage.budgets import LimitExceeded
@@ -39,12 +38,7 @@ from playground.usage.budgets import LimitExceeded
 TEMPLATE = "explorer/explorer.html"
 HISTORY_TEMPLATE = "explorer/history.html"
 HISTORY_PAGE_SIZE = 30
-MEDIA_SALT = "explorer-media"
-MEDIA_LINK_SECONDS = 24 * 3600
 MAX_BODY_CHARACTERS = 4 * 1024 * 1024  # what a posted body may be
-_MEDIA_PATH = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".mp4", ".webm", ".mov")
-_MEDIA_KEYS = ("url", "uri", "video_url", "image_url", "file_url")
-_QUEUE_LINKS = ("status_url", "response_url", "cancel_url")  # the queue's own, not results
 
 
 def _endpoint_or_404(endpoint_id: str) -> Endpoint:
@@ -114,13 +108,10 @@ def _carry_over(variant: Variant, current: Any) -> Any:
         value = endpoints.get_path(current, spec.path)
         if value is endpoints.MISSING or spec.path == "model":
             continue
-        if not endpoints.validate(_only(variant, spec), {**example, **_at(spec.path, value)}):
+        alone = Variant(variant.model, variant.mode, variant.label, (spec,), ())
+        if not endpoints.validate(alone, _at(spec.path, value)):
             endpoints.set_path(example, spec.path, value)
     return example
-
-
-def _only(variant: Variant, spec) -> Variant:
-    return Variant(variant.model, variant.mode, variant.label, (spec,), ())
 
 
 def _at(path: str, value: Any) -> dict[str, Any]:
@@ -175,7 +166,7 @@ def _workspace(
             for index, example in enumerate(variant.examples)
         ],
         "base_url": settings.NEXCONN_BASE_URL.rstrip("/"),
-        "code": _code(endpoint, variant, body, path_values),
+        "code": presenting.request_code(endpoint, variant, body, path_values),
         "result": result,
         "demo": settings.DEMO_MODE,
     }
@@ -210,57 +201,6 @@ def _loads(text: str) -> Any:
 # --- code --------------------------------------------------------------------------------
 
 
-def _code(endpoint: Endpoint, variant: Variant, body: Any, path_values: dict[str, str]) -> dict:
-    """The request as curl, Python and JavaScript (nexconn/snippets.py), with the key a
-    placeholder; the chat protocols in their official SDKs."""
-    path = endpoint.filled_path({k: v or f"{{{k}}}" for k, v in path_values.items()})
-    base = settings.NEXCONN_BASE_URL
-    send = body if endpoint.has_body else None
-    shortened = send is not None and "<base64 " in json.dumps(snippets.shorten_base64(send))
-    code: dict[str, str] = {}
-    if endpoint.protocol and isinstance(send, dict):
-        try:
-            code = snippets.snippets(
-                protocol=endpoint.protocol,
-                base_url=base,
-                path=path,
-                body=send,
-                stream=bool(send.get("stream")) or "streamGenerateContent" in path,
-                headers=variant.headers,
-                shorten_data=True,
-            )
-        except ValueError:
-            code = {}  # a body the SDK call cannot carry as it is: plain HTTP below
-    if not code:
-        code = snippets.request_snippets(
-            method=endpoint.method,
-            base_url=base,
-            path=path,
-            body=send,
-            headers=variant.headers,
-            shorten_data=True,
-        )
-    tabs = [("curl", "curl", code["curl"])]
-    if endpoint.protocol and "import httpx" not in code["python"]:
-        tabs.append(("python", "Python (official SDK)", code["python"]))
-        plain = snippets.request_snippets(
-            method=endpoint.method, base_url=base, path=path, body=send, headers=variant.headers
-        )
-        tabs.append(("python-httpx", "Python (httpx)", plain["python"]))
-    else:
-        tabs.append(("python", "Python (httpx)", code["python"]))
-        if endpoint.id == "models-list":
-            sdk = snippets.model_list_sdk_python(base_url=base)
-            tabs.append(("python-sdk", "Python (official SDK)", sdk))
-    tabs.append(("javascript", "JavaScript", code["javascript"]))
-    preview = [f"{endpoint.method} {base.rstrip('/')}{path}"]
-    preview.append("Authorization: Bearer <the key that pays: added by the server, never shown>")
-    preview += [f"{name}: {value}" for name, value in variant.headers.items()]
-    if send is not None:
-        preview.append("Content-Type: application/json")
-    return {"tabs": tabs, "preview": "\n".join(preview), "shortened": shortened}
-
-
 @require_POST
 def code(request, endpoint_id: str):
     endpoint = _endpoint_or_404(endpoint_id)
@@ -268,7 +208,9 @@ def code(request, endpoint_id: str):
     body = _loads(request.POST.get("body", "")) if endpoint.has_body else None
     context = {
         "endpoint": endpoint,
-        "code": _code(endpoint, variant, body, _path_values(request.POST, endpoint, variant)),
+        "code": presenting.request_code(
+            endpoint, variant, body, _path_values(request.POST, endpoint, variant)
+        ),
         "bad_json": endpoint.has_body and body is None and request.POST.get("body", "").strip(),
     }
     return render(request, f"{TEMPLATE}#code", context)
@@ -403,12 +345,12 @@ async def _relay(request, outgoing: services.Outgoing, exchange: services.Exchan
 
 
 def _result_html(request, endpoint: Endpoint, record: ExplorerRequest, exchange) -> str:
-    context = {"result": result_context(request, endpoint, record, exchange=exchange)}
+    context = {"result": presenting.result_context(request, endpoint, record, exchange=exchange)}
     return render(request, f"{TEMPLATE}#result", context).content.decode()
 
 
 def _sent_page(request, outgoing: services.Outgoing, record: ExplorerRequest, exchange):
-    result = result_context(request, outgoing.endpoint, record, exchange=exchange)
+    result = presenting.result_context(request, outgoing.endpoint, record, exchange=exchange)
     if request.htmx:
         return render(request, f"{TEMPLATE}#result", {"result": result})
     context = _workspace(
@@ -420,103 +362,6 @@ def _sent_page(request, outgoing: services.Outgoing, record: ExplorerRequest, ex
         result=result,
     )
     return render(request, TEMPLATE, context)
-
-
-def result_context(request, endpoint: Endpoint, record: ExplorerRequest, *, exchange=None):
-    """What the result panel shows, from the history row (and, just after sending, the
-    answer in full: pictures that came as base64 are not kept in history)."""
-    answer = services.parse_json(record.response_body.encode())
-    explanation = ""
-    if record.status is not None and not record.ok:
-        explanation = error_from_response(
-            record.status, record.response_body.encode(), record.response_headers
-        ).message_for_user
-    task_id = services.task_id_in(endpoint, answer) if record.ok and endpoint.queries else ""
-    queries = [endpoints.endpoint(query_id) for query_id in endpoint.queries]
-    task_links = [
-        (
-            query,
-            reverse("explorer:endpoint", args=[query.id])
-            + "?"
-            + urlencode({"task": task_id, "model": record.model}),
-        )
-        for query in queries
-        if query is not None and task_id
-    ]
-    poll_target = endpoint if endpoint.kind == "query" and endpoint.task_param else None
-    if task_links and queries[0] is not None:
-        poll_target = queries[0]
-    poll_task = task_id or (record.path_params or {}).get(endpoint.task_param or "", "")
-    full = services.parse_json(exchange.body) if exchange is not None else None
-    return {
-        "record": record,
-        "endpoint": endpoint,
-        "answer": answer,
-        "events": record.events,
-        "explanation": explanation,
-        "task_id": task_id,
-        "task_links": task_links,
-        "poll": (
-            {
-                "url": reverse("explorer:poll", args=[poll_target.id]),
-                "task": poll_task,
-                "model": record.model,
-                "source": record.pk,
-            }
-            if poll_target is not None and poll_task and record.ok
-            else None
-        ),
-        "media": [_media_item(request, url, record) for url in media_links(answer)],
-        "inline_images": services.inline_images(full) if full is not None else [],
-        "studio_link": _studio_link(endpoint, record),
-    }
-
-
-def media_links(answer: Any, *, limit: int = 12) -> list[str]:
-    """Links to pictures and videos anywhere in an answer: under a url-like key, or ending
-    in a media file name."""
-    found: list[str] = []
-
-    def walk(value: Any, key: str = "") -> None:
-        if len(found) >= limit:
-            return
-        if isinstance(value, dict):
-            for name, item in value.items():
-                walk(item, name)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item, key)
-        elif isinstance(value, str) and value.startswith(("https://", "http://")):
-            path = value.split("?", 1)[0].lower()
-            wanted = path.endswith(_MEDIA_PATH) or key in _MEDIA_KEYS
-            if wanted and value not in found and not key.endswith(_QUEUE_LINKS):
-                found.append(value)
-
-    walk(answer)
-    return found
-
-
-def _media_item(request, url: str, record: ExplorerRequest) -> dict[str, Any]:
-    token = signing.dumps({"u": url, "o": request.user.pk}, salt=MEDIA_SALT, compress=True)
-    path = url.split("?", 1)[0].lower()
-    return {
-        "url": url,
-        "preview": reverse("explorer:media", args=[token]),
-        "token": token,
-        "video": path.endswith((".mp4", ".webm", ".mov")),
-    }
-
-
-def _studio_link(endpoint: Endpoint, record: ExplorerRequest) -> str:
-    """The studio's form with this request's model, mode and prompt, for media creates."""
-    if endpoint.kind not in ("image", "video") or not record.mode:
-        return ""
-    body = services.parse_json(record.body.encode())
-    prompt = endpoints.get_path(body, "prompt") if isinstance(body, dict) else None
-    query = {"model": f"{endpoint.kind}:{record.model}", "mode": record.mode}
-    if isinstance(prompt, str):
-        query["prompt"] = prompt[:2000]
-    return reverse("studio:studio") + "?" + urlencode(query)
 
 
 # --- polling, previews, the gallery ---------------------------------------------------------
@@ -569,7 +414,7 @@ def _poll_key(request):
 def _poll_context(request, result, record, model: str) -> dict[str, Any]:
     media = []
     if record is not None:
-        media = [_media_item(request, url, record) for url in result.outputs]
+        media = [presenting.media_item(request, url) for url in result.outputs]
     return {"round": result, "record": record, "media": media, "model": model}
 
 
@@ -577,15 +422,14 @@ def _poll_context(request, result, record, model: str) -> dict[str, Any]:
 async def media(request, token: str):
     """A result picture or video, fetched from its link (the page may not load other
     hosts: the CSP), for the user who was shown it."""
+    user_id = await sync_to_async(lambda: request.user.pk)()
     try:
-        data = signing.loads(token, salt=MEDIA_SALT, max_age=MEDIA_LINK_SECONDS)
+        url = presenting.media_url_for(token, user_id=user_id)
     except signing.BadSignature:
         raise Http404("This preview link is not valid any more.") from None
-    if data.get("o") != await sync_to_async(lambda: request.user.pk)():
-        raise Http404("This preview link is not valid any more.")
     try:
         fetched = await downloads.download(
-            data["u"], max_bytes=settings.MEDIA_MAX_DOWNLOAD_MB * 1024 * 1024
+            url, max_bytes=settings.MEDIA_MAX_DOWNLOAD_MB * 1024 * 1024
         )
     except downloads.DownloadError as error:
         return HttpResponse(error.message, status=502, content_type="text/plain; charset=utf-8")
@@ -605,11 +449,9 @@ def save(request):
     max_bytes = settings.MEDIA_MAX_DOWNLOAD_MB * 1024 * 1024
     try:
         if token := request.POST.get("token", ""):
-            data = signing.loads(token, salt=MEDIA_SALT, max_age=MEDIA_LINK_SECONDS)
-            if data.get("o") != request.user.pk:
-                raise signing.BadSignature
-            fetched = async_to_sync(downloads.download)(data["u"], max_bytes=max_bytes)
-            result = Result(File(fetched.file), fetched.content_type, fetched.size, data["u"])
+            url = presenting.media_url_for(token, user_id=request.user.pk)
+            fetched = async_to_sync(downloads.download)(url, max_bytes=max_bytes)
+            result = Result(File(fetched.file), fetched.content_type, fetched.size, url)
         else:
             content, content_type = downloads.decode_data_url(
                 request.POST.get("data", ""), max_bytes=max_bytes
@@ -621,7 +463,7 @@ def save(request):
                 kind="video" if result.content_type.startswith("video/") else "image",
                 model=(record.model if record else "") or "unknown",
                 mode=(record.mode if record else "") or "text",
-                prompt=_prompt_of(record),
+                prompt=presenting.prompt_of(record),
                 params={},
                 results=[result],
             )
@@ -636,19 +478,6 @@ def save(request):
     if not request.htmx:
         return redirect(link)
     return render(request, f"{TEMPLATE}#saved", {"link": link})
-
-
-_PROMPT_PATHS = ("prompt", "instances.0.prompt", "content.0.text")
-
-
-def _prompt_of(record: ExplorerRequest | None) -> str:
-    """The prompt of the request that made a result, wherever its family puts it."""
-    body = services.parse_json(record.body.encode()) if record else None
-    for path in _PROMPT_PATHS:
-        value = endpoints.get_path(body, path)
-        if isinstance(value, str):
-            return value[:4000]
-    return ""
 
 
 # --- curl import and history ------------------------------------------------------------
@@ -696,7 +525,7 @@ def history(request):
 def history_detail(request, pk: int):
     record = selectors.history_get(user=request.user, pk=pk)
     endpoint = endpoints.endpoint(record.endpoint)
-    result = result_context(request, endpoint, record) if endpoint else None
+    result = presenting.result_context(request, endpoint, record) if endpoint else None
     return render(
         request,
         HISTORY_TEMPLATE,

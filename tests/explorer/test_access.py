@@ -8,7 +8,7 @@ from django.core import signing
 from django.urls import reverse
 
 from playground.explorer.models import ExplorerRequest
-from playground.explorer.views import MEDIA_SALT
+from playground.explorer.presenting import MEDIA_SALT
 
 pytestmark = pytest.mark.django_db
 
