@@ -174,12 +174,6 @@
     writeBody(body);
   });
 
-  document.addEventListener("change", (event) => {
-    if (event.target.matches("select[data-path]")) {
-      event.target.dispatchEvent(new Event("input", { bubbles: true }));
-    }
-  });
-
   // --- examples, models and modes ---------------------------------------------------------------
 
   document.addEventListener("click", (event) => {
