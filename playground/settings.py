@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "playground.compare",
     "playground.presets",
     "playground.usage",
+    "playground.explorer",
     "django_tasks_db",
     "axes",
 ]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("playground.compare.urls")),
     path("", include("playground.presets.urls")),
     path("", include("playground.usage.urls")),
+    path("", include("playground.explorer.urls")),
     path("", include("playground.chat.urls")),
 ]
 

@@ -365,3 +365,9 @@ class _Decoder:
             self._usage |= {key: value for key, value in usage.items() if value is not None}
             events.append(_usage(self._usage))
         return events
+
+
+def stream_decoder() -> "_Decoder":
+    """A new decoder of this protocol's stream, for reading events as they come (the API
+    explorer relays the raw events and decodes them beside)."""
+    return _Decoder()

@@ -226,3 +226,9 @@ def arguments_object(arguments: Any) -> dict[str, Any]:
 
 def optional_int(value: Any) -> int | None:
     return int(value) if isinstance(value, int | float) else None
+
+
+def stream_decoder() -> "_Decoder":
+    """A new decoder of this protocol's stream, for reading events as they come (the API
+    explorer relays the raw events and decodes them beside)."""
+    return _Decoder()

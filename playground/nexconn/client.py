@@ -119,6 +119,30 @@ class NexconnClient:
         finally:
             await response.aclose()
 
+    @asynccontextmanager
+    async def exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[httpx.Response]:
+        """One request as it is, for the API explorer: sent once (no retries), and any answer
+        comes back, errors included, its body unread; closed on exit. Only a failure to get
+        an answer at all raises (NexconnError)."""
+        request_headers = httpx.Headers(authorization_header(self._api_key, self.auth_scheme))
+        request_headers.update(headers or {})
+        request = self._http.build_request(method, path, json=json, headers=request_headers)
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise transport_error(exc).redact(self._api_key) from exc
+        try:
+            yield response
+        finally:
+            await response.aclose()
+
     async def request_json(
         self,
         method: str,

@@ -396,3 +396,9 @@ def _usage(usage: Mapping[str, Any]) -> Usage:
             _get(usage, "cachedContentTokenCount", "cached_content_token_count")
         ),
     )
+
+
+def stream_decoder() -> "_Decoder":
+    """A new decoder of this protocol's stream, for reading events as they come (the API
+    explorer relays the raw events and decodes them beside)."""
+    return _Decoder()

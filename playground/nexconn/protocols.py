@@ -17,6 +17,7 @@ from playground.nexconn import anthropic_messages, chat_completions, gemini, res
 from playground.nexconn.catalog import CHAT_MODELS, chat_model
 from playground.nexconn.events import ChatEvent
 from playground.nexconn.params import WireRequest
+from playground.nexconn.sse import StreamDecoder
 
 # build_request(*, model, messages, params=None, reasoning=None)
 type BuildRequest = Callable[..., WireRequest]
@@ -68,6 +69,14 @@ PROTOCOLS: dict[str, Protocol] = {
     )
 }
 DEFAULT_PROTOCOL = "chat_completions"
+# Each protocol's stream decoder (sse.StreamDecoder), for reading a raw answer event by event.
+DECODERS: dict[str, Callable[[], StreamDecoder]] = {
+    "chat_completions": chat_completions.stream_decoder,
+    "anthropic": anthropic_messages.stream_decoder,
+    "anthropic_bypass": anthropic_messages.stream_decoder,
+    "gemini": gemini.stream_decoder,
+    "responses": responses.stream_decoder,
+}
 _KNOWN_MODELS = frozenset(model.id for model in CHAT_MODELS)
 
 

@@ -304,3 +304,9 @@ class _Decoder:
             return []
         rest, call.arguments = arguments[len(call.arguments) :], arguments
         return [ToolCallDelta(call.index, None, None, rest)] if rest else []
+
+
+def stream_decoder() -> "_Decoder":
+    """A new decoder of this protocol's stream, for reading events as they come (the API
+    explorer relays the raw events and decodes them beside)."""
+    return _Decoder()

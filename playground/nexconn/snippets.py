@@ -431,3 +431,104 @@ def _javascript(
         + read
         + "}\n\nmain().catch((error) => {\n  console.error(error);\n  process.exit(1);\n});\n"
     )
+
+
+# --- any endpoint ---------------------------------------------------------------------------
+
+
+def request_snippets(
+    *,
+    method: str,
+    base_url: str,
+    path: str,
+    body: dict[str, Any] | None,
+    headers: Mapping[str, str] | None = None,
+    shorten_data: bool = False,
+) -> dict[str, str]:
+    """{"curl", "python", "javascript"} programs for any endpoint (media tasks, files, the
+    model list): curl, Python with httpx, and a `fetch` program for Node 18+. The key is
+    the same placeholder as for chat."""
+    if shorten_data and body is not None:
+        body = shorten_base64(body)
+    url = base_url.rstrip("/") + path
+    headers = dict(headers or {})
+    return {
+        "curl": _curl_any(method, url, body, headers),
+        "python": _python_any(method, url, body, headers),
+        "javascript": _javascript_any(method, url, body, headers),
+    }
+
+
+def model_list_sdk_python(*, base_url: str) -> str:
+    """The model list through the openai SDK, which knows this endpoint."""
+    return (
+        "import os\n"
+        "\n"
+        "from openai import OpenAI\n"
+        "\n"
+        "client = OpenAI(\n"
+        f"    base_url={_py(base_url.rstrip('/') + '/v1', 4)},\n"
+        f'    api_key=os.environ["{API_KEY_ENV}"],\n'
+        ")\n"
+        "\n"
+        "for model in client.models.list():\n"
+        "    print(model.id)\n"
+    )
+
+
+def _curl_any(method: str, url: str, body: Any, headers: dict[str, str]) -> str:
+    lines = [
+        f"curl{'' if method in ('GET', 'POST') else f' -X {method}'} {shlex.quote(url)}",
+        f'-H "Authorization: Bearer ${API_KEY_ENV}"',
+        *(f"-H {shlex.quote(f'{name}: {value}')}" for name, value in headers.items()),
+    ]
+    if body is not None:
+        lines.append('-H "Content-Type: application/json"')
+        lines.append(f"-d {shlex.quote(json.dumps(body, indent=2, ensure_ascii=False))}")
+    return " \\\n  ".join(lines) + "\n"
+
+
+def _python_any(method: str, url: str, body: Any, headers: dict[str, str]) -> str:
+    extra = "".join(f"    {_py_str(k)}: {_py_str(v)},\n" for k, v in headers.items())
+    call = f"httpx.request({_py_str(method)}, url, headers=headers"
+    call += ", json=body, timeout=600)" if body is not None else ", timeout=600)"
+    return (
+        "import os\n\nimport httpx\n\n"
+        + f"url = {_py(url, 0)}\n"
+        + f'api_key = os.environ["{API_KEY_ENV}"]\n'
+        + 'headers = {\n    "Authorization": f"Bearer {api_key}",\n'
+        + extra
+        + "}\n"
+        + (f"body = {_py(body, 0)}\n" if body is not None else "")
+        + "\n"
+        + f"response = {call}\n"
+        + "print(response.status_code)\n"
+        + "print(response.text)\n"
+    )
+
+
+def _javascript_any(method: str, url: str, body: Any, headers: dict[str, str]) -> str:
+    extra = "".join(f"      {json.dumps(k)}: {json.dumps(v)},\n" for k, v in headers.items())
+    if body is not None:
+        extra += "      'Content-Type': 'application/json',\n"
+    send_body = "    body: JSON.stringify(body),\n" if body is not None else ""
+    return (
+        f"// Node.js 18 or later: {API_KEY_ENV}=… node request.mjs\n"
+        f"const url = {json.dumps(url)};\n"
+        + (
+            f"const body = {json.dumps(body, indent=2, ensure_ascii=False)};\n"
+            if body is not None
+            else ""
+        )
+        + "\n"
+        "const response = await fetch(url, {\n"
+        f"  method: {json.dumps(method)},\n"
+        "  headers: {\n"
+        f"      Authorization: `Bearer ${{process.env.{API_KEY_ENV}}}`,\n"
+        f"{extra}"
+        "  },\n"
+        f"{send_body}"
+        "});\n"
+        "console.log(response.status);\n"
+        "console.log(await response.text());\n"
+    )

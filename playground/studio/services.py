@@ -88,6 +88,45 @@ def generation_create(
     return generation
 
 
+@dataclass
+class Result:
+    """A finished result to keep: its file (open, at its start), type, size and link."""
+
+    file: File
+    content_type: str
+    size: int
+    source_url: str = ""
+
+
+def generation_import(
+    *, user, kind: str, model: str, mode: str, prompt: str, params: dict, results: list[Result]
+) -> Generation:
+    """Keep results made elsewhere (the API explorer) in the user's gallery, as a finished
+    job. They were paid for and counted where they were made, so no usage row is written.
+    Raises previews.MediaError when a file is not an image or video we can show."""
+    with transaction.atomic():
+        generation = Generation.objects.create(
+            owner=user,
+            kind=kind,
+            model=model,
+            mode=mode,
+            prompt=prompt,
+            params=params,
+            status=Generation.Status.SUCCEEDED,
+            finished_at=timezone.now(),
+        )
+        for position, result in enumerate(results):
+            _output_save(
+                generation,
+                position=position,
+                file=result.file,
+                content_type=result.content_type,
+                size=result.size,
+                source_url=result.source_url,
+            )
+    return generation
+
+
 def _input_create(*, generation: Generation, spec: InputSpec) -> InputImage:
     item = InputImage(generation=generation, slot=spec.slot, position=spec.position)
     if spec.upload is not None:

@@ -196,6 +196,12 @@ def admit_generation(*, generation, media_model=None) -> Reservation:
     )
 
 
+def admit_request(*, user_id: int, kind: str, source: str, model: str, estimate) -> Reservation:
+    """Admit a request made some other way (the API explorer), as an answer or media job of
+    `kind`: the same limits, the same reservation, settled by records.request_ended."""
+    return _admit(user_id=user_id, kind=kind, source=source, model=model, estimate=estimate)
+
+
 def _admit(*, user_id, kind, source, model, estimate, prompt_tokens=0) -> Reservation:
     team_id = billing_team_id(user_id)
     limits = applicable_limits(user_id=user_id, team_id=team_id)

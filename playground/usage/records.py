@@ -9,6 +9,7 @@ own row (kind "comparison") is a marker with no requests and no cost, so sums ov
 never count a comparison twice.
 """
 
+import datetime as dt
 import math
 from decimal import Decimal
 
@@ -79,6 +80,15 @@ def answer_ended(*, run, owner_id: int | None = None, text: str | None = None) -
         cost=cost,
     )
     _turn_check(entry_filter={"run_id": run.pk})
+
+
+EXPLORER_REQUEST_LONGEST = dt.timedelta(minutes=30)
+
+
+def request_ended(*, source: str, owner_id: int, **fields) -> None:
+    """A request admitted with budgets.admit_request ended: its row, with what it cost."""
+    reservation = Reservation.objects.filter(source=source).first()
+    _write(source=source, reservation=reservation, owner_id=owner_id, **fields)
 
 
 def _answer_owner_id(run) -> int | None:
@@ -196,3 +206,10 @@ def settle_stale(*, user_id: int | None = None, team_id: int | None = None) -> N
             generation_ended(generation=generation)
     gone = [f"run:{pk}" for pk in runs] + [f"generation:{pk}" for pk in jobs]
     Reservation.objects.filter(source__in=gone).delete()  # never started: nothing billed
+    # An explorer request settles as it ends; one still reserved this long after was cut
+    # off with its process.
+    Reservation.objects.filter(
+        **scope,
+        source__startswith="explorer:",
+        created_at__lt=timezone.now() - EXPLORER_REQUEST_LONGEST,
+    ).delete()

@@ -17,6 +17,7 @@ from django.urls import URLResolver, get_resolver
 from playground.accounts.services import invitation_create
 from playground.chat.models import Attachment, Conversation, Message, Run
 from playground.compare.models import Column, Comparison, Entry, ShareLink, Turn
+from playground.explorer.models import ExplorerRequest
 from playground.presets.models import Preset
 from playground.teams.services import member_add, team_create
 from tests.conftest import PASSWORD
@@ -92,6 +93,9 @@ def data(owner, django_user_model, settings, tmp_path):
     document = upstream_file(owner)
     invitation = invitation_create(by=owner, team=team, days=7, max_uses=5)
     preset = Preset.objects.create(owner=owner, team=team, name="Mine", model="deepseek-v3")
+    sent = ExplorerRequest.objects.create(
+        owner=owner, endpoint="veo-query", method="GET", path="/v1/videos/generations/x"
+    )
     ids = {
         "chat:conversation": {"pk": conversation.pk},
         "chat:conversation-item": {"pk": conversation.pk},
@@ -148,6 +152,13 @@ def data(owner, django_user_model, settings, tmp_path):
         "presets:duplicate": {"pk": preset.pk},
         "invitation": {"token": invitation.token},
         "invitation-revoke": {"pk": invitation.pk},
+        "explorer:endpoint": {"endpoint_id": "veo-create"},
+        "explorer:panel": {"endpoint_id": "veo-create"},
+        "explorer:code": {"endpoint_id": "veo-create"},
+        "explorer:send": {"endpoint_id": "veo-create"},
+        "explorer:poll": {"endpoint_id": "veo-query"},
+        "explorer:media": {"token": "not-a-signed-link"},
+        "explorer:history-detail": {"pk": sent.pk},
     }
     # Pages whose forms have more fields than the plain URL shows (reference images).
     pages = [f"/studio/?ref={output.pk}", f"/studio/?from={generation.pk}"]

@@ -26,7 +26,9 @@ from playground.simulator.knobs import (
 DEFAULT_IMAGE_SECONDS = 3.0
 DEFAULT_VIDEO_SECONDS = 8.0
 QUEUED_SHARE = 0.2  # the part of a task's time spent queued, unless `queue` says otherwise
-MAX_ID_LENGTH = 300
+# The wire code takes ids of at most 256 characters (nexconn/media/families/wire.py), as
+# real ones are; a longer one would be refused as unusable.
+MAX_ID_LENGTH = 256
 PROMPT_SNIPPET = 80
 
 # family code -> id prefix, as the real ids look (docs/api/images.md §3.4, §5.2; videos.md §2)
