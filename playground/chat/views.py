@@ -254,9 +254,8 @@ def _message_send(request) -> tuple[HttpResponse | None, tuple | None]:
         composer["attachment_errors"] = attachment_errors or {}
         composer["model_groups"] = catalog.model_groups(model_ids)
         # The settings panel shows itself when what it holds needs fixing.
-        composer["panel_errors"] = (
-            bool(errors) or "model" in form.errors or ("system_prompt" in form.errors)
-        )
+        panel_fields = {"model", "system_prompt"} & set(form.errors)
+        composer["panel_errors"] = bool(errors or panel_fields)
         return _composer_error(request, form, conversation, composer, status=status)
 
     if not form.is_valid():
