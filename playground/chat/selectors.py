@@ -1,13 +1,16 @@
 """Reads for the chat app. Every object is reached through its owner."""
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.shortcuts import get_object_or_404
 
 from playground.chat.models import Attachment, Conversation, Message, Run
 from playground.chat.threads import ThreadEntry, Tree, entry_among
+from playground.compare.models import Column, Comparison
 from playground.compare.selectors import hidden_column_chats
 
 
@@ -18,11 +21,74 @@ def _chats(*, user: AbstractBaseUser) -> QuerySet[Conversation]:
 
 
 def conversation_list(*, user: AbstractBaseUser) -> QuerySet[Conversation]:
-    return _chats(user=user).only("id", "title", "updated_at").order_by("-updated_at", "-id")
+    """The sidebar's entries, newest first: the user's chats, and one column chat for each
+    comparison, which stands for the comparison there (comparisons are not chats: the
+    sidebar shows their column chats grouped under them: with_comparison_groups)."""
+    first_column = (
+        Column.objects.filter(
+            comparison=OuterRef("comparison_column__comparison"), conversation__isnull=False
+        )
+        .order_by("position")
+        .values("conversation_id")[:1]
+    )
+    return (
+        _chats(user=user)
+        .filter(Q(comparison_column__isnull=True) | Q(pk=Subquery(first_column)))
+        .select_related("comparison_column__comparison")
+        .only(
+            "id",
+            "title",
+            "updated_at",
+            "comparison_column__id",
+            "comparison_column__comparison__id",
+            "comparison_column__comparison__title",
+        )
+        .order_by("-updated_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class ComparisonGroup:
+    comparison: Comparison
+    columns: list[Column]  # those with a chat, left to right
+
+    @property
+    def conversation_ids(self) -> set[int]:
+        return {column.conversation_id for column in self.columns}
+
+
+def with_comparison_groups(conversations) -> list[Conversation]:
+    """The sidebar's entries with `comparison_group` set on those that stand for a
+    comparison (its column chats), in one query for the whole page."""
+    entries = list(conversations)
+    columns_of = {entry.comparison_column.comparison_id: [] for entry in entries if _column(entry)}
+    if columns_of:
+        columns = Column.objects.filter(comparison__in=columns_of, conversation__isnull=False)
+        for column in columns.select_related("conversation").order_by("position"):
+            columns_of[column.comparison_id].append(column)
+    for entry in entries:
+        column = _column(entry)
+        entry.comparison_group = (
+            ComparisonGroup(column.comparison, columns_of[column.comparison_id]) if column else None
+        )
+    return entries
+
+
+def _column(conversation: Conversation) -> Column | None:
+    try:
+        return conversation.comparison_column
+    except Column.DoesNotExist:
+        return None
+
+
+def comparison_column_of(*, conversation: Conversation) -> Column | None:
+    """The comparison column the conversation belongs to, if it does."""
+    return Column.objects.select_related("comparison").filter(conversation=conversation).first()
 
 
 def conversation_search(*, user: AbstractBaseUser, query: str) -> QuerySet[Conversation]:
-    """The user's conversations whose title or any message matches, newest first.
+    """The sidebar's entries whose title or any message matches, newest first (a comparison
+    when one of its column chats does).
 
     PostgreSQL: full-text search (word stems, websearch syntax such as "quoted phrase" or
     -word). Elsewhere: a case-insensitive substring match.
@@ -36,12 +102,15 @@ def conversation_search(*, user: AbstractBaseUser, query: str) -> QuerySet[Conve
         titles = Conversation.objects.annotate(document=SearchVector("title")).filter(
             document=words, owner=user
         )
-        return conversations.filter(
-            Q(pk__in=titles.values("pk")) | Q(pk__in=messages.values("conversation_id"))
-        )
-    messages = Message.objects.filter(content__icontains=query, conversation__owner=user)
+        matching = Q(pk__in=titles.values("pk")) | Q(pk__in=messages.values("conversation_id"))
+    else:
+        messages = Message.objects.filter(content__icontains=query, conversation__owner=user)
+        matching = Q(title__icontains=query) | Q(pk__in=messages.values("conversation_id"))
+    # A comparison is found when any of its column chats is.
+    found = Conversation.objects.filter(matching, owner=user).values("pk")
+    comparisons = Comparison.objects.filter(owner=user, columns__conversation__in=found)
     return conversations.filter(
-        Q(title__icontains=query) | Q(pk__in=messages.values("conversation_id"))
+        Q(pk__in=found) | Q(comparison_column__comparison__in=comparisons.values("pk"))
     )
 
 

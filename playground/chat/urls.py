@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("send/", views.message_send, name="send"),
     path("composer/options/", views.composer_options, name="composer-options"),
+    path("settings-panel/", views.settings_panel, name="settings-panel"),
     path("conversations/", views.conversation_list, name="conversation-list"),
     path("c/<id:pk>/", views.conversation_detail, name="conversation"),
     path("c/<id:pk>/item/", views.conversation_item, name="conversation-item"),

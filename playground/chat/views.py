@@ -10,11 +10,13 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap
 
 from playground.accounts.keys import NoPayingKey
+from playground.accounts.services import preference_save
 from playground.chat import export, page_stream, panel, rendering, runs, selectors, services
 from playground.chat.forms import MessageForm, RenameForm, message_form_initial
 from playground.chat.live import get_broker
@@ -51,7 +53,9 @@ def _sidebar_page(request, *, page_number=1, query: str = ""):
         if query
         else selectors.conversation_list(user=request.user)
     )
-    return Paginator(conversations, CONVERSATIONS_PER_PAGE).get_page(page_number)
+    page = Paginator(conversations, CONVERSATIONS_PER_PAGE).get_page(page_number)
+    page.object_list = selectors.with_comparison_groups(page.object_list)
+    return page
 
 
 def _composer_context(
@@ -95,6 +99,9 @@ def _chat_page(request, conversation: Conversation | None):
         TEMPLATE,
         {
             "conversation": conversation,
+            "comparison_column": selectors.comparison_column_of(conversation=conversation)
+            if conversation
+            else None,
             "page_id": page_id,
             "page_stream_url": _page_stream_url(page_id, thread),
             "thread": thread,
@@ -104,6 +111,7 @@ def _chat_page(request, conversation: Conversation | None):
             else None,
             "form": form,
             "models_notice": models_notice,
+            "model_groups": catalog.model_groups(model_ids),
             "conversations": _sidebar_page(request),
             "preset_applied": preset,
             **_composer_context(
@@ -173,7 +181,27 @@ def composer_options(request):
     context["form"] = MessageForm(
         initial={"system_prompt": request.GET.get("system_prompt", "")}, model_ids=[model_id]
     )
-    return render(request, f"{TEMPLATE}#composer-options", context)
+    # The attachments (beside the message box) follow the model too: drawn out of band.
+    return render(request, f"{TEMPLATE}#composer-options-redraw", context)
+
+
+@require_POST
+def settings_panel(request):
+    """Keep whether the settings panel beside the conversation is open (wide screens), for
+    every chat page and browser. The page has already opened or closed it; without
+    JavaScript the form comes back to the page it was sent from."""
+    state = request.POST.get("open", "")
+    if state not in ("0", "1"):
+        return refusal(request, "Say open=1 or open=0.", status=400)
+    preference_save(user=request.user, settings_panel_open=state == "1")
+    if request.htmx:
+        return HttpResponse(status=204)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("chat:home")
+    return redirect(back)
 
 
 @require_GET
@@ -267,6 +295,10 @@ def _message_send(request) -> tuple[HttpResponse | None, tuple | None]:
             user=request.user, model_id=model_id, protocol=protocol, values=values, errors=errors
         )
         composer["attachment_errors"] = attachment_errors or {}
+        composer["model_groups"] = catalog.model_groups(model_ids)
+        # The settings panel shows itself when what it holds needs fixing.
+        panel_fields = {"model", "system_prompt"} & set(form.errors)
+        composer["panel_errors"] = bool(errors or panel_fields)
         return _composer_error(request, form, conversation, composer, status=status)
 
     if not form.is_valid():

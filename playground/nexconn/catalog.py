@@ -10,7 +10,7 @@ simulator reads it too.
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -33,6 +33,15 @@ PROTOCOLS: tuple[Protocol, ...] = (
     "gemini",
     "responses",
 )
+# Short names for the model picker's badges and search; the protocol picker gives each its
+# full name (protocols.py).
+PROTOCOL_SHORT_NAMES: dict[Protocol, str] = {
+    "chat_completions": "OpenAI chat",
+    "anthropic": "Anthropic",
+    "anthropic_bypass": "Anthropic direct",
+    "gemini": "Gemini",
+    "responses": "Responses",
+}
 
 # "bool" with a default of None has three states (the model's default / on / off), so it is
 # drawn as a choice, not a checkbox. "tools" is JSON text: a list of {name, description,
@@ -96,6 +105,24 @@ class ChatModel:
     protocols: tuple[Protocol, ...] = ("chat_completions",)
     default_protocol: Protocol = "chat_completions"
     notes: str = ""
+
+    @property
+    def capabilities(self) -> tuple[str, ...]:
+        """What the model can do besides plain text, in a word each (the picker's badges)."""
+        found = (
+            ("reasoning", self.reasoning is not None or self.returns_reasoning_text),
+            ("vision", self.vision),
+            ("audio", self.audio_input),
+            ("video", self.video_input),
+            ("files", self.file_input),
+            ("tools", self.tools),
+            ("images out", self.image_output),
+        )
+        return tuple(word for word, has in found if has)
+
+    @property
+    def protocol_names(self) -> tuple[str, ...]:
+        return tuple(PROTOCOL_SHORT_NAMES[protocol] for protocol in self.protocols)
 
     @property
     def fields(self) -> tuple[ParamField, ...]:
@@ -597,5 +624,50 @@ _CHAT_MODELS_BY_ID = {model.id: model for model in CHAT_MODELS}
 def chat_model(model_id: str) -> ChatModel:
     """The catalog entry, or a plain chat model for ids only the upstream knows."""
     return _CHAT_MODELS_BY_ID.get(model_id) or ChatModel(
-        model_id, model_id, model_id.split("/")[0] if "/" in model_id else "Unknown"
+        model_id,
+        model_id,
+        model_id.split("/")[0] if "/" in model_id else "Unknown",
+        protocols=_protocols_by_id(model_id),
     )
+
+
+def _protocols_by_id(model_id: str) -> tuple[Protocol, ...]:
+    """The protocols that reach a model only the upstream knows, by its id (docs/api/chat.md
+    §7): /v1/messages serves every model; each bypass route only its vendor's."""
+    name = model_id.lower()
+    found: list[Protocol] = ["chat_completions", "anthropic"]
+    if name.startswith(("claude", "anthropic/")):
+        found.append("anthropic_bypass")
+    if name.startswith(("gemini", "google/")):
+        found.append("gemini")
+    if name.startswith("openai/"):
+        found.append("responses")
+    return tuple(found)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelGroup:
+    vendor: str
+    models: tuple[ChatModel, ...]
+
+
+_VENDOR_ORDER = tuple(dict.fromkeys(model.vendor for model in CHAT_MODELS))
+OTHER_VENDOR = "Other models"
+
+
+def model_groups(model_ids: Iterable[str]) -> list[ModelGroup]:
+    """The model picker's groups: the ids by provider, the catalog's providers first (in its
+    order), then providers only the live list knows, then ids with no provider at all. Each
+    group keeps the order of the ids given."""
+    by_vendor: dict[str, list[ChatModel]] = {}
+    for model_id in model_ids:
+        model = chat_model(model_id)
+        vendor = model.vendor if model.vendor != "Unknown" else OTHER_VENDOR
+        by_vendor.setdefault(vendor, []).append(model)
+
+    def place(vendor: str) -> tuple[int, int, str]:
+        if vendor in _VENDOR_ORDER:
+            return 0, _VENDOR_ORDER.index(vendor), ""
+        return (2 if vendor == OTHER_VENDOR else 1), 0, vendor.lower()
+
+    return [ModelGroup(vendor, tuple(by_vendor[vendor])) for vendor in sorted(by_vendor, key=place)]

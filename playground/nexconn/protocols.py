@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from playground.nexconn import anthropic_messages, chat_completions, gemini, responses
-from playground.nexconn.catalog import CHAT_MODELS, chat_model
+from playground.nexconn.catalog import chat_model
 from playground.nexconn.events import ChatEvent
 from playground.nexconn.params import WireRequest
 from playground.nexconn.sse import StreamDecoder
@@ -77,27 +77,13 @@ DECODERS: dict[str, Callable[[], StreamDecoder]] = {
     "gemini": gemini.stream_decoder,
     "responses": responses.stream_decoder,
 }
-_KNOWN_MODELS = frozenset(model.id for model in CHAT_MODELS)
 
 
 def default_protocol_for(model_id: str) -> str:
-    if model_id in _KNOWN_MODELS:
-        return chat_model(model_id).default_protocol
-    return DEFAULT_PROTOCOL
+    return chat_model(model_id).default_protocol
 
 
 def protocols_for(model_id: str) -> tuple[Protocol, ...]:
     """The protocols that can reach a model: the catalog's list, and for a model only the
-    upstream knows, by its id (docs/api/chat.md §7): /v1/messages serves every model; each bypass
-    route only its vendor's."""
-    if model_id in _KNOWN_MODELS:
-        return tuple(PROTOCOLS[name] for name in chat_model(model_id).protocols)
-    name = model_id.lower()
-    ids = ["chat_completions", "anthropic"]
-    if name.startswith(("claude", "anthropic/")):
-        ids.append("anthropic_bypass")
-    if name.startswith(("gemini", "google/")):
-        ids.append("gemini")
-    if name.startswith("openai/"):
-        ids.append("responses")
-    return tuple(PROTOCOLS[name] for name in ids)
+    upstream knows, those its id allows (catalog.chat_model)."""
+    return tuple(PROTOCOLS[name] for name in chat_model(model_id).protocols)

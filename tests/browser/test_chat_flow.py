@@ -87,8 +87,7 @@ def test_an_error_is_shown_in_plain_words(browser_page):
 def test_a_refused_message_shows_why_and_keeps_what_was_typed(browser_page):
     page = browser_page
     signup_in_browser(page)
-    page.get_by_text("Settings").click()
-    page.get_by_label("System prompt").fill("Answer like a pirate.")
+    page.get_by_label("System prompt").fill("Answer like a pirate.")  # the panel is open
     page.get_by_label("Temperature").fill("5")
     page.get_by_label("Message").fill("Keep this text")
     page.get_by_role("button", name="Send").click()

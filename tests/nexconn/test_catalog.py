@@ -171,7 +171,7 @@ def test_unknown_model_is_a_plain_chat_model():
     )
     assert chat_model("mystery").vendor == "Unknown"
     assert field_names(model) == BASIC_FIELDS
-    assert model.protocols == ("chat_completions",)
+    assert model.protocols == ("chat_completions", "anthropic")  # /v1/messages serves every model
     assert not (model.vision or model.tools or model.image_output or model.file_input)
     max_tokens = model.fields[2]
     assert (max_tokens.minimum, max_tokens.maximum, max_tokens.default) == (1, None, None)
