@@ -118,7 +118,7 @@ def test_the_chat_page_on_a_phone_and_on_a_desktop(browser_page):
     box = page.get_by_label("Message")
     box.fill("Tell me about tides [sim tokens=2000 rate=80 reasoning_tokens=250]")
     box.press("Enter")
-    live_text = page.locator("article.message--assistant").last.locator(".message__body--streaming")
+    live_text = page.locator("article.message--assistant").last.locator(".live-answer")
     log = page.locator("#messages")
     for _ in range(400):
         if log.evaluate("l => l.scrollHeight > 2.2 * l.clientHeight"):
