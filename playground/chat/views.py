@@ -147,6 +147,7 @@ def composer_applied(request, chat: services.ChatSettings, **context) -> HttpRes
             "form": MessageForm(initial=initial, model_ids=model_ids),
             "conversation": conversation,
             "models_notice": models_notice,
+            "model_groups": catalog.model_groups(model_ids),
             **composer,
             **context,
         },

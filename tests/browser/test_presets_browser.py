@@ -22,7 +22,8 @@ def no_horizontal_overflow(page) -> bool:
 
 
 def open_settings(page):
-    page.locator(".composer__more > summary").click()
+    """On a desktop the settings panel starts open (the saved default)."""
+    expect(page.locator("#settings-panel")).to_be_visible()
 
 
 def test_presets_page_and_apply_flow_at_1366_and_390(browser_page):
