@@ -91,6 +91,8 @@ def _chat_page(request, conversation: Conversation | None):
             "system_prompt": applied.system_prompt,
         }
         params = applied.params
+    elif conversation is None:
+        initial |= _composer_from_link(request.GET, model_ids)
     form = MessageForm(initial=initial, model_ids=model_ids)
     thread = selectors.conversation_thread(conversation=conversation) if conversation else []
     page_id = secrets.token_urlsafe(18)
@@ -122,6 +124,25 @@ def _chat_page(request, conversation: Conversation | None):
             ),
         },
     )
+
+
+# What a link may fill in a new chat's composer (the API explorer's "Open in chat"): nothing
+# is sent, and sending checks it all as it checks what was typed.
+_LINK_TEXT_LIMIT = 20_000
+
+
+def _composer_from_link(query, model_ids: list[str]) -> dict:
+    values = {}
+    if (model := query.get("model", "")) in model_ids:
+        values["model"] = model
+        protocols = {protocol.id for protocol in protocols_for(model)}
+        if (protocol := query.get("protocol", "")) in protocols:
+            values["protocol"] = protocol
+    if system := query.get("system", ""):
+        values["system_prompt"] = system[:_LINK_TEXT_LIMIT]
+    if text := query.get("text", ""):
+        values["text"] = text[:_LINK_TEXT_LIMIT]
+    return values
 
 
 def composer_applied(request, chat: services.ChatSettings, **context) -> HttpResponse:

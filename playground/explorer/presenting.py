@@ -122,6 +122,7 @@ def result_context(request, endpoint: Endpoint, record: ExplorerRequest, *, exch
         "media": [media_item(request, url) for url in media_links(answer)],
         "inline_images": services.inline_images(full) if full is not None else [],
         "studio_link": _studio_link(endpoint, record),
+        "chat_link": _chat_link(endpoint, record),
     }
 
 
@@ -181,6 +182,47 @@ def _studio_link(endpoint: Endpoint, record: ExplorerRequest) -> str:
     if isinstance(prompt, str):
         query["prompt"] = prompt[:2000]
     return reverse("studio:studio") + "?" + urlencode(query)
+
+
+# Where each chat protocol puts the system prompt and the messages (docs/api).
+_SYSTEM_PATHS = ("system", "instructions", "systemInstruction.parts.0.text")
+
+
+def _chat_link(endpoint: Endpoint, record: ExplorerRequest) -> str:
+    """A new chat with this request's model, protocol, system prompt and last message."""
+    if endpoint.kind != "chat" or not record.model:
+        return ""
+    body = services.parse_json(record.body.encode())
+    if not isinstance(body, dict):
+        return ""
+    query = {"model": record.model, "protocol": endpoint.protocol}
+    messages = body.get("messages") or body.get("contents") or body.get("input") or []
+    if isinstance(messages, str):  # Responses: `input` may be the text itself
+        messages = [{"role": "user", "content": messages}]
+    texts = {"system": [], "user": []}
+    for message in messages if isinstance(messages, list) else []:
+        if isinstance(message, dict) and message.get("role") in ("system", "developer", "user"):
+            role = "user" if message["role"] == "user" else "system"
+            texts[role].append(_text_of(message.get("content", message.get("parts"))))
+    found = (endpoints.get_path(body, path) for path in _SYSTEM_PATHS)
+    system = next((_text_of(value) for value in found if isinstance(value, str | list)), "")
+    if system or texts["system"]:
+        query["system"] = system or texts["system"][-1]
+    if texts["user"]:
+        query["text"] = texts["user"][-1]
+    return reverse("chat:home") + "?" + urlencode({k: v[:2000] for k, v in query.items() if v})
+
+
+def _text_of(content) -> str:
+    """A message's text: a string, or the text parts of a list of parts."""
+    if isinstance(content, str):
+        return content
+    parts = content if isinstance(content, list) else []
+    return "\n".join(
+        part["text"]
+        for part in parts
+        if isinstance(part, dict) and isinstance(part.get("text"), str)
+    )
 
 
 _PROMPT_PATHS = ("prompt", "instances.0.prompt", "content.0.text")

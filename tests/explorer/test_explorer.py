@@ -3,6 +3,7 @@ the answer with its timing, headers and explanation, our own event stream, budge
 polling and the gallery, code and curl import. Against the simulator, over the app's views."""
 
 import asyncio
+import html
 import json
 import re
 
@@ -388,3 +389,52 @@ def test_a_curl_command_fills_the_form(owner_client):
         refused.status_code == 400
         and "is not an endpoint of the explorer" in refused.content.decode()
     )
+
+
+@pytest.mark.parametrize(
+    ("endpoint_id", "model", "body"),
+    [
+        (
+            "chat-completions",
+            "deepseek-v3",
+            {
+                "model": "deepseek-v3",
+                "stream": False,
+                "messages": [
+                    {"role": "system", "content": "Answer like a pirate."},
+                    {"role": "user", "content": "Why is the sky blue?"},
+                ],
+            },
+        ),
+        (
+            "anthropic-messages",
+            "deepseek-v3",
+            {
+                "model": "deepseek-v3",
+                "max_tokens": 256,
+                "system": "Answer like a pirate.",
+                "messages": [
+                    {"role": "user", "content": [{"type": "text", "text": "Why is the sky blue?"}]}
+                ],
+            },
+        ),
+    ],
+)
+def test_a_chat_request_opens_in_a_new_chat_set_the_same_way(
+    owner_client, endpoint_id, model, body
+):
+    page = send(owner_client, endpoint_id, body, model=model).content.decode()
+    link = re.search(r'<a href="([^"]+)">Open this request in a chat</a>', page)
+    assert link, "no link to a chat"
+
+    def posts():
+        return [request for request in simulator.received if request["method"] == "POST"]
+
+    sent = len(posts())
+    chat = owner_client.get(html.unescape(link.group(1))).content.decode()
+    assert len(posts()) == sent  # opening the chat sends nothing
+    protocol = endpoints.endpoint(endpoint_id).protocol
+    assert re.search(rf'<option value="{model}"[^>]*selected', chat)
+    assert re.search(rf'<option value="{protocol}" selected', chat)
+    assert ">Answer like a pirate.</textarea>" in chat
+    assert ">Why is the sky blue?</textarea>" in chat
