@@ -7,6 +7,10 @@ from playwright.sync_api import expect
 
 from tests.conftest import signup_in_browser
 
+# What rendering removes from the text shown: punctuation, a fence's language, a numbered
+# item's number (the list draws it).
+MARKDOWN_SYNTAX = re.compile(r"(?m)\s*```\w+|^\s*\d+[.)](?=\s)|[\W_]+")
+
 # The database comes through live_app (transactional), set up after the ORM guard is relaxed.
 pytestmark = pytest.mark.browser
 
@@ -30,7 +34,7 @@ def test_sign_up_send_watch_the_answer_grow_then_reload_and_find_it(browser_page
     while footer.count() == 0 and len(seen_lengths) < 400:
         shown = streaming_text.all_inner_texts()  # no waiting: it is replaced at the end
         # Counted in letters: the Markdown renders as it comes, its syntax goes.
-        length = len(re.sub(r"```\w+|[\W_]+", "", shown[0])) if shown else 0
+        length = len(MARKDOWN_SYNTAX.sub("", shown[0])) if shown else 0
         if length and (not seen_lengths or length != seen_lengths[-1]):
             seen_lengths.append(length)
         page.wait_for_timeout(40)
