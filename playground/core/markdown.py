@@ -4,6 +4,7 @@ import re
 from functools import cache, lru_cache
 
 import nh3
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 from pygments import highlight
@@ -137,8 +138,13 @@ class LiveMarkdown:
         cut = _complete_blocks_end(text)
         complete, rest = text[:cut], text[cut:]
         self._open = [rest] if rest else []
+        # A fence's first line stays text until it is whole: rendered, the part of its
+        # language written so far would vanish into the fence and the rest show as text.
+        line_start = rest.rfind("\n") + 1
+        fence_line = rest[line_start:] if _FENCE.match(rest[line_start:]) else ""
+        rendered = _live_html(rest[:line_start] if fence_line else rest)
         # No line end after it: the page shows the text that comes next right after it.
-        open_block = mark_safe(_live_html(rest).rstrip("\n"))  # noqa: S308 - sanitized
+        open_block = mark_safe(rendered.rstrip("\n") + escape(fence_line))  # noqa: S308
         # Markdown drops a paragraph's trailing space: text after it would not run on.
         self._in_paragraph = open_block.endswith("</p>") and not rest[-1:].isspace()
         self.changed, self.grown = False, 0

@@ -296,6 +296,17 @@ def test_a_completed_block_is_rendered_once():
     assert not live.changed and live.render() == ("", "<p>Second</p>")
 
 
+def test_a_fence_being_opened_shows_as_text_until_its_line_is_whole():
+    """Rendered half-written, its language would vanish into the fence and the rest of the
+    word show as text after it ("pyth", then "on")."""
+    live = LiveMarkdown("Code:\n\n```pyth")
+    complete, open_block = live.render()
+    assert complete == "<p>Code:</p>\n" and open_block == "```pyth"
+    live.add("on\nprint(1)")
+    _, open_block = live.render()
+    assert open_block == '<pre><code class="language-python">print(1)</code></pre>'
+
+
 def test_plain_words_in_the_paragraph_being_written_need_no_render():
     """They look the same as text after the paragraph as rendered in it; markup, a new line
     or a block other than a paragraph do not."""
