@@ -7,10 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from asgiref.sync import async_to_sync
+from django.test import AsyncClient
 from django.urls import reverse
 from django.utils import timezone
 
 from playground.chat.models import ModelPrice
+from playground.usage import views as usage_views
 from playground.usage.models import KeySource, UsageRecord
 
 pytestmark = pytest.mark.django_db
@@ -327,6 +330,28 @@ def test_the_file_has_a_row_per_day_model_and_user(client, owner, member, team, 
     assert body[3]["cost"] == "" and body[3]["unpriced_requests"] == "1"
     assert {row["team"] for row in body} == {"Model reviewers"}
     assert {row["currency"] for row in body} == {"USD"}
+
+
+def test_the_file_streams_in_parts_as_the_app_is_served(owner, record, monkeypatch, recwarn):
+    """Under ASGI (as deployed) the rows are read a few at a time, not the whole file into
+    memory before the first byte is sent."""
+    monkeypatch.setattr(usage_views, "CSV_ROWS_PER_READ", 2)
+    models = [f"model-{letter}" for letter in "abcde"]
+    for model in models:
+        record(owner, model=model)
+
+    async def download() -> list[bytes]:
+        client = AsyncClient()
+        await client.aforce_login(owner)
+        response = await client.get(reverse("usage:export"), {"period": "7"})
+        assert response.status_code == 200
+        return [chunk async for chunk in response.streaming_content]
+
+    chunks = async_to_sync(download)()
+    rows = list(csv.reader(io.StringIO(b"".join(chunks).decode())))
+    assert [row[1] for row in rows[1:]] == models
+    assert len(chunks) == 3  # the header and five rows, two at a time
+    assert not [warning for warning in recwarn if "iterator" in str(warning.message)]
 
 
 def test_the_file_covers_only_what_the_page_shows(client, owner, other_user, record):
