@@ -113,11 +113,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A redis:// CACHE_URL gets django-redis (django-environ picks it once installed): its
+# connection pool is one per process, where Django's own Redis backend makes one per cache
+# object, so a new connection for every request under ASGI (measured: bench/README.md).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 # Every request reads its session. With a cache all processes share (Redis, Memcached) the
 # read comes from there, and the database keeps every session as before; a process's own
 # cache would let one process go on seeing a session that another has ended.
-_SHARED_CACHES = ("django.core.cache.backends.redis.", "django.core.cache.backends.memcached.")
+_SHARED_CACHES = (
+    "django_redis.",
+    "django.core.cache.backends.redis.",
+    "django.core.cache.backends.memcached.",
+)
 if CACHES["default"]["BACKEND"].startswith(_SHARED_CACHES):
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
