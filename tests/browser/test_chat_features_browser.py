@@ -67,6 +67,30 @@ def test_an_image_goes_with_the_message_and_shows_in_it(browser_page, tmp_path):
     assert parts[1]["image_url"]["url"].startswith("data:image/png;base64,")
 
 
+def test_an_image_chosen_stays_when_the_model_changes(browser_page, tmp_path):
+    """Switching to another model that takes images redraws the attachments beside the box:
+    the file and the link chosen stay, and go with the message."""
+    page = browser_page
+    picture = tmp_path / "photo.png"
+    picture.write_bytes(png_bytes((90, 60)))
+    signup_in_browser(page)
+    choose_model(page, "openai/gpt-5")
+    page.get_by_text("Attach").click()
+    page.get_by_label("Images (PNG, JPEG, WebP, GIF)").set_input_files(str(picture))
+    page.get_by_label("or image links, one per line").fill("https://example.com/cat.png")
+    choose_model(page, "openai/gpt-5.2")
+    images = page.get_by_label("Images (PNG, JPEG, WebP, GIF)")
+    assert images.evaluate("input => input.files.length") == 1
+    expect(page.get_by_label("or image links, one per line")).to_have_value(
+        "https://example.com/cat.png"
+    )
+    send(page, "What is in this picture? [sim tokens=6]")
+    expect(finished_answers(page)).to_have_count(1)
+    expect(page.locator("article.message--user .attachments > *")).to_have_count(2)
+    sent = [r for r in simulator.received if r["path"] == "/v1/chat/completions"][-1]
+    assert sent["json"]["model"] == "openai/gpt-5.2"
+
+
 def test_an_attachment_goes_with_one_message_only(browser_page, tmp_path):
     """Once a message is sent its attachments are cleared: the next message does not send
     (and pay for) the same image again."""
