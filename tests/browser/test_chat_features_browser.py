@@ -67,10 +67,8 @@ def test_an_image_goes_with_the_message_and_shows_in_it(browser_page, tmp_path):
     assert parts[1]["image_url"]["url"].startswith("data:image/png;base64,")
 
 
-def test_an_image_chosen_stays_when_the_model_changes(browser_page, tmp_path):
-    """Switching to another model that takes images redraws the attachments beside the box:
-    the file and the link chosen stay, and go with the message."""
-    page = browser_page
+def attach_a_picture_and_a_link(page, tmp_path) -> None:
+    """Signed up, gpt-5 chosen, a 90×60 PNG and an image link attached to the next message."""
     picture = tmp_path / "photo.png"
     picture.write_bytes(png_bytes((90, 60)))
     signup_in_browser(page)
@@ -78,6 +76,13 @@ def test_an_image_chosen_stays_when_the_model_changes(browser_page, tmp_path):
     page.get_by_text("Attach").click()
     page.get_by_label("Images (PNG, JPEG, WebP, GIF)").set_input_files(str(picture))
     page.get_by_label("or image links, one per line").fill("https://example.com/cat.png")
+
+
+def test_an_image_chosen_stays_when_the_model_changes(browser_page, tmp_path):
+    """Switching to another model that takes images redraws the attachments beside the box:
+    the file and the link chosen stay, and go with the message."""
+    page = browser_page
+    attach_a_picture_and_a_link(page, tmp_path)
     choose_model(page, "openai/gpt-5.2")
     images = page.get_by_label("Images (PNG, JPEG, WebP, GIF)")
     assert images.evaluate("input => input.files.length") == 1
@@ -97,13 +102,7 @@ def test_an_attachment_goes_with_one_message_only(browser_page, tmp_path):
     from playground.chat.models import Message
 
     page = browser_page
-    picture = tmp_path / "photo.png"
-    picture.write_bytes(png_bytes((90, 60)))
-    signup_in_browser(page)
-    choose_model(page, "openai/gpt-5")
-    page.get_by_text("Attach").click()
-    page.get_by_label("Images (PNG, JPEG, WebP, GIF)").set_input_files(str(picture))
-    page.get_by_label("or image links, one per line").fill("https://example.com/cat.png")
+    attach_a_picture_and_a_link(page, tmp_path)
     send(page, "What is in this picture? [sim tokens=6]")
     expect(finished_answers(page)).to_have_count(1)
     expect(page.get_by_label("Images (PNG, JPEG, WebP, GIF)")).to_have_value("")
