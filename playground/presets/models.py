@@ -11,6 +11,9 @@ class Preset(models.Model):
     A user's own preset may be shared with one of their teams: every member can use it, and
     only its owner or an owner of the team can change it. A starter ships with the app
     (presets/starters.py): it has a key and no owner, everyone sees it and nobody edits it.
+    A deleted account's shared presets stay with their team, with no owner (the team's
+    owners change them); its own go with it, as do a deleted team's presets with no owner
+    (presets/apps.py).
     """
 
     name = models.CharField(max_length=100)
@@ -25,7 +28,7 @@ class Preset(models.Model):
         django_settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,
         related_name="presets",
     )
     # A deleted team leaves its presets with their owners.
@@ -40,7 +43,8 @@ class Preset(models.Model):
         indexes = [models.Index(fields=["owner", "name"]), models.Index(fields=["team", "name"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(starter_key__isnull=True, owner__isnull=False)
+                condition=Q(starter_key__isnull=True)
+                & (Q(owner__isnull=False) | Q(team__isnull=False))
                 | Q(starter_key__isnull=False, owner__isnull=True, team__isnull=True),
                 name="presets_owned_or_starter",
             )

@@ -209,3 +209,28 @@ def test_a_deleted_team_leaves_its_presets_with_their_owners(owner, django_user_
     team.delete()
     preset.refresh_from_db()
     assert preset.team is None and preset.owner == owner
+
+
+def test_a_deleted_account_leaves_its_shared_presets_with_the_team(owner, member, team):
+    """The team keeps what a colleague shared when their account is deleted; their own
+    presets go with them. The team's owners then change the shared ones."""
+    shared = make(member, "Release notes", team=team)
+    make(member, "Private drafts")
+    member.delete()
+    shared.refresh_from_db()
+    assert shared.owner is None and shared.team == team
+    assert not Preset.objects.filter(name="Private drafts").exists()
+    assert "Release notes" in visible_names(owner)
+    assert selectors.may_change(user=owner, preset=shared)
+    page = logged_in(owner).get(reverse("presets:list")).content.decode()
+    assert "Release notes" in page and "by a deleted account" in page
+
+
+def test_a_deleted_team_takes_the_presets_nobody_owns_any_more(owner, member, team):
+    make(member, "Release notes", team=team)
+    kept = make(owner, "Kept", team=team)
+    member.delete()
+    team.delete()
+    assert not Preset.objects.filter(name="Release notes").exists()
+    kept.refresh_from_db()
+    assert kept.team is None and kept.owner == owner
