@@ -130,3 +130,24 @@ def test_a_follower_waits_through_a_long_silence_on_redis(owner, redis_env):
     run = Run.objects.select_related("message").get(pk=run_id)
     assert run.status == Run.Status.DONE
     assert events[-1].event == "done" and run.message.content
+
+
+def test_processes_share_the_cache_a_limit_counts_requests_through_each(owner, redis_env):
+    """With CACHE_URL on Redis (django-redis), sessions and the requests-a-minute limit are
+    the same in every process: a second message through another process is refused."""
+    from playground.usage.models import Limit
+
+    Limit.objects.create(user=owner, requests_per_minute=1)
+    cache_url = f"{REDIS_URL}?key_prefix={redis_env['REDIS_KEY_PREFIX']}-cache"
+    servers = [start_server(**redis_env, CACHE_URL=cache_url) for _ in range(2)]
+    try:
+        form = {"text": "Once [sim tokens=2]", "model": "deepseek-v3"}
+        first = logged_in_http(owner, servers[0][1]).post("/send/", data=form)
+        second = logged_in_http(owner, servers[1][1]).post("/send/", data=form)
+    finally:
+        for process, _ in servers:
+            process.terminate()
+            process.wait(5)
+    assert first.status_code == 200
+    assert second.status_code == 429
+    assert "Too many requests: at most 1 a minute" in html.unescape(second.text)
