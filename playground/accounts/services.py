@@ -6,9 +6,11 @@ the refusal deserves (403 for the policy, 410 for a link that no longer works).
 
 import datetime as dt
 from dataclasses import dataclass
+from importlib import import_module
 
 from asgiref.sync import async_to_sync
 from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.contrib.sessions.models import Session
@@ -188,14 +190,18 @@ def user_deactivate(*, user) -> Deactivated:
 def _sessions_end(user) -> int:
     """Delete the user's sessions. An inactive user is logged out on the next request anyway
     (Django's ModelBackend refuses them); deleting the sessions also keeps an old session
-    from coming back should the account be activated again. Sessions are stored in the
-    database (Django's default engine) and name their user only inside their data."""
+    from coming back should the account be activated again. Every session is in the
+    database (with a shared cache, cached_db keeps a copy there too) and names its user
+    only inside its data. Each is deleted through the session engine, so that a cached copy
+    goes as well."""
     ended = [
         session.pk
         for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
         if session.get_decoded().get(SESSION_KEY) == str(user.pk)
     ]
-    Session.objects.filter(pk__in=ended).delete()
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for session_key in ended:
+        store(session_key).delete()
     return len(ended)
 
 

@@ -117,6 +117,29 @@ def test_deactivating_ends_sessions_and_cancels_only_what_was_not_sent(
     assert reverse("admin:studio_generation_change", args=[waiting.pk]) in jobs
 
 
+@pytest.mark.parametrize(
+    "engine",
+    ["django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db"],
+)
+def test_an_ended_session_stays_ended_when_the_account_is_activated_again(
+    client, admin_user, member, settings, engine
+):
+    """With a shared cache (CACHE_URL) sessions are cached_db: the cached copy goes too."""
+    from django.test import Client
+
+    settings.SESSION_ENGINE = engine
+    bob = Client()
+    bob.force_login(member)
+    assert bob.get(reverse("chat:home")).status_code == 200  # read, so cached
+    client.force_login(admin_user)
+    deactivate(client, member)
+    member.refresh_from_db()
+    member.is_active = True
+    member.save()
+    page = bob.get(reverse("chat:home"))
+    assert page.status_code == 302 and page["Location"].startswith(reverse("login"))
+
+
 def test_a_deactivated_account_cannot_log_in(client, admin_user, member):
     client.force_login(admin_user)
     deactivate(client, member)
