@@ -104,6 +104,25 @@
     if (event.target.querySelector("#settings-panel :is(.field__error, [aria-invalid='true'])")) showSettings();
   });
 
+  // --- After the composer is redrawn (another model, a preset applied): the chat bar names
+  // the model it now has, and attachments kept through the redraw (chat.html's hx-preserve)
+  // stay in sight: the new panel is drawn closed, so it opens when one holds something.
+  // Once only per panel: one the reader closed stays closed.
+  function showCurrentModel(select) {
+    const label = select.selectedOptions[0]?.textContent.split(" — ")[0] || select.value;
+    for (const shown of document.querySelectorAll("[data-current-model]")) {
+      if (shown.textContent !== label) shown.textContent = label;
+    }
+  }
+  document.addEventListener("htmx:afterSettle", () => {
+    const select = document.querySelector("#composer select[name=model]");
+    if (select) showCurrentModel(select);
+    const attach = document.querySelector("#composer .composer__attach");
+    if (!attach || attach.dataset.checked) return;
+    attach.dataset.checked = "yes";
+    if ([...attach.querySelectorAll("input, textarea")].some((field) => field.value)) attach.open = true;
+  });
+
   // --- The model filter: narrows the <select> it names by name, provider, ability or
   // protocol; the list opens while there is something to match. Enter takes the first match.
   function showFilters(root) {
@@ -168,10 +187,7 @@
     if (!(select instanceof HTMLSelectElement) || select.name !== "model") return;
     const input = document.querySelector(`[data-model-filter="${CSS.escape(select.id)}"]`);
     if (input?.value) clearFilter(input);
-    if (select.closest("#composer")) {
-      const label = select.selectedOptions[0]?.textContent.split(" — ")[0] || select.value;
-      for (const shown of document.querySelectorAll("[data-current-model]")) shown.textContent = label;
-    }
+    if (select.closest("#composer")) showCurrentModel(select);
   });
 
   // --- The message box's Stop presses the Stop of the answer being written.

@@ -68,10 +68,9 @@ def test_an_image_goes_with_the_message_and_shows_in_it(browser_page, tmp_path):
 
 
 def attach_a_picture_and_a_link(page, tmp_path) -> None:
-    """Signed up, gpt-5 chosen, a 90×60 PNG and an image link attached to the next message."""
+    """gpt-5 chosen, a 90×60 PNG and an image link attached to the next message."""
     picture = tmp_path / "photo.png"
     picture.write_bytes(png_bytes((90, 60)))
-    signup_in_browser(page)
     choose_model(page, "openai/gpt-5")
     page.get_by_text("Attach").click()
     page.get_by_label("Images (PNG, JPEG, WebP, GIF)").set_input_files(str(picture))
@@ -80,10 +79,12 @@ def attach_a_picture_and_a_link(page, tmp_path) -> None:
 
 def test_an_image_chosen_stays_when_the_model_changes(browser_page, tmp_path):
     """Switching to another model that takes images redraws the attachments beside the box:
-    the file and the link chosen stay, and go with the message."""
+    the file and the link chosen stay in sight (their panel open), and go with the message."""
     page = browser_page
+    signup_in_browser(page)
     attach_a_picture_and_a_link(page, tmp_path)
     choose_model(page, "openai/gpt-5.2")
+    expect(page.locator("#composer .composer__attach")).to_have_attribute("open", "")
     images = page.get_by_label("Images (PNG, JPEG, WebP, GIF)")
     assert images.evaluate("input => input.files.length") == 1
     expect(page.get_by_label("or image links, one per line")).to_have_value(
@@ -96,12 +97,36 @@ def test_an_image_chosen_stays_when_the_model_changes(browser_page, tmp_path):
     assert sent["json"]["model"] == "openai/gpt-5.2"
 
 
+def test_a_preset_applied_keeps_the_image_and_names_its_model_in_the_bar(browser_page, tmp_path):
+    from django.contrib.auth import get_user_model
+
+    from playground.presets import services as presets
+
+    page = browser_page
+    signup_in_browser(page)
+    alice = get_user_model().objects.get(username="alice")
+    presets.preset_create(
+        user=alice, name="Describer", model="claude-4.5-sonnet", system_prompt="Describe."
+    )
+    page.reload()  # the picker lists the new preset
+    attach_a_picture_and_a_link(page, tmp_path)
+    expect(page.locator("[data-current-model]")).to_have_text("GPT-5")
+    page.get_by_label("Preset", exact=True).select_option(label="Describer (claude-4.5-sonnet)")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("#preset-picker [role=status]")).to_contain_text("Applied “Describer”")
+    expect(page.locator("[data-current-model]")).to_have_text("Claude Sonnet 4.5")
+    expect(page.locator("#composer .composer__attach")).to_have_attribute("open", "")
+    images = page.get_by_label("Images (PNG, JPEG, WebP, GIF)")
+    assert images.evaluate("input => input.files.length") == 1
+
+
 def test_an_attachment_goes_with_one_message_only(browser_page, tmp_path):
     """Once a message is sent its attachments are cleared: the next message does not send
     (and pay for) the same image again."""
     from playground.chat.models import Message
 
     page = browser_page
+    signup_in_browser(page)
     attach_a_picture_and_a_link(page, tmp_path)
     send(page, "What is in this picture? [sim tokens=6]")
     expect(finished_answers(page)).to_have_count(1)
