@@ -114,7 +114,10 @@
       if (shown.textContent !== label) shown.textContent = label;
     }
   }
-  document.addEventListener("htmx:afterSettle", () => {
+  document.addEventListener("htmx:afterSettle", (event) => {
+    // Not the answers' swaps (one per piece while an answer streams): only the composer's.
+    const drawn = event.target;
+    if (drawn.id !== "composer" && !drawn.closest?.("#composer")) return;
     const select = document.querySelector("#composer select[name=model]");
     if (select) showCurrentModel(select);
     const attach = document.querySelector("#composer .composer__attach");
