@@ -120,19 +120,30 @@ def preset_create(
     settings: Mapping[str, Any] | None = None,
     team: Team | None = None,
 ) -> Preset:
+    fields = _checked_fields(
+        name=name,
+        model=model,
+        system_prompt=system_prompt,
+        description=description,
+        protocol=protocol,
+        settings=settings,
+    )
+    _check_team(user=user, team=team)
+    return Preset.objects.create(owner=user, team=team, **fields)
+
+
+def _checked_fields(*, name, model, system_prompt, description, protocol, settings) -> dict:
+    """What a preset holds, checked (PresetError by field) and trimmed to its columns."""
     name = _check_text(name=name, system_prompt=system_prompt)
     protocol, kept = _checked(model=model, protocol=protocol, settings=settings or {})
-    _check_team(user=user, team=team)
-    return Preset.objects.create(
-        owner=user,
-        team=team,
-        name=name,
-        description=description.strip()[:300],
-        system_prompt=system_prompt,
-        model=model,
-        protocol=protocol,
-        settings=kept,
-    )
+    return {
+        "name": name,
+        "description": description.strip()[:300],
+        "system_prompt": system_prompt,
+        "model": model,
+        "protocol": protocol,
+        "settings": kept,
+    }
 
 
 def _check_may_change(*, preset: Preset, by) -> None:
@@ -157,19 +168,21 @@ def preset_update(
     """Change a preset. Only its owner moves it between their teams (or back to themselves);
     an owner of its team changes what it says and does, not who it is shared with."""
     _check_may_change(preset=preset, by=by)
-    name = _check_text(name=name, system_prompt=system_prompt)
-    protocol, kept = _checked(model=model, protocol=protocol, settings=settings or {})
+    fields = _checked_fields(
+        name=name,
+        model=model,
+        system_prompt=system_prompt,
+        description=description,
+        protocol=protocol,
+        settings=settings,
+    )
     if (team.pk if team else None) != preset.team_id:
         if by.pk != preset.owner_id:
             raise NotAllowed("Only the preset's owner can change who it is shared with.")
         _check_team(user=by, team=team)
         preset.team = team
-    preset.name = name
-    preset.description = description.strip()[:300]
-    preset.system_prompt = system_prompt
-    preset.model = model
-    preset.protocol = protocol
-    preset.settings = kept
+    for field, value in fields.items():
+        setattr(preset, field, value)
     preset.save()
     return preset
 
