@@ -37,9 +37,15 @@ MEASURE = """() => {
     const wide = [...document.querySelectorAll('body *')]
         .filter(e => e.checkVisibility() && e.getBoundingClientRect().right > innerWidth + 0.5)
         .map(e => `${e.tagName.toLowerCase()}.${e.className}`.slice(0, 60)).slice(0, 4);
+    // A filter bar's boxes (selects, dates, text, its button) are of one height, so that
+    // the labels above them line up.
+    const filterHeights = [...document.querySelectorAll('form.filters')].map(form =>
+        [...form.querySelectorAll('select, input, button')]
+            .map(e => Math.round(e.getBoundingClientRect().height)));
     return {
         width: document.documentElement.scrollWidth, inner: innerWidth,
         header: document.querySelector('header.topbar').getBoundingClientRect().height, wide,
+        uneven: filterHeights.filter(heights => new Set(heights).size > 1),
     };
 }"""
 
@@ -141,6 +147,9 @@ def _phone_and_desktop(page, name: str, url: str) -> list[str]:
     desktop = page.evaluate(MEASURE)
     if desktop["header"] > HEADER_ONE_LINE:
         problems.append(f"{where}: header {desktop['header']} px high at 1366")
+    for width, measured in ((390, phone), (1366, desktop)):
+        if measured["uneven"]:
+            problems.append(f"{where}: filter boxes of heights {measured['uneven']} at {width}")
     return problems
 
 
