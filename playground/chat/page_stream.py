@@ -345,15 +345,17 @@ class _Connection:
 
 def _markdown_message(run_id: int, shown: _Shown) -> bytes:
     """The text so far rendered: the blocks completed since the last render appended (all
-    of them, replacing, after a snapshot), the open block replaced, the raw text emptied."""
+    of them, replacing, after a snapshot), the open block replaced, the raw text replaced by
+    what the render leaves as text (an unfinished line held back)."""
     complete, open_block = shown.markdown.render()
+    text_after = escape(shown.markdown.text_after)
     shown.rendered_at = time.monotonic()
     if shown.timer is not None:
         shown.timer.cancel()
         shown.timer = None
     html = [
         f'<div id="run-{run_id}-open" hx-swap-oob="innerHTML">{open_block}</div>',
-        f'<div id="run-{run_id}-text" hx-swap-oob="innerHTML"></div>',
+        f'<div id="run-{run_id}-text" hx-swap-oob="innerHTML">{text_after}</div>',
     ]
     if complete or shown.reset:
         swap = "innerHTML" if shown.reset else "beforeend"

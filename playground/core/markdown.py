@@ -4,7 +4,6 @@ import re
 from functools import cache, lru_cache
 
 import nh3
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 from pygments import highlight
@@ -101,6 +100,11 @@ _LIST_MARKER_START = frozenset("-+*0123456789")
 # Within a paragraph's line, only these characters can start markup (what else Markdown
 # reads, a heading, a list, a table, starts a line).
 _MARKUP_CHARACTER = re.compile(r"[\n\\`*_~\[\]<&]")
+# A line that opens a block other than a paragraph (any indentation: nested lists): a list
+# item, heading, quote, table row, fence, or a rule or heading underline.
+_BLOCK_LINE = re.compile(
+    r"[ \t]*(?:(?:[-+*]|\d{1,9}[.)]|#{1,6})(?:[ \t]|$)|>|\||`{3,}|~{3,}|[-=_*]+[ \t]*$)"
+)
 
 
 class LiveMarkdown:
@@ -118,6 +122,8 @@ class LiveMarkdown:
     `changed` says whether rendering now would change what the reader sees. The page shows
     the text that came since the last render as text, running on in the paragraph being
     written: words with no character Markdown might read as markup look the same rendered.
+    `text_after` is the text the page shows after the open block as a render leaves it: an
+    unfinished line held back (below), which the text that comes next runs on from.
     """
 
     def __init__(self, text: str = "") -> None:
@@ -125,6 +131,7 @@ class LiveMarkdown:
         self._in_paragraph = False  # the open block, as last rendered, is a paragraph
         self.changed = bool(text)
         self.grown = len(text)  # characters added since the last render
+        self.text_after = ""
 
     def add(self, text: str) -> None:
         self._open.append(text)
@@ -135,28 +142,34 @@ class LiveMarkdown:
     def render(self) -> tuple[SafeString, SafeString]:
         """The HTML of the blocks completed since the last call, and of the open block."""
         text = "".join(self._open)
-        cut = _complete_blocks_end(text)
+        cut, in_fence = _complete_blocks(text)
         complete, rest = text[:cut], text[cut:]
         self._open = [rest] if rest else []
-        # A fence's first line stays text until it is whole: rendered, the part of its
-        # language written so far would vanish into the fence and the rest show as text.
+        # An unfinished line that opens a block other than a paragraph stays text until it
+        # is whole: rendered, the text that comes next would show after the block, not in it
+        # (a list item "- " drawn as an empty bullet, a heading's last word on a line of its
+        # own, a fence's language cut in two). In code, every line is code ("# a comment"),
+        # and the text after it shows in the code's font (live.css).
         line_start = rest.rfind("\n") + 1
-        fence_line = rest[line_start:] if _FENCE.match(rest[line_start:]) else ""
-        rendered = _live_html(rest[:line_start] if fence_line else rest)
+        last_line = rest[line_start:]
+        held = "" if in_fence or not _BLOCK_LINE.match(last_line) else last_line
         # No line end after it: the page shows the text that comes next right after it.
-        open_block = mark_safe(rendered.rstrip("\n") + escape(fence_line))  # noqa: S308
+        open_block = _live_html(rest[:line_start] if held else rest).rstrip("\n")
+        # The paragraph being written is drawn inline (live.css): a held line goes under it.
+        self.text_after = "\n" + held if held and open_block.endswith("</p>") else held
         # Markdown drops a paragraph's trailing space: text after it would not run on.
-        self._in_paragraph = open_block.endswith("</p>") and not rest[-1:].isspace()
+        self._in_paragraph = not held and open_block.endswith("</p>") and not rest[-1:].isspace()
         self.changed, self.grown = False, 0
-        return _live_html(complete), open_block
+        return _live_html(complete), mark_safe(open_block)  # noqa: S308
 
 
 def _live_html(text: str) -> SafeString:
     return _sanitized(_live_markdown().render(text)) if text else mark_safe("")
 
 
-def _complete_blocks_end(text: str) -> int:
-    """Where the complete blocks at the start of `text` end (0: none is complete yet)."""
+def _complete_blocks(text: str) -> tuple[int, bool]:
+    """Where the complete blocks at the start of `text` end (0: none is complete yet), and
+    whether its whole lines leave a code fence open."""
     end, position, fence, after_blank = 0, 0, None, False
     for line in text.split("\n"):
         whole = position + len(line) < len(text)  # a newline follows: the line is complete
@@ -172,7 +185,7 @@ def _complete_blocks_end(text: str) -> int:
                 fence = None
         after_blank = not line.strip()
         position += len(line) + 1
-    return end
+    return end, fence is not None
 
 
 def _starts_a_block(line: str, *, whole: bool) -> bool:

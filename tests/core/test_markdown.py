@@ -301,10 +301,37 @@ def test_a_fence_being_opened_shows_as_text_until_its_line_is_whole():
     word show as text after it ("pyth", then "on")."""
     live = LiveMarkdown("Code:\n\n```pyth")
     complete, open_block = live.render()
-    assert complete == "<p>Code:</p>\n" and open_block == "```pyth"
+    assert complete == "<p>Code:</p>\n" and open_block == "" and live.text_after == "```pyth"
     live.add("on\nprint(1)")
     _, open_block = live.render()
     assert open_block == '<pre><code class="language-python">print(1)</code></pre>'
+
+
+def test_a_list_item_or_heading_being_opened_shows_as_text_until_its_line_is_whole():
+    """Rendered as soon as its marker came, a list item is an empty bullet and the words that
+    follow show under the list, not in it; a heading's last word goes on a line of its own.
+    Held back, the line is text under the paragraph (drawn inline while it is written)."""
+    live = LiveMarkdown("Notes:\n\n- ")
+    assert live.render() == ("", "<p>Notes:</p>") and live.text_after == "\n- "
+    live.add("Your prompt has 17 words.\n- Markdown")
+    _, open_block = live.render()
+    assert open_block == "<p>Notes:</p>\n<ul>\n<li>Your prompt has 17 words.</li>\n</ul>"
+    assert live.text_after == "- Markdown"
+    live.add(" renders.\n")
+    _, open_block = live.render()
+    assert open_block.endswith("<li>Markdown renders.</li>\n</ul>") and live.text_after == ""
+
+    live = LiveMarkdown("Intro.\n\n## Sum")
+    assert live.render() == ("<p>Intro.</p>\n", "") and live.text_after == "## Sum"
+    live.add("mary\nText")
+    assert live.render() == ("", "<h2>Summary</h2>\n<p>Text</p>") and live.text_after == ""
+
+
+def test_a_code_line_being_written_stays_in_its_code_block():
+    """In a fence every line is code, even one that would open a block outside it."""
+    live = LiveMarkdown("```python\nx = 1\n# a comm")
+    _, open_block = live.render()
+    assert open_block == '<pre><code class="language-python">x = 1\n# a comm</code></pre>'
 
 
 def test_plain_words_in_the_paragraph_being_written_need_no_render():
