@@ -111,3 +111,39 @@ def test_a_live_answer_then_the_keyboard_and_copy_buttons(browser_page):
     assert no_horizontal_overflow(page)
     dialog.get_by_role("button", name="Close").click()
     expect(dialog).to_be_hidden()
+
+
+def test_lines_being_written_read_as_they_will_once_whole(browser_page):
+    """No empty bullet for a list item just begun, and the code line being written shows in
+    the code's font under its block (at 390 wide)."""
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    simulator.reset()
+    signup_in_browser(page)
+    expect(page.locator("#page-stream-state [data-listening]")).to_be_attached()
+    page.evaluate("""() => {
+        window.emptyBullets = 0;
+        new MutationObserver(() => {
+            for (const item of document.querySelectorAll('.live-answer li'))
+                if (!item.textContent.trim()) window.emptyBullets += 1;
+        }).observe(document.body, {childList: true, subtree: true, characterData: true});
+    }""")
+    box = page.get_by_role("textbox", name="Message")
+    box.fill("Notes, then code [sim tokens=160 rate=20]")
+    box.press("Enter")
+    # While the code block is the block being written, the text after it is code.
+    page.wait_for_function("""() => {
+        const open = document.querySelector('.live-answer__open');
+        const tail = open && open.nextElementSibling;
+        return open && open.lastElementChild?.matches('.code-wrap') && tail.textContent.trim();
+    }""")
+    tail_font = page.evaluate(
+        "getComputedStyle(document.querySelector('.live-answer__tail')).fontFamily"
+    )
+    code_font = page.evaluate(
+        "getComputedStyle(document.querySelector('.live-answer pre code')).fontFamily"
+    )
+    assert tail_font == code_font, (tail_font, code_font)
+    answer = page.locator("article.message--assistant").last
+    expect(answer.locator(".message__footer")).to_be_visible(timeout=20_000)
+    assert page.evaluate("window.emptyBullets") == 0
