@@ -21,14 +21,15 @@ MODELS = [f"model-{n}" for n in range(12)]
 
 
 def make_rows(count: int, *, users, teams, offset: int) -> None:
-    """`count` rows spread over 90 days, the models, the users and their teams; every
-    seventh has no price."""
-    now = timezone.now()
+    """`count` rows spread over 89 days, the models, the users and their teams; every
+    seventh has no price. From noon back, and a day short of the 90-day period: the rows
+    stay in it, and on their days, when the test runs past midnight."""
+    noon = timezone.now().replace(hour=12, minute=0, second=0, microsecond=0)
     rows = (
         usage_record(
             users[n % len(users)],
             team=teams[n % len(teams)],
-            when=now - timedelta(days=n % 90, minutes=n % 600),
+            when=noon - timedelta(days=n % 89, minutes=n % 600),
             save=False,
             model=MODELS[n % len(MODELS)],
             key_source=["personal", "team", "instance"][n % 3],
