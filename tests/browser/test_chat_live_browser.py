@@ -114,8 +114,8 @@ def test_a_live_answer_then_the_keyboard_and_copy_buttons(browser_page):
 
 
 def test_lines_being_written_read_as_they_will_once_whole(browser_page):
-    """No empty bullet for a list item just begun, and the code line being written shows in
-    the code's font under its block (at 390 wide)."""
+    """No empty bullet for a list item just begun, the code line being written shows in the
+    code's font under its block, and the Copy button sits above the code (at 390 wide)."""
     page = browser_page
     page.set_viewport_size({"width": 390, "height": 844})
     simulator.reset()
@@ -147,3 +147,6 @@ def test_lines_being_written_read_as_they_will_once_whole(browser_page):
     answer = page.locator("article.message--assistant").last
     expect(answer.locator(".message__footer")).to_be_visible(timeout=20_000)
     assert page.evaluate("window.emptyBullets") == 0
+    # On a phone the code's lines scroll sideways: its Copy button sits above them, not on them.
+    button, code = answer.locator(".code-copy"), answer.locator("pre code")
+    assert button.bounding_box()["y"] + button.bounding_box()["height"] <= code.bounding_box()["y"]
