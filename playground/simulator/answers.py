@@ -34,12 +34,14 @@ def count_tokens(text: str) -> int:
 
 
 def answer_tokens(prompt: str, *, model: str, tokens: int) -> list[str]:
-    """The answer to `prompt`, cut to exactly `tokens` tokens."""
+    """The answer to `prompt`, cut to exactly `tokens` tokens. It does not name the model
+    (a blind comparison would give it away), and each model goes on with sentences of its
+    own, so that answers side by side differ."""
     topic = _topic(prompt)
     opening = (
         f'**Simulated answer** to "{topic}".\n\n'
-        f"This reply comes from the Nexconn simulator standing in for `{model}`. It has the "
-        "shape of a real answer, so formatting, streaming and token counting can be tried "
+        "This reply comes from the Nexconn simulator standing in for the model asked. It has "
+        "the shape of a real answer, so formatting, streaming and token counting can be tried "
         "without an API key.\n\n"
         f"- Your prompt has {len(prompt.split())} words.\n"
         "- Markdown such as **bold**, *italic* and `inline code` renders here.\n"
@@ -50,7 +52,7 @@ def answer_tokens(prompt: str, *, model: str, tokens: int) -> list[str]:
         '    return " ".join(text.split()[:limit])\n'
         "```"
     )
-    return _cut(opening, _FILLER, seed=_seed(prompt), tokens=tokens, gap="\n\n")
+    return _cut(opening, _FILLER, seed=_seed(f"{model}\n{prompt}"), tokens=tokens, gap="\n\n")
 
 
 def tool_answer_tokens(prompt: str, *, tool: str, output: str, tokens: int) -> list[str]:

@@ -13,6 +13,7 @@ from django.urls import reverse
 from playground.chat.models import ModelPrice, Run
 from playground.compare.forms import ComparisonForm
 from playground.compare.models import Comparison, ShareLink, Vote
+from playground.simulator.answers import answer_tokens
 from playground.simulator.app import application as simulator
 from playground.studio.models import Generation, Output
 from playground.teams.services import member_add, team_create
@@ -101,18 +102,19 @@ def test_every_column_streams_over_one_connection_interleaved(owner):
 
 
 def test_a_follow_up_sends_each_model_its_own_thread(owner):
-    comparison, _ = compare(owner, "Name a river [sim tokens=30 reasoning=off]")
+    # Long enough for each model's answer to go on in words of its own (simulator/answers.py).
+    comparison, _ = compare(owner, "Name a lake [sim tokens=160 reasoning=off]")
+    answers = {
+        model: "".join(answer_tokens("Name a lake", model=model, tokens=160)) for model in MODELS
+    }
+    assert len(set(answers.values())) == len(MODELS)
     follow_up(owner, comparison, "And a mountain? [sim tokens=8 reasoning=off]")
     follow_ups = [r for r in simulator.received if "mountain" in json.dumps(r["json"])]
     assert len(follow_ups) == 3
     for request in follow_ups:
         body = request["json"]
-        model = body["model"]
         earlier = [m for m in body["messages"] if m["role"] == "assistant"]
-        assert len(earlier) == 1
-        assert model in earlier[0]["content"]  # its own answer (the simulator names itself)
-        others = [m for m in MODELS if m != model]
-        assert not any(other in earlier[0]["content"] for other in others)
+        assert [m["content"] for m in earlier] == [answers[body["model"]]]  # its own answer
 
 
 def test_metrics_and_a_server_drawn_chart(owner):
