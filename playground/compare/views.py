@@ -145,9 +145,8 @@ def _charts(turn: Turn, columns, revealed: bool) -> list[str]:
     def bars(value):
         return [(names[c.pk], value(runs_by_column.get(c.pk))) for c in columns]
 
-    def seconds_to_first(run):
-        ms = run.time_to_first_token_ms if run else None
-        return ms / 1000 if ms is not None else None
+    def ms_to_first(run):  # in ms, as each answer's card gives it
+        return run.time_to_first_token_ms if run else None
 
     def speed(run):
         return run.tokens_per_second if run else None
@@ -156,7 +155,7 @@ def _charts(turn: Turn, columns, revealed: bool) -> list[str]:
         return run.output_tokens if run else None
 
     return [
-        charts.bar_chart_svg(title="Time to first token", unit="s", bars=bars(seconds_to_first)),
+        charts.bar_chart_svg(title="Time to first token", unit="ms", bars=bars(ms_to_first)),
         charts.bar_chart_svg(title="Speed", unit="tokens/s", bars=bars(speed)),
         charts.bar_chart_svg(title="Output", unit="tokens", bars=bars(output)),
     ]

@@ -133,6 +133,11 @@ def test_metrics_and_a_server_drawn_chart(owner):
     svg = re.findall(r"<svg[^>]*>", page)
     assert svg and 'role="img"' in svg[0]
     assert "<script" not in page.split("<svg", 1)[1].split("</svg>", 1)[0]
+    # The chart gives the time to first token in ms, as the cards above it do.
+    for column in comparison.columns.all():
+        run = Run.objects.get(message__conversation=column.conversation_id)
+        shown = re.search(rf"{re.escape(column.model)}: ([\d.,]+) ms", page)
+        assert shown and float(shown[1].replace(",", "")) == run.time_to_first_token_ms
 
 
 def test_blind_comparisons_hide_names_until_the_vote_and_shuffle_columns(owner):
