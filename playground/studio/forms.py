@@ -366,9 +366,7 @@ def form_initial_from(generation: Generation) -> dict:
 
 
 class GalleryFilterForm(forms.Form):
-    kind = forms.ChoiceField(
-        required=False, choices=[("", "Any kind"), *Generation.Kind.choices]
-    )
+    kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *Generation.Kind.choices])
     model = forms.ChoiceField(required=False, label="Model")
     status = forms.ChoiceField(
         required=False,
