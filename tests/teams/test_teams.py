@@ -42,6 +42,9 @@ def test_creating_a_team_makes_its_creator_the_owner(owner_client, owner):
     listing = owner_client.get(reverse("teams:teams")).content.decode()
     assert "Night shift" in listing
     assert "Owner · 1 member" in listing
+    # Times read as people say them, as in the gallery (not "0 minutes ago").
+    page = owner_client.get(response["Location"]).content.decode()
+    assert "joined just now" in page and "0 minutes" not in page
 
 
 def test_creating_with_htmx_sends_the_browser_to_the_team(owner_client):

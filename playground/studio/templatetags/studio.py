@@ -1,10 +1,8 @@
-"""Studio template helpers: shapes pictured, times read as people say them, costs."""
+"""Studio template helpers: shapes pictured, elapsed times, costs."""
 
-import datetime as dt
 import math
 
 from django import template
-from django.utils import timezone
 from django.utils.html import format_html
 
 from playground.nexconn.media.schema import pixel_size
@@ -44,27 +42,6 @@ def shape_picture(value) -> str:
         width - 2,
         height - 2,
     )
-
-
-@register.filter
-def ago(moment: dt.datetime | None) -> str:
-    """ "just now", "5 min ago", "3 h ago", "yesterday", then the date."""
-    if moment is None:
-        return ""
-    seconds = (timezone.now() - moment).total_seconds()
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)} h ago"
-    local = timezone.localtime(moment)
-    today = timezone.localdate()
-    if local.date() == today - dt.timedelta(days=1):
-        return "yesterday"
-    if local.year == today.year:
-        return f"{local.day} {local:%b}"
-    return f"{local.day} {local:%b} {local.year}"
 
 
 @register.filter
