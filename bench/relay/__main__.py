@@ -42,7 +42,7 @@ def parse() -> argparse.Namespace:
         nargs="+",
         choices=list(FIGURES),
         default=[],
-        help="closed-loop figures, in turn: table (every N of --n), cost, ttft, burst",
+        help="figures, in turn: table (every N of --n), cost, ttft, burst; idle (--duration)",
     )
     what.add_argument(
         "--open-loop",
@@ -185,7 +185,7 @@ def main() -> None:
                 target = Target(simulator, app, {}, RedisCPU(redis_url), args, workers)
                 setups.append((app.name, runner(measure(target))))
                 app.stop()
-            if len(setups) > 1:
+            if len(setups) > 1 and any(pairs for _, pairs in setups):  # idle alone has none
                 compare(setups)
         except KeyboardInterrupt:
             print("Interrupted.", file=sys.stderr)

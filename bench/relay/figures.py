@@ -3,7 +3,9 @@
 - `table`: the full table at each N of `--n` (the default mode);
 - `cost`: server CPU per answer (N=200 × 2 tokens) and per token, app against direct;
 - `ttft`: added time to first token at N=1;
-- `burst`: 200 answers at once: failures, completeness, the spread of time to first token.
+- `burst`: 200 answers at once: failures, completeness, the spread of time to first token;
+- `idle`: server CPU with nothing asked, over `--duration`: the fixed cost of the app's
+  processes (and Redis), which a low open-loop rate spreads over few answers.
 
 Each returns its (label, direct, app) pairs, so set-ups can be compared (`--compare-workers`).
 """
@@ -14,6 +16,7 @@ import math
 from .analysis import Phase, added, merge
 from .phases import Target, burst
 from .report import burst_table, met, ms, ratio, spread
+from .servers import proc_stats, settle
 
 MIN_SAMPLES = 10  # answers per N at least, over the rounds
 CPU_PER_ANSWER_MS = 20.0  # issue 15's targets
@@ -130,4 +133,20 @@ async def burst_figure(target: Target) -> Pairs:
     return [(f"burst N={n}", direct, app)]
 
 
-FIGURES = {"table": table, "cost": cost, "ttft": ttft, "burst": burst_figure}
+async def idle(target: Target) -> Pairs:
+    seconds = target.args.duration
+    await settle([target.app.pid])
+    app_before, redis_before = proc_stats(target.app.pid).cpu, target.redis.read()
+    await asyncio.sleep(seconds)
+    app_after, redis_after = proc_stats(target.app.pid).cpu, target.redis.read()
+    redis = ""
+    if redis_before is not None:
+        redis = f", Redis server {(redis_after - redis_before) / seconds * 1000:.1f} ms/s"
+    say(
+        f"FIGURE idle server CPU over {seconds:g} s, nothing asked ({target.app.name}): "
+        f"app {(app_after - app_before) / seconds * 1000:.1f} ms/s{redis}\n"
+    )
+    return []
+
+
+FIGURES = {"table": table, "cost": cost, "ttft": ttft, "burst": burst_figure, "idle": idle}
